@@ -1,0 +1,24 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+PY := .venv/bin/python
+
+.PHONY: setup demo test bench lint clean-lab
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	@bash scripts/demo.sh
+
+test: setup
+	@$(PY) -m pytest
+
+bench: setup
+	@bash bench/run_all.sh
+
+lint: setup
+	@.venv/bin/ruff check migration stacks tests bench
+	@cd playbooks && ../.venv/bin/ansible-lint --profile production
+
+clean-lab: setup
+	@.venv/bin/dcc lab down
