@@ -11,6 +11,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from migration import __version__, commands
 from migration.errors import DccError
@@ -48,25 +49,15 @@ _register_verbs()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; a `DccError` becomes one red line on stderr and its exit code."""
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    try:
-        rc = app(args=argv, standalone_mode=False)
-    except DccError as exc:
-        err.print(f"[bold red]error:[/] {exc.line()}", markup=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("[red]interrupted[/]")
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click's own usage errors arrive here in non-standalone mode
-        import click
+    """Run the CLI; a `DccError` becomes one red line on stderr and its exit code.
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        raise
-    sys.exit(rc if isinstance(rc, int) else 0)
+    Click's standalone mode already reports usage errors (exit 2); everything else that
+    is not a `DccError` is a bug and keeps its traceback.
+    """
+    try:
+        app(args=argv)
+    except DccError as exc:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[bold red]error:[/] {escape(exc.line())}", markup=True
+        )
+        sys.exit(exc.exit_code)
