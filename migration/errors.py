@@ -29,6 +29,15 @@ class InputError(DccError):
     exit_code = 2
 
 
+class InventoryInvalid(InputError):
+    """An estate failed validation; `problems` holds every `file:line: field: message` found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        many = f"{len(problems)} errors in the inventory, the first: " if len(problems) > 1 else ""
+        super().__init__(many + problems[0])
+
+
 class PermissionProblem(DccError):
     """The command needs a privilege the caller does not have (e.g. root for the lab)."""
 
@@ -57,3 +66,13 @@ class StateError(DccError):
     """The state store is missing, locked or from an incompatible schema."""
 
     exit_code = 7
+
+
+class CorruptObject(DccError):
+    """Stored data failed its SHA-256 or size check against our manifest; nothing was put in place."""
+
+    exit_code = 8
+
+    def __init__(self, message: str, *, key: str) -> None:
+        self.key = key
+        super().__init__(message, where=key)

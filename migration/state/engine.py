@@ -1,0 +1,146 @@
+"""Opening the journal's database: URL checks, SQLite pragmas, and the schema-version guard.
+
+SQLite gets WAL, a busy timeout, foreign keys and `BEGIN IMMEDIATE` for writes so that
+threads and processes queue instead of failing; PostgreSQL needs none of that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, SQLAlchemyError
+
+from migration.errors import InputError, StateError
+from migration.state import schema
+
+BUSY_TIMEOUT_S = 30
+WRITE_OPTION = "dcc_write"
+
+
+def default_url(estate_dir: Path) -> str:
+    """The default store of an estate: `<estate_dir>/state/dcc.sqlite`."""
+    return f"sqlite:///{(Path(estate_dir) / 'state' / 'dcc.sqlite').resolve()}"
+
+
+def parse_url(url: str) -> URL:
+    """Parse a store URL or raise InputError naming it."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError(f"not a database URL: {url!r} (e.g. sqlite:///path/dcc.sqlite)", where="state url")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise InputError(f"unsupported database {parsed.get_backend_name()!r}; use sqlite or postgresql",
+                         where="state url")
+    return parsed
+
+
+def shown(url: URL) -> str:
+    """The URL as shown in messages, password hidden."""
+    return url.render_as_string(hide_password=True)
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file behind a SQLite URL, or None for in-memory and non-SQLite stores."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def make_engine(url: URL, *, create: bool) -> Engine:
+    """One engine per store; its pool hands a connection to each thread."""
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.exists() and not create:
+            raise StateError(f"no state store yet at {path} (nothing has run: start with `dcc migrate`)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = _create(url)
+    except NoSuchModuleError:
+        raise InputError(f"no driver for {url.drivername!r} installed", where="state url")
+    except ModuleNotFoundError as exc:
+        raise InputError(f"database driver missing: {exc.name}", where="state url")
+    return engine
+
+
+def _create(url: URL) -> Engine:
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    # Take transaction control from the sqlite3 module so BEGIN IMMEDIATE is ours to send.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+    cur.execute("PRAGMA foreign_keys=ON")
+    # FULL: a committed journal line survives a power cut, not only a process crash.
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    # A deferred write transaction in WAL cannot wait for the lock (SQLITE_BUSY at once);
+    # IMMEDIATE takes the write lock up front, so the busy timeout applies.
+    immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def prepare_schema(engine: Engine, url: URL, *, create: bool) -> None:
+    """Check the stored schema version; create the schema in a fresh store when allowed."""
+    try:
+        found = _stored_version(engine)
+        if found is None:
+            if not create:
+                raise StateError(f"no state store yet at {shown(url)} (nothing has run: start with `dcc migrate`)")
+            _create_schema(engine)
+            found = _stored_version(engine)
+    except OperationalError as exc:
+        raise StateError(f"cannot open state store {shown(url)}: {_first_line(exc)}")
+    _check_version(found, url)
+
+
+def _stored_version(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("meta"):
+            return None
+        return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar()
+
+
+def _create_schema(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})
+        try:
+            with conn.begin():
+                schema.metadata.create_all(conn, checkfirst=True)
+                if conn.execute(select(schema.meta.c.value)
+                                .where(schema.meta.c.key == "schema_version")).scalar() is None:
+                    conn.execute(schema.meta.insert().values(key="schema_version",
+                                                             value=str(schema.SCHEMA_VERSION)))
+        except IntegrityError:
+            pass  # another process created the same schema at the same moment; re-read below
+
+
+def _check_version(found: str | None, url: URL) -> None:
+    try:
+        version = int(found) if found is not None else None
+    except ValueError:
+        version = None
+    if version is None:
+        raise StateError(f"state store {shown(url)} has an unreadable schema_version {found!r}")
+    if version > schema.SCHEMA_VERSION:
+        raise StateError(f"state store {shown(url)} has schema version {version}; this dcc understands up to "
+                         f"{schema.SCHEMA_VERSION} (upgrade dcc)")
+    if version < 1:
+        raise StateError(f"state store {shown(url)} has unknown schema version {version}")
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    return str(getattr(exc, "orig", exc)).splitlines()[0]
