@@ -1,0 +1,63 @@
+"""`dcc inventory validate|show|generate`: check an estate, summarise it, or write the national sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from migration.errors import InputError
+
+inventory = typer.Typer(help="Validate, summarise or generate an estate inventory.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(inventory, name="inventory")
+
+
+@inventory.command("validate")
+def validate(estate: Path = typer.Argument(..., help="Estate folder, e.g. inventory/lab.")) -> None:
+    """Check every file of an estate; print each problem as `file:line: field: message` (exit 2 if any)."""
+    from rich.console import Console
+
+    from migration.inventory import check_estate
+
+    found, problems = check_estate(estate)
+    if problems:
+        err = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
+        for line in problems:
+            err.print(line)
+        raise InputError(f"{len(problems)} error{'s' if len(problems) != 1 else ''} in the inventory",
+                         where=str(estate))
+    assert found is not None
+    Console(highlight=False).print(
+        f"[green]ok[/] {estate}: {len(found.agencies)} agencies, {len(found.datacenters)} data centers, "
+        f"{len(found.hosts)} hosts, {len(found.apps)} apps, {len(found.dependencies)} dependencies")
+
+
+@inventory.command("show")
+def show(estate: Path = typer.Argument(..., help="Estate folder, e.g. inventory/lab.")) -> None:
+    """Summarise an estate: counts per data-center kind, host role, app criticality and data class."""
+    from rich.console import Console
+
+    from migration.inventory.summary import summary_table
+    from migration.inventory import load_estate
+
+    Console().print(summary_table(load_estate(estate)))
+
+
+@inventory.command("generate")
+def generate(
+    out: Path = typer.Option(Path("inventory/national"), "--out", help="Folder to write the estate into."),
+    seed: int = typer.Option(None, "--seed", help="Random seed (default: generate.yaml's, else 2024)."),
+    scale: float = typer.Option(None, "--scale", help="Size factor: 1.0 is national (~60,000 hosts)."),
+) -> None:
+    """Write a reproducible national-scale sample estate (same seed and scale, byte-identical files)."""
+    from rich.console import Console
+
+    from migration.inventory.generate import GenerateSettings, write_estate
+
+    settings = GenerateSettings.from_folder(out).override(seed=seed, scale=scale)
+    counts = write_estate(out, settings)
+    parts = ", ".join(f"{n} {name}" for name, n in counts.items())
+    Console(highlight=False).print(f"[green]wrote[/] {out} (seed {settings.seed}, scale {settings.scale:g}): {parts}")

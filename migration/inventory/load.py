@@ -1,0 +1,141 @@
+"""Load an estate folder into the typed model, validating everything once at the edge.
+
+`check_estate` returns the estate (or None) and every problem found in one pass;
+`load_estate` raises `InventoryInvalid` naming how many there are and the first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from migration.errors import InputError, InventoryInvalid
+from migration.inventory import readers
+from migration.inventory.constraints import load_constraints, load_header
+from migration.inventory.model import Estate
+from migration.inventory.readers import Problems
+from migration.inventory.records import Table, build_table
+from migration.inventory.refs import Refs
+from migration.inventory.schema import REQUIRED_TABLES, TABLES
+
+_SUFFIXES = (".yaml", ".yml", ".csv")
+_SINGLE = ("estate.yaml", "constraints.yaml")
+# Files that may sit beside the tables: the generator's settings and documentation.
+_IGNORED = frozenset({"generate.yaml", "readme.md", ".gitignore"})
+
+
+def load_estate(path: str | Path) -> Estate:
+    """The validated estate in folder `path`; raises `InventoryInvalid` listing every problem."""
+    estate, problems = check_estate(path)
+    if problems:
+        raise InventoryInvalid(problems)
+    assert estate is not None
+    return estate
+
+
+def check_estate(path: str | Path) -> tuple[Estate | None, list[str]]:
+    """Load and validate; returns (estate or None, every problem as `file:line: field: message`)."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise InputError("not an estate folder (expected agencies, datacenters, hosts, apps)", where=str(folder))
+    problems = Problems()
+    files = _locate(folder, problems)
+    header = load_header(folder / "estate.yaml", problems) if "estate" in files else {}
+    tables = {name: _load_table(name, files.get(name), problems) for name in TABLES}
+    constraints, blackouts = load_constraints(files.get("constraints"), problems)
+    refs = Refs(tables, problems)
+    refs.check_all()
+    _check_header(refs, header, folder / "estate.yaml")
+    for line, blackout in blackouts:
+        where = (files["constraints"], line)
+        refs.expect("agencies", blackout.agency, (*where, "blackouts.agency"), "agency")
+        refs.expect("datacenters", blackout.datacenter, (*where, "blackouts.datacenter"), "data center")
+    if problems:
+        return None, problems.lines
+    return _estate(folder, files, header, tables, constraints), []
+
+
+def _locate(folder: Path, problems: Problems) -> dict[str, Path]:
+    """Table name -> file; reports unknown, ambiguous and missing files."""
+    found: dict[str, Path] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir() or entry.name.lower() in _IGNORED:
+            continue  # sub-folders (e.g. discovery's facts/) are not tables
+        stem, suffix = entry.stem, entry.suffix.lower()
+        if entry.name in _SINGLE:
+            found[stem] = entry
+        elif suffix in _SUFFIXES and stem in TABLES:
+            if stem in found:
+                problems.add(entry, None, None, f"{stem} is already given by {found[stem].name}; keep one")
+                continue
+            found[stem] = entry
+        else:
+            problems.add(entry, None, None, "unknown file (expected estate.yaml, constraints.yaml or "
+                         "agencies|datacenters|hosts|apps|dependencies as .yaml or .csv)")
+    for name in ("estate", *REQUIRED_TABLES):
+        if name not in found:
+            expected = "estate.yaml" if name == "estate" else f"{name}.yaml or {name}.csv"
+            problems.add(folder, None, None, f"missing file {expected}")
+    return found
+
+
+def _load_table(name: str, file: Path | None, problems: Problems) -> Table:
+    cls, columns = TABLES[name]
+    if file is None:
+        return Table(complete=name not in REQUIRED_TABLES)
+    before = len(problems)
+    if file.suffix.lower() == ".csv":
+        names = frozenset(c.name for c in columns)
+        required = tuple(c.name for c in columns if c.required)
+        records = readers.csv_records(file, names, required, problems)
+    else:
+        records = readers.yaml_records(file, problems)
+    table = build_table(cls, columns, file, records, problems)
+    # A file that failed as a whole (syntax, header) must not cause "unknown id" elsewhere.
+    table.complete = not (len(problems) > before and not table.ids)
+    return table
+
+
+def _check_header(refs: Refs, header: dict[str, Any], file: Path) -> None:
+    lines = header.get("__lines__", {})
+    dc_id, portal = header.get("national_datacenter"), header.get("portal_host")
+    if refs.expect("datacenters", dc_id, (file, lines.get("national_datacenter"), "national_datacenter"),
+                   "data center"):
+        dc = refs.tables["datacenters"].objects.get(dc_id)
+        if dc is not None and dc.kind != "national":
+            refs.problems.add(file, lines.get("national_datacenter"), "national_datacenter",
+                              f"data center {dc_id!r} is {dc.kind}, not national")
+    if refs.expect("hosts", portal, (file, lines.get("portal_host"), "portal_host"), "host"):
+        host = refs.tables["hosts"].objects.get(portal)
+        if host is not None and host.role != "portal":
+            refs.problems.add(file, lines.get("portal_host"), "portal_host",
+                              f"host {portal!r} has role {host.role}, not portal")
+
+
+def _estate(folder: Path, files: dict[str, Path], header: dict[str, Any], tables: dict[str, Table],
+            constraints: Any) -> Estate:
+    return Estate(
+        name=header["name"],
+        national_datacenter=header["national_datacenter"],
+        portal_host=header.get("portal_host"),
+        agencies=tables["agencies"].objects,
+        datacenters=tables["datacenters"].objects,
+        hosts=tables["hosts"].objects,
+        apps=tables["apps"].objects,
+        dependencies=tuple(dep for _, dep in tables["dependencies"].rows),
+        constraints=constraints,
+        source_dir=folder,
+        digest=digest(files.values()),
+    )
+
+
+def digest(paths: Any) -> str:
+    """sha256 over the inventory files in name order (name, then bytes, of each)."""
+    sha = hashlib.sha256()
+    for path in sorted(paths, key=lambda p: p.name):
+        sha.update(path.name.encode() + b"\0")
+        with path.open("rb") as stream:
+            for chunk in iter(lambda: stream.read(1 << 20), b""):
+                sha.update(chunk)
+    return sha.hexdigest()

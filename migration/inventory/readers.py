@@ -1,0 +1,148 @@
+"""Read inventory files into (line number, mapping) records.
+
+YAML mappings remember the line they start on (a SafeLoader subclass adds `__line__`);
+CSV rows stream through the csv module with their line number. Syntax errors become
+`Problems` entries with file:line, never tracebacks.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LINE = "__line__"
+KEY_LINES = "__key_lines__"
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_Base):  # type: ignore[misc, valid-type]
+    """Safe loader whose mappings carry the 1-based line of their first token."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    seen: set[Any] = set()
+    for key, _ in node.value:
+        # PyYAML silently keeps the last of two equal keys; a typo must not pass unseen.
+        if key.value in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key.value!r}", key.start_mark)
+        seen.add(key.value)
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
+    mapping[LINE] = node.start_mark.line + 1
+    mapping[KEY_LINES] = {key.value: key.start_mark.line + 1 for key, _ in node.value}
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# Dates stay text so a bad one (2027-13-01) is reported by the field's parser with its line,
+# instead of PyYAML raising a bare ValueError while building the document.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
+}
+
+
+class Problems:
+    """Every error found in one pass, each as `file:line: field: message`."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, file: Path | str, line: int | None, field: str | None, message: str) -> None:
+        where = f"{file}:{line}" if line else str(file)
+        self.lines.append(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+def read_yaml(path: Path, problems: Problems) -> Any:
+    """The parsed document, or None (with a problem recorded) when it cannot be read."""
+    try:
+        with path.open(encoding="utf-8") as stream:
+            return yaml.load(stream, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problems.add(path, mark.line + 1 if mark else None, None, f"malformed YAML: {exc.problem}")
+    except yaml.YAMLError as exc:
+        problems.add(path, None, None, f"malformed YAML: {exc}")
+    except UnicodeDecodeError as exc:
+        problems.add(path, None, None, f"not UTF-8 text: {exc.reason}")
+    return None
+
+
+def yaml_records(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Records of a YAML table: a list of mappings (an empty file is an empty table)."""
+    document = read_yaml(path, problems)
+    if document is None:
+        return
+    if not isinstance(document, list):
+        problems.add(path, _line_of(document), None, "expected a list of mappings")
+        return
+    for index, item in enumerate(document):
+        if not isinstance(item, dict):
+            problems.add(path, None, None, f"item {index + 1} is not a mapping")
+            continue
+        item.pop(KEY_LINES)
+        yield item.pop(LINE), item
+
+
+def _line_of(document: Any) -> int | None:
+    return document.get(LINE) if isinstance(document, dict) else None
+
+
+def csv_records(
+    path: Path, columns: frozenset[str], required: tuple[str, ...], problems: Problems
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows of a CSV table with a header; checks the header once and each row's width."""
+    try:
+        with path.open(encoding="utf-8", newline="") as stream:
+            reader = csv.reader(stream, strict=True)
+            try:
+                yield from _csv_rows(path, reader, columns, required, problems)
+            except csv.Error as exc:
+                problems.add(path, reader.line_num, None, f"malformed CSV: {exc}")
+    except UnicodeDecodeError as exc:
+        problems.add(path, None, None, f"not UTF-8 text: {exc.reason}")
+
+
+def _csv_rows(path: Path, reader: Any, columns: frozenset[str], required: tuple[str, ...],
+              problems: Problems) -> Iterator[tuple[int, dict[str, Any]]]:
+    header = next(reader, None)
+    if header is None:
+        problems.add(path, 1, None, "empty file: expected a header row")
+        return
+    header = [name.strip() for name in header]
+    if not _header_ok(path, header, columns, required, problems):
+        return
+    width = len(header)
+    for row in reader:
+        if not row:
+            continue
+        if len(row) != width:
+            problems.add(path, reader.line_num, None, f"malformed CSV: {len(row)} fields, header has {width}")
+            continue
+        # Empty cells are absent values, as a missing YAML key would be.
+        yield reader.line_num, {k: v for k, v in zip(header, row) if v != "" and k in columns}
+
+
+def _header_ok(path: Path, header: list[str], columns: frozenset[str], required: tuple[str, ...],
+               problems: Problems) -> bool:
+    missing = [name for name in required if name not in header]
+    for name in missing:
+        problems.add(path, 1, name, "missing column")
+    for name in header:
+        if name not in columns:
+            problems.add(path, 1, name, "unknown column")
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.add(path, 1, name, "duplicate column")
+        seen.add(name)
+    # Unknown columns are reported but rows still load; a missing required column would
+    # only repeat itself on every row, so the file is skipped.
+    return not missing

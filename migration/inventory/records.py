@@ -1,0 +1,83 @@
+"""Turn raw (line, mapping) records into typed model objects, collecting every problem.
+
+One table at a time: unknown keys, missing required keys, bad values and duplicate ids.
+References between tables are checked afterwards, in `refs.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migration.inventory.readers import Problems
+from migration.inventory.schema import Column
+
+
+@dataclass
+class Table:
+    """A loaded table: objects by id (or in order when rows have no id) and each row's line."""
+
+    file: Path | None = None
+    objects: dict[str, Any] = field(default_factory=dict)
+    rows: list[tuple[int, Any]] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
+    ids: set[str] = field(default_factory=set)  # ids seen, even on rows that failed
+    complete: bool = True  # False when the file could not be read at all
+
+
+def parse_record(columns: tuple[Column, ...], raw: dict[str, Any], file: Path, line: int,
+                 problems: Problems) -> dict[str, Any] | None:
+    """The typed values of one record, or None when any field is wrong (all reported)."""
+    known = {c.name for c in columns}
+    ok = True
+    for key in raw:
+        if key not in known:
+            problems.add(file, line, key, "unknown key")
+            ok = False
+    values: dict[str, Any] = {}
+    for column in columns:
+        raw_value = raw.get(column.name)
+        if raw_value is None or raw_value == "":
+            if column.required:
+                problems.add(file, line, column.name, "missing required key")
+                ok = False
+            continue
+        try:
+            values[column.key] = column.parse(raw_value)
+        except ValueError as exc:
+            problems.add(file, line, column.name, str(exc))
+            ok = False
+    return values if ok else None
+
+
+def build_table(cls: type, columns: tuple[Column, ...], file: Path,
+                records: Iterable[tuple[int, dict[str, Any]]], problems: Problems) -> Table:
+    """Objects of one table; rows with an `id` column are keyed and checked for duplicates."""
+    table = Table(file=file)
+    keyed = columns[0].name == "id"
+    for line, raw in records:
+        values = parse_record(columns, raw, file, line, problems)
+        if keyed and not _register_id(table, raw, file, line, problems):
+            continue
+        if values is None:
+            continue
+        obj = cls(**values)
+        if keyed:
+            table.objects[obj.id] = obj
+        table.rows.append((line, obj))
+    return table
+
+
+def _register_id(table: Table, raw: dict[str, Any], file: Path, line: int, problems: Problems) -> bool:
+    raw_id = raw.get("id")
+    if raw_id is None or raw_id == "":
+        return True
+    key = str(raw_id).strip()
+    if key in table.ids:
+        problems.add(file, line, "id", f"duplicate id {key!r} (first on line {table.lines[key]})")
+        return False
+    table.ids.add(key)
+    table.lines[key] = line
+    return True

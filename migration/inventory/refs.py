@@ -1,0 +1,102 @@
+"""Cross-table checks: every reference names something that exists and fits.
+
+Runs after each table loaded on its own; a table that could not be read at all is not
+used for checks, so one broken file does not drown the report in follow-on errors.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+from migration.inventory.model import Application, DataCenter, Host
+from migration.inventory.readers import Problems
+from migration.inventory.records import Table
+
+
+class Refs:
+    """Checks references against the loaded tables, reporting into `problems`."""
+
+    def __init__(self, tables: dict[str, Table], problems: Problems) -> None:
+        self.tables = tables
+        self.problems = problems
+
+    def known(self, table: str, key: str) -> bool:
+        """True when `key` exists in `table`, or when that table is unusable (no cascade)."""
+        loaded = self.tables[table]
+        return not loaded.complete or key in loaded.ids
+
+    def expect(self, table: str, key: str | None, where: tuple[Path | str, int | None, str], what: str) -> bool:
+        if key is None or self.known(table, key):
+            return True
+        self.problems.add(*where, f"unknown {what} {key!r}")
+        return False
+
+    def check_all(self) -> None:
+        self.check_datacenters()
+        self.check_hosts()
+        self.check_apps()
+        self.check_dependencies()
+
+    def check_datacenters(self) -> None:
+        table = self.tables["datacenters"]
+        for line, dc in table.rows:
+            self.expect("agencies", dc.agency, (table.file, line, "agency"), "agency")
+
+    def check_hosts(self) -> None:
+        table = self.tables["hosts"]
+        dcs: dict[str, DataCenter] = self.tables["datacenters"].objects
+        networks = {dc.id: ipaddress.ip_network(dc.subnet) for dc in dcs.values() if dc.subnet}
+        ips: dict[str, str] = {}
+        for line, host in table.rows:
+            where = (table.file, line)
+            self.expect("datacenters", host.datacenter, (*where, "datacenter"), "data center")
+            self._check_ip(host, where, networks, ips)
+            self._check_target(host, where)
+
+    def _check_ip(self, host: Host, where: tuple[Path | None, int], networks: dict, ips: dict[str, str]) -> None:
+        if host.ip is None:
+            return
+        if host.ip in ips:
+            self.problems.add(*where, "ip", f"{host.ip} is already the ip of host {ips[host.ip]!r}")
+        ips[host.ip] = host.id
+        net = networks.get(host.datacenter)
+        if net is not None and ipaddress.ip_address(host.ip) not in net:
+            self.problems.add(*where, "ip", f"{host.ip} is outside data center subnet {net}")
+
+    def _check_target(self, host: Host, where: tuple[Path | None, int]) -> None:
+        if host.target is None:
+            return
+        if host.role != "legacy":
+            self.problems.add(*where, "target", f"only legacy hosts have a target (role is {host.role})")
+            return
+        if not self.expect("hosts", host.target, (*where, "target"), "target host"):
+            return
+        target = self.tables["hosts"].objects.get(host.target)
+        if target is not None and target.role != "target":
+            self.problems.add(*where, "target", f"host {host.target!r} has role {target.role}, not target")
+
+    def check_apps(self) -> None:
+        table = self.tables["apps"]
+        hosts: dict[str, Host] = self.tables["hosts"].objects
+        for line, app in table.rows:
+            where = (table.file, line)
+            self.expect("agencies", app.agency, (*where, "agency"), "agency")
+            for host_id in app.hosts:
+                if self.expect("hosts", host_id, (*where, "hosts"), "host"):
+                    self._check_app_host(app, hosts.get(host_id), (*where, "hosts"))
+            if self.expect("hosts", app.db_host, (*where, "db_host"), "host"):
+                self._check_app_host(app, hosts.get(app.db_host or ""), (*where, "db_host"))
+
+    def _check_app_host(self, app: Application, host: Host | None, where: tuple) -> None:
+        if host is not None and host.role != "legacy":
+            self.problems.add(*where, f"app {app.id!r} runs on {host.id!r}, a {host.role} host, not legacy")
+
+    def check_dependencies(self) -> None:
+        table = self.tables["dependencies"]
+        for line, dep in table.rows:
+            where = (table.file, line)
+            self.expect("apps", dep.from_app, (*where, "from"), "app")
+            self.expect("apps", dep.to_app, (*where, "to"), "app")
+            if dep.from_app == dep.to_app:
+                self.problems.add(*where, "to", f"app {dep.to_app!r} cannot depend on itself")
