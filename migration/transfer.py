@@ -1,0 +1,367 @@
+"""Object-storage transfer of directory trees with our own SHA-256 manifests.
+
+Uploads resume (objects whose recorded sha256 matches are skipped); downloads verify every
+object against the manifest in a temp dir beside the destination before one atomic rename.
+S3 ETags and checksums are never trusted. The only module that imports boto3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from migration.errors import CorruptObject, InputError, RemoteError
+
+__all__ = ["CorruptObject", "Manifest", "ManifestEntry", "ObjectStore", "build_manifest"]
+
+CHUNK = 1024 * 1024
+MANIFEST_FORMAT = 1
+MANIFEST_NAME = "manifest.json"
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One file of a tree: POSIX path relative to the tree root, size in bytes, SHA-256 hex."""
+
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Every file of a tree, sorted by path; its canonical JSON is what we store and hash."""
+
+    entries: tuple[ManifestEntry, ...]
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(e.size for e in self.entries)
+
+    def to_json(self) -> str:
+        """Canonical JSON: sorted keys, no spaces, so equal manifests give equal bytes."""
+        body = {"format": MANIFEST_FORMAT, "entries": [
+            {"path": e.path, "size": e.size, "sha256": e.sha256} for e in self.entries]}
+        return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON: the backup's identity in the state store."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
+
+    @classmethod
+    def from_json(cls, text: str | bytes, *, where: str = MANIFEST_NAME) -> Manifest:
+        """Parse and check a manifest; a malformed or unsafe one raises CorruptObject naming `where`."""
+        try:
+            body = json.loads(text)
+            if body.get("format") != MANIFEST_FORMAT:
+                raise ValueError(f"unknown manifest format {body.get('format')!r}")
+            entries = tuple(_entry(raw) for raw in body["entries"])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise CorruptObject(f"not a valid dcc manifest: {exc}", key=where)
+        if [e.path for e in entries] != sorted({e.path for e in entries}):
+            raise CorruptObject("manifest entries are not unique and sorted", key=where)
+        return cls(entries)
+
+
+def _entry(raw: dict[str, Any]) -> ManifestEntry:
+    path, size, sha = raw["path"], raw["size"], raw["sha256"]
+    if not isinstance(path, str) or not _safe_relpath(path):
+        raise ValueError(f"unsafe path {path!r}")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ValueError(f"bad size for {path!r}")
+    if not isinstance(sha, str) or len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha):
+        raise ValueError(f"bad sha256 for {path!r}")
+    return ManifestEntry(path, size, sha)
+
+
+def _safe_relpath(path: str) -> bool:
+    """A manifest path must stay inside the tree: relative, no `..`, no empty parts."""
+    parts = path.split("/")
+    return bool(path) and not path.startswith("/") and all(p not in ("", ".", "..") for p in parts) \
+        and "\x00" not in path and "\\" not in path
+
+
+def sha256_file(path: Path) -> tuple[int, str]:
+    """(size, SHA-256 hex) of a file, read in 1 MiB chunks so memory stays constant."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def build_manifest(local_dir: Path) -> Manifest:
+    """SHA-256 and size of every regular file under `local_dir`, relative POSIX paths, sorted."""
+    root = Path(local_dir)
+    if not root.is_dir():
+        raise InputError("not a directory", where=str(root))
+    entries = []
+    for path in _walk_files(root):
+        size, sha = sha256_file(path)
+        entries.append(ManifestEntry(path.relative_to(root).as_posix(), size, sha))
+    return Manifest(tuple(sorted(entries, key=lambda e: e.path)))
+
+
+def _walk_files(root: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root, onerror=_walk_error):
+        dirnames.sort()
+        for name in sorted(filenames) + [d for d in dirnames if Path(dirpath, d).is_symlink()]:
+            path = Path(dirpath, name)
+            if path.is_symlink() or not path.is_file():
+                # A link or device would be restored as something else: refuse rather than lose it.
+                raise InputError("not a regular file (symlinks and special files are not backed up)",
+                                 where=str(path))
+            yield path
+
+
+def _walk_error(exc: OSError) -> None:
+    raise InputError(f"cannot read: {exc.strerror}", where=str(exc.filename))
+
+
+class ObjectStore:
+    """A bucket on an S3-compatible endpoint (path-style addressing), holding trees under prefixes."""
+
+    def __init__(self, endpoint_url: str, bucket: str, *, access_key: str | None = None,
+                 secret_key: str | None = None, region: str = "us-east-1", max_workers: int = 4) -> None:
+        _check_endpoint(endpoint_url)
+        _check_bucket_name(bucket)
+        self.endpoint_url, self.bucket, self.region = endpoint_url, bucket, region
+        self._max_workers = max_workers
+        self._s3 = _client(endpoint_url, region,
+                           access_key or os.environ.get("DCC_S3_ACCESS_KEY", "dcc"),
+                           secret_key or os.environ.get("DCC_S3_SECRET_KEY", "dcc-secret"))
+
+    # -- buckets and keys ----------------------------------------------------------------
+
+    def ensure_bucket(self) -> None:
+        """Create the bucket if it does not exist yet."""
+        try:
+            with _s3_errors(self, f"s3://{self.bucket}"):
+                self._s3.head_bucket(Bucket=self.bucket)
+            return
+        except InputError:
+            pass  # missing: create it below
+        args: dict[str, Any] = {"Bucket": self.bucket}
+        if self.region != "us-east-1":
+            args["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        with _s3_errors(self, f"s3://{self.bucket}"):
+            try:
+                self._s3.create_bucket(**args)
+            except self._s3.exceptions.BucketAlreadyOwnedByYou:
+                pass
+
+    def _key(self, prefix: str, rel: str) -> str:
+        return f"{_norm_prefix(prefix)}/data/{rel}"
+
+    def _manifest_key(self, prefix: str) -> str:
+        return f"{_norm_prefix(prefix)}/{MANIFEST_NAME}"
+
+    # -- upload --------------------------------------------------------------------------
+
+    def upload_tree(self, local_dir: Path, prefix: str, *, progress: Progress | None = None) -> Manifest:
+        """Upload a tree and then its manifest (the commit marker); objects already there are skipped."""
+        manifest = build_manifest(local_dir)
+        present = self._present_sha256(prefix)
+        todo = [e for e in manifest.entries if present.get(self._key(prefix, e.path)) != (e.size, e.sha256)]
+        if progress:
+            progress(manifest.total_bytes - sum(e.size for e in todo))
+        with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
+            for _ in pool.map(lambda e: self._upload_one(Path(local_dir), prefix, e, progress), todo):
+                pass
+        body = manifest.to_json().encode()
+        with _s3_errors(self, self._manifest_key(prefix)):
+            self._s3.put_object(Bucket=self.bucket, Key=self._manifest_key(prefix), Body=body,
+                                ContentType="application/json", Metadata={"sha256": _sha(body)})
+        return manifest
+
+    def _present_sha256(self, prefix: str) -> dict[str, tuple[int, str]]:
+        """Key -> (size, recorded sha256) of the objects already under the prefix (for resuming)."""
+        found: dict[str, tuple[int, str]] = {}
+        data_prefix = f"{_norm_prefix(prefix)}/data/"
+        with _s3_errors(self, f"s3://{self.bucket}/{data_prefix}"):
+            for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
+                                                                             Prefix=data_prefix):
+                for obj in page.get("Contents", []):
+                    head = self._s3.head_object(Bucket=self.bucket, Key=obj["Key"])
+                    found[obj["Key"]] = (head["ContentLength"], head.get("Metadata", {}).get("sha256", ""))
+        return found
+
+    def _upload_one(self, root: Path, prefix: str, entry: ManifestEntry, progress: Progress | None) -> None:
+        path, key = root / entry.path, self._key(prefix, entry.path)
+        before = path.stat()
+        with _s3_errors(self, key):
+            self._s3.upload_file(str(path), self.bucket, key, Config=_transfer_config(),
+                                 ExtraArgs={"Metadata": {"sha256": entry.sha256}}, Callback=progress)
+        after = path.stat()
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or \
+                after.st_size != entry.size:
+            # The object may not match its recorded sha256: say so instead of keeping a bad backup.
+            raise InputError("file changed while it was being backed up; stop the writer and retry",
+                             where=str(path))
+
+    # -- download ------------------------------------------------------------------------
+
+    def read_manifest(self, prefix: str) -> Manifest:
+        """Fetch and parse the manifest stored under `prefix`."""
+        key = self._manifest_key(prefix)
+        with _s3_errors(self, key):
+            body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return Manifest.from_json(body, where=f"s3://{self.bucket}/{key}")
+
+    def download_tree(self, prefix: str, dest_dir: Path, *, expected_digest: str | None = None,
+                      progress: Progress | None = None) -> Manifest:
+        """Download, verify every object, then atomically put the tree at `dest_dir`.
+
+        If `expected_digest` (e.g. from the state store) is given, the manifest must match it.
+        On any failure `dest_dir` is untouched and no temp dir is left behind.
+        """
+        manifest = self.read_manifest(prefix)
+        if expected_digest is not None and manifest.digest() != expected_digest:
+            raise CorruptObject(f"manifest digest {manifest.digest()} is not the recorded {expected_digest}",
+                                key=self._manifest_key(prefix))
+        dest = Path(dest_dir).absolute()
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.dcc-partial-", dir=dest.parent))
+        try:
+            with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
+                for _ in pool.map(lambda e: self._fetch_verified(prefix, e, staging, progress),
+                                  manifest.entries):
+                    pass
+            _place(staging, dest)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return manifest
+
+    def _fetch_verified(self, prefix: str, entry: ManifestEntry, staging: Path, progress: Progress | None) -> None:
+        """Stream one object to the staging dir, hashing as it comes; mismatch raises CorruptObject."""
+        key = self._key(prefix, entry.path)
+        target = staging / entry.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        with _s3_errors(self, key):
+            body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+            with open(target, "wb") as out:
+                for chunk in body.iter_chunks(CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+                    if progress:
+                        progress(len(chunk))
+                out.flush()
+                os.fsync(out.fileno())
+        if size != entry.size or digest.hexdigest() != entry.sha256:
+            raise CorruptObject(f"object does not match the manifest (size {size} vs {entry.size}, "
+                                f"sha256 {digest.hexdigest()[:12]}… vs {entry.sha256[:12]}…)",
+                                key=f"s3://{self.bucket}/{key}")
+
+
+def _place(staging: Path, dest: Path) -> None:
+    """Put the verified tree at `dest` by rename: atomically if `dest` is absent or empty,
+    otherwise swap atomically (renameat2 RENAME_EXCHANGE) and drop the old tree afterwards."""
+    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+        raise InputError("destination exists and is not a directory", where=str(dest))
+    if dest.is_dir() and any(dest.iterdir()):
+        _exchange(staging, dest)  # staging now holds the old tree; the caller's rmtree removes it
+        return
+    os.replace(staging, dest)  # rename(2) replaces an empty directory atomically
+    staging.mkdir()  # keep the caller's cleanup path valid
+
+
+def _exchange(a: Path, b: Path) -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd, rename_exchange = -100, 2
+    if libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) != 0:
+        err = ctypes.get_errno()
+        raise InputError(f"cannot replace the destination atomically: {os.strerror(err)}", where=str(b))
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _norm_prefix(prefix: str) -> str:
+    norm = prefix.strip("/")
+    if not norm or not _safe_relpath(norm):
+        raise InputError(f"bad object prefix {prefix!r} (use e.g. backups/<app>/<stamp>)", where="prefix")
+    return norm
+
+
+def _check_endpoint(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"not an S3 endpoint URL: {url!r} (e.g. http://127.0.0.1:9000)", where="endpoint")
+
+
+def _check_bucket_name(bucket: str) -> None:
+    ok = 3 <= len(bucket) <= 63 and bucket[0].isalnum() and bucket[-1].isalnum() and \
+        all(ch.islower() or ch.isdigit() or ch in "-." for ch in bucket)
+    if not ok:
+        raise InputError(f"not a valid bucket name: {bucket!r} (3-63 of a-z 0-9 . -)", where="bucket")
+
+
+def _transfer_config() -> Any:
+    from boto3.s3.transfer import TransferConfig
+
+    # 8 MiB parts: big data files go multipart; boto3's manager parallelises the parts.
+    return TransferConfig(multipart_threshold=8 * CHUNK, multipart_chunksize=8 * CHUNK, max_concurrency=4)
+
+
+def _client(endpoint_url: str, region: str, access_key: str, secret_key: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.session.Session(aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+                                    region_name=region)
+    config = Config(s3={"addressing_style": "path"}, connect_timeout=5, read_timeout=60,
+                    retries={"max_attempts": 3, "mode": "standard"},
+                    # Our manifest is the integrity check; botocore's optional CRCs break older S3 clones.
+                    request_checksum_calculation="when_required", response_checksum_validation="when_required")
+    return session.client("s3", endpoint_url=endpoint_url, config=config)
+
+
+class _s3_errors:  # noqa: N801 - used as a context manager like a function
+    """Turn botocore failures into one-line DccErrors naming the endpoint, bucket or key."""
+
+    def __init__(self, store: ObjectStore, what: str) -> None:
+        self.store, self.what = store, what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, _tb: Any) -> bool:
+        if exc is None:
+            return False
+        from boto3.exceptions import S3UploadFailedError
+        from botocore.exceptions import ClientError, EndpointConnectionError, ConnectionClosedError
+
+        if isinstance(exc, (EndpointConnectionError, ConnectionClosedError)):
+            raise RemoteError(f"cannot reach S3 endpoint {self.store.endpoint_url}") from exc
+        if isinstance(exc, S3UploadFailedError):
+            raise RemoteError(f"upload failed: {str(exc).splitlines()[0]}", where=self.what) from exc
+        if isinstance(exc, ClientError):
+            raise _client_error(exc, self.store, self.what) from exc
+        return False
+
+
+def _client_error(exc: Any, store: ObjectStore, what: str) -> Exception:
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    if code in ("NoSuchBucket",) or (code in ("404", "NotFound") and what == f"s3://{store.bucket}"):
+        return InputError(f"bucket does not exist at {store.endpoint_url}", where=f"s3://{store.bucket}")
+    if code in ("NoSuchKey", "404", "NotFound"):
+        return InputError("no such object (was this prefix ever uploaded?)", where=what)
+    if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"):
+        return RemoteError(f"S3 endpoint {store.endpoint_url} refused us ({code})", where=what)
+    return RemoteError(f"S3 error {code}: {exc.response.get('Error', {}).get('Message', '')}", where=what)
