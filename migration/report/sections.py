@@ -1,0 +1,151 @@
+"""Aggregates behind the report's Estate, Plan and Progress sections.
+
+Pure and sized for the national estate: every function returns per-group counts or top-N
+rows (JSON-ready), never one row per app or host, so the dashboard stays small and fast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from typing import Any
+
+from migration.report.ledger import latest
+from migration.report.sources import STRATEGIES, Sources
+
+STEPS = ("preflight", "backup", "transfer", "deploy", "verify", "cutover", "decommission", "rollback")
+# Worst first: an app's cell shows the most alarming status any of its hosts reached.
+SEVERITY = ("failed", "rolled_back", "started", "skipped", "changed", "ok")
+NOT_ASSESSED = "not assessed"
+
+
+def estate_section(src: Sources, top: int = 15) -> dict[str, Any]:
+    legacy = [d for d in src.datacenters if d.kind == "legacy"]
+    by_prov: dict[str, Counter[int]] = defaultdict(Counter)
+    for d in legacy:
+        by_prov[d.province][d.tier] += 1
+    agencies = Counter(a.agency for a in src.apps)
+    plan = src.plan.apps if src.plan else {}
+    classes = Counter(plan[a.id].strategy if a.id in plan else NOT_ASSESSED for a in src.apps)
+    return {
+        "datacenters": len(src.datacenters), "legacy_datacenters": len(legacy),
+        "hosts": len(src.hosts), "apps": len(src.apps), "agencies": len(src.agencies),
+        "dc_by_province": {p: {str(t): n for t, n in sorted(c.items())}
+                           for p, c in sorted(by_prov.items(), key=lambda kv: -sum(kv[1].values()))},
+        "apps_by_agency_top": [{"agency": a, "name": src.agencies.get(a, a), "apps": n}
+                               for a, n in agencies.most_common(top)],
+        "apps_by_agency_rest": sum(agencies.values()) - sum(n for _, n in agencies.most_common(top)),
+        "apps_by_class": {k: classes[k] for k in (*STRATEGIES, NOT_ASSESSED) if classes[k]},
+        "shared_services": shared_services(src, top),
+    }
+
+
+def shared_services(src: Sources, top: int) -> list[dict[str, Any]]:
+    """Duplicates the assessment found, grouped by the national service that replaces them."""
+    if src.plan is None:
+        return []
+    agency = {a.id: a.agency for a in src.apps}
+    groups: dict[str, dict[str, Any]] = {}
+    for app_id, pa in src.plan.apps.items():
+        if pa.strategy not in ("replace", "retire"):
+            continue
+        g = groups.setdefault(pa.shared_service or "(retired duplicate)",
+                              {"replace": 0, "retire": 0, "agencies": set(), "examples": []})
+        g[pa.strategy] += 1
+        g["agencies"].add(agency.get(app_id, "?"))
+        if len(g["examples"]) < 3:
+            g["examples"].append(app_id)
+    rows = [{"service": s, "replace": g["replace"], "retire": g["retire"], "agencies": len(g["agencies"]),
+             "examples": sorted(g["examples"])} for s, g in groups.items()]
+    return sorted(rows, key=lambda r: (-(r["replace"] + r["retire"]), r["service"]))[:top]
+
+
+def plan_section(src: Sources) -> dict[str, Any]:
+    if src.plan is None:
+        return {"status": "no plan", "waves": []}
+    rows, cumulative = [], 0
+    for w in src.plan.waves:
+        cumulative += len(w.closes)
+        rows.append({"number": w.number, "start": w.start.isoformat() if w.start else None,
+                     "apps": len(w.apps), "hosts": len(w.hosts), "data_gb": round(w.data_gb, 1),
+                     "closes": len(w.closes), "closes_cumulative": cumulative,
+                     "closes_sample": list(w.closes[:5])})
+    return {"status": "planned", "waves": rows}
+
+
+def _reason(detail: Any) -> str:
+    """The human reason a step failed, from the usual keys of its detail."""
+    if not isinstance(detail, dict):
+        return "" if detail is None else str(detail)[:200]
+    for key in ("reason", "error", "msg", "message", "stderr"):
+        if detail.get(key):
+            return str(detail[key])[:200]
+    return json.dumps(detail, sort_keys=True, default=str)[:200] if detail else ""
+
+
+def _worst(statuses: list[str]) -> str:
+    return min(statuses, key=lambda s: SEVERITY.index(s) if s in SEVERITY else len(SEVERITY))
+
+
+def progress_section(src: Sources, top: int = 40) -> dict[str, Any]:
+    st = src.state
+    if not st.steps and not st.runs:
+        return {"status": "not started", "waves": [], "apps": [], "apps_total": 0, "problems": [],
+                "evidence": [], "runs": []}
+    newest = latest(st.steps)
+    return {"status": "started", "waves": _per_wave(newest.values()), **_per_app(newest.values(), top),
+            "problems": _problems(st.steps, top), "evidence": _evidence(st.evidence, top),
+            "runs": [_run(r) for r in sorted(st.runs, key=lambda r: r.id, reverse=True)[:top]]}
+
+
+def _per_wave(records: Any) -> list[dict[str, Any]]:
+    counts: dict[int, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    for s in records:
+        counts[s.wave][s.step][s.status] += 1
+    return [{"wave": w, "steps": {step: dict(c) for step, c in sorted(steps.items(), key=lambda kv: _step_i(kv[0]))}}
+            for w, steps in sorted(counts.items())]
+
+
+def _step_i(step: str) -> int:
+    return STEPS.index(step) if step in STEPS else len(STEPS)
+
+
+def _per_app(records: Any, top: int) -> dict[str, Any]:
+    cells: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    waves: dict[str, int] = {}
+    for s in records:
+        cells[s.app][s.step].append(s.status)
+        waves[s.app] = s.wave
+    rows = [{"app": a, "wave": waves[a], "steps": {st: _worst(v) for st, v in steps.items()}}
+            for a, steps in cells.items()]
+    # Apps in trouble first, so a national run's top-N table shows what needs attention.
+    rows.sort(key=lambda r: (min(SEVERITY.index(v) if v in SEVERITY else 9 for v in r["steps"].values()),
+                             r["wave"], r["app"]))
+    return {"apps": rows[:top], "apps_total": len(rows)}
+
+
+def _problems(steps: Any, top: int) -> list[dict[str, Any]]:
+    bad = [s for s in steps if s.status in ("failed", "rolled_back") or (s.step == "rollback" and s.status != "started")]
+    bad.sort(key=lambda s: s.at, reverse=True)
+    return [{"at": s.at.isoformat(timespec="seconds"), "wave": s.wave, "app": s.app, "host": s.host,
+             "step": s.step, "status": s.status, "reason": _reason(s.detail)} for s in bad[:top]]
+
+
+def _evidence(evidence: Any, top: int) -> list[dict[str, Any]]:
+    per: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for e in evidence:
+        per[(e.app, e.host)].append(e)
+    rows = []
+    for (app, host), items in per.items():
+        failed = [e for e in items if not e.passed]
+        rows.append({"app": app, "host": host, "checks": len(items), "passed": len(items) - len(failed),
+                     "failed": [f"{e.check}: {_reason(e.detail)}".rstrip(": ") for e in failed][:5],
+                     "at": max(e.at for e in items).isoformat(timespec="seconds")})
+    rows.sort(key=lambda r: (r["passed"] == r["checks"], r["app"], r["host"]))
+    return rows[:top]
+
+
+def _run(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "wave": r.wave, "status": r.status or "running",
+            "started": r.started_at.isoformat(timespec="seconds"),
+            "ended": r.ended_at.isoformat(timespec="seconds") if r.ended_at else None}

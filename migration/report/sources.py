@@ -1,0 +1,184 @@
+"""What the report reads: the estate, the plan and the state store, as small typed views.
+
+Loading is the only I/O here; everything downstream is pure and works on these views, so the
+ledger can be computed (and tested) from any estate, plan or journal without the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from migration.errors import InputError
+
+STRATEGIES = ("rehost", "replatform", "retire", "replace", "retain")
+
+
+@dataclass(frozen=True)
+class DcView:
+    id: str
+    name: str
+    agency: str
+    province: str
+    tier: int
+    kind: str
+    annual_cost_idr: float | None
+
+
+@dataclass(frozen=True)
+class HostView:
+    id: str
+    datacenter: str
+    role: str
+
+
+@dataclass(frozen=True)
+class AppView:
+    id: str
+    name: str
+    agency: str
+    function: str
+    criticality: str
+    data_gb: float
+    hosts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanApp:
+    strategy: str
+    rule: str
+    shared_service: str | None
+    wave: int | None
+
+
+@dataclass(frozen=True)
+class WaveView:
+    number: int
+    start: date | None
+    apps: tuple[str, ...]
+    hosts: tuple[str, ...]  # source hosts
+    data_gb: float
+    closes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanView:
+    apps: Mapping[str, PlanApp]
+    waves: tuple[WaveView, ...]
+
+
+@dataclass(frozen=True)
+class StateView:
+    """The journal as read from the state store (its own record types, used as-is)."""
+
+    runs: Sequence[Any] = ()
+    steps: Sequence[Any] = ()
+    evidence: Sequence[Any] = ()
+    backups: Sequence[Any] = ()
+
+
+@dataclass(frozen=True)
+class Sources:
+    estate: str
+    agencies: Mapping[str, str]  # id -> name
+    datacenters: tuple[DcView, ...]
+    hosts: tuple[HostView, ...]
+    apps: tuple[AppView, ...]
+    plan: PlanView | None = None
+    state: StateView = field(default_factory=StateView)
+
+
+def _values(items: Any) -> Iterable[Any]:
+    """The estate may hold its tables as lists or as id-keyed mappings; accept both."""
+    return items.values() if isinstance(items, Mapping) else items
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(getattr(value, "value", value))
+
+
+def views_from_estate(estate: Any) -> Sources:
+    """Read the inventory model's attributes (migration.inventory.Estate) into report views."""
+    dcs = tuple(
+        DcView(_s(d.id), _s(d.name), _s(d.agency), _s(d.province), int(d.tier), _s(d.kind),
+               None if getattr(d, "annual_cost_idr", None) is None else float(d.annual_cost_idr))
+        for d in _values(estate.datacenters)
+    )
+    hosts = tuple(HostView(_s(h.id), _s(h.datacenter), _s(h.role)) for h in _values(estate.hosts))
+    apps = tuple(
+        AppView(_s(a.id), _s(a.name), _s(a.agency), _s(a.function), _s(a.criticality),
+                float(a.data_gb or 0), tuple(_s(h) for h in getattr(a, "all_hosts", a.hosts)))
+        for a in _values(estate.apps)
+    )
+    agencies = {_s(a.id): _s(a.name) for a in _values(estate.agencies)}
+    return Sources(_s(getattr(estate, "name", "")), agencies, dcs, hosts, apps)
+
+
+def _wave(raw: Mapping[str, Any], where: str) -> WaveView:
+    start = raw.get("start")
+    try:
+        start_date = date.fromisoformat(start) if start else None
+    except (TypeError, ValueError):
+        raise InputError(f"wave start {start!r} is not an ISO date", where=where) from None
+    hosts = tuple(h["source"] if isinstance(h, Mapping) else str(h) for h in raw.get("hosts", ()))
+    return WaveView(int(raw["number"]), start_date, tuple(raw.get("apps", ())), hosts,
+                    float(raw.get("data_gb", 0.0)), tuple(raw.get("closes_datacenters", ())))
+
+
+def _plan_app(raw: Mapping[str, Any], where: str) -> PlanApp:
+    strategy = raw.get("strategy")
+    if strategy not in STRATEGIES:
+        raise InputError(f"strategy {strategy!r} is not one of {', '.join(STRATEGIES)}", where=where)
+    wave = raw.get("wave")
+    return PlanApp(strategy, str(raw.get("rule", "")), raw.get("shared_service"),
+                   None if wave is None else int(wave))
+
+
+def parse_plan(doc: Mapping[str, Any], path: str) -> PlanView:
+    """The plan file (docs/plan-format.md) as a view; a bad key raises InputError naming it."""
+    try:
+        apps = {a: _plan_app(v, f"{path}: apps.{a}") for a, v in doc["apps"].items()}
+        waves = tuple(_wave(w, f"{path}: waves[{i}]") for i, w in enumerate(doc.get("waves", ())))
+    except KeyError as exc:
+        raise InputError(f"missing key {exc.args[0]!r}", where=path) from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"not in the plan format: {exc}", where=path) from None
+    return PlanView(apps, tuple(sorted(waves, key=lambda w: w.number)))
+
+
+def load_plan_view(path: Path) -> PlanView:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("plan file not found", where=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
+    if not isinstance(doc, Mapping):
+        raise InputError("the plan must be a JSON object", where=str(path))
+    return parse_plan(doc, str(path))
+
+
+def load_state_view(url: str | None, estate_dir: Path) -> StateView:
+    """Read the whole journal; no store yet (the default path is absent) reads as 'not started'."""
+    if url is None and not (estate_dir / "state" / "dcc.sqlite").exists():
+        return StateView()
+    from migration.state import StateStore
+
+    with StateStore.open(url, estate_dir=estate_dir, create=False) as store:
+        return StateView(tuple(store.runs()), tuple(store.steps()), tuple(store.evidence()),
+                         tuple(store.backups()))
+
+
+def load_sources(estate_dir: Path, plan: Path | None = None, state_url: str | None = None) -> Sources:
+    """Everything the report needs, from files and the state store."""
+    from dataclasses import replace
+
+    from migration.inventory import load_estate
+
+    base = views_from_estate(load_estate(estate_dir))
+    plan_view = load_plan_view(plan) if plan is not None else None
+    return replace(base, plan=plan_view, state=load_state_view(state_url, estate_dir))
