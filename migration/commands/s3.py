@@ -1,0 +1,33 @@
+"""`dcc s3 serve`: a local S3 endpoint on loopback (moto) for the demo and the lab's backups."""
+
+from __future__ import annotations
+
+import typer
+
+s3 = typer.Typer(help="Local object storage for the demo (S3 API on loopback).", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(s3, name="s3")
+
+
+@s3.command("serve")
+def serve(
+    port: int = typer.Option(9000, "--port", help="TCP port to listen on (0 picks a free one)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Loopback address to listen on."),
+) -> None:
+    """Serve an S3-compatible endpoint on loopback until Ctrl-C; buckets live in memory."""
+    import time
+
+    from rich.console import Console
+
+    from migration.objectstore_server import LocalS3Server
+
+    console = Console(highlight=False)
+    with LocalS3Server(host=host, port=port) as server:
+        console.print(f"[green]S3 endpoint[/] {server.endpoint_url}  (path-style; any access key; Ctrl-C stops)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print("stopped")

@@ -1,0 +1,145 @@
+"""`dcc status`: what the state store says about runs, waves, hosts x steps, evidence and backups.
+
+Read-only: it never creates a store; with none yet it says so in one line.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from migration.state import BackupRecord, Evidence, RunRecord, StepRecord
+
+COLORS = {
+    "ok": "green", "changed": "cyan", "started": "yellow", "failed": "bold red", "skipped": "dim",
+    "rolled_back": "magenta", "running": "yellow", "succeeded": "green", "partial": "bold yellow",
+}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)
+
+
+def status(
+    estate: Path = typer.Option(..., "--estate", help="Estate folder, e.g. inventory/lab (its store: <estate>/state/dcc.sqlite)."),
+    wave: int = typer.Option(None, "--wave", help="Show only this wave."),
+    app_id: str = typer.Option(None, "--app", help="Show only this app."),
+    state_url: str = typer.Option(None, "--state-url", envvar="DCC_STATE_URL",
+                                  help="State store URL (e.g. postgresql+psycopg://...); default: the estate's SQLite file."),
+) -> None:
+    """Show runs, every host's pipeline steps (latest status), verification evidence and backups."""
+    from rich.console import Console
+
+    from migration.errors import InputError
+    from migration.state import StateStore
+
+    if not estate.is_dir():
+        raise InputError("estate folder not found", where=str(estate))
+    with StateStore.open(state_url, estate_dir=estate, create=False) as store:
+        steps = store.steps(wave=wave, app=app_id)
+        runs = [r for r in store.runs() if wave is None or r.wave == wave]
+        apps = {s.app for s in steps} if wave is not None else None
+        evidence = [e for e in store.evidence(app=app_id) if apps is None or e.app in apps]
+        backups = [b for b in store.backups() if (app_id is None or b.app == app_id)
+                   and (apps is None or b.app in apps)]
+    console = Console()
+    console.print(f"[bold]state store[/] {store.url}")
+    for table in (runs_table(runs), steps_table(steps), evidence_table(evidence), backups_table(backups)):
+        console.print(table)
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S") if at else "-"
+
+
+def _colored(status: str) -> str:
+    return f"[{COLORS.get(status, 'white')}]{status}[/]"
+
+
+def runs_table(runs: list[RunRecord]) -> Table:
+    from rich.table import Table
+
+    table = Table(title="Runs", title_justify="left")
+    for col in ("run", "estate", "wave", "started (UTC)", "ended (UTC)", "status"):
+        table.add_column(col)
+    for r in runs:
+        table.add_row(str(r.id), r.estate, str(r.wave), _when(r.started_at), _when(r.ended_at), _colored(r.status))
+    if not runs:
+        table.add_row("-", "no runs yet", "", "", "", "")
+    return table
+
+
+def latest_by_host(steps: list[StepRecord]) -> dict[tuple[int, str, str], dict[str, StepRecord]]:
+    """(wave, app, host) -> step -> its newest journal line (steps arrive oldest first)."""
+    grid: dict[tuple[int, str, str], dict[str, StepRecord]] = {}
+    for s in steps:
+        grid.setdefault((s.wave, s.app, s.host), {})[s.step] = s
+    return grid
+
+
+def steps_table(steps: list[StepRecord]) -> Table:
+    from rich.table import Table
+
+    from migration.state import STEPS
+
+    table = Table(title="Hosts x steps (latest status)", title_justify="left")
+    for col in ("wave", "app", "host", *STEPS, "last change (UTC)"):
+        table.add_column(col)
+    grid = latest_by_host(steps)
+    for (wave, app, host), by_step in sorted(grid.items()):
+        cells = [_colored(by_step[s].status) if s in by_step else "[dim]·[/]" for s in STEPS]
+        last = max(r.at for r in by_step.values())
+        table.add_row(str(wave), app, host, *cells, _when(last))
+    if not grid:
+        table.add_row("-", "no steps journaled", *[""] * (len(STEPS) + 2))
+    return table
+
+
+def evidence_table(evidence: list[Evidence]) -> Table:
+    from rich.table import Table
+
+    table = Table(title="Verification evidence", title_justify="left")
+    for col in ("app", "host", "passed", "failed checks", "latest (UTC)"):
+        table.add_column(col)
+    per_host: dict[tuple[str, str], dict[str, Evidence]] = {}
+    for e in evidence:
+        per_host.setdefault((e.app, e.host), {})[e.check] = e  # newest result of each check wins
+    for (app, host), checks in sorted(per_host.items()):
+        failed = sorted(c for c, e in checks.items() if not e.passed)
+        passed = f"{len(checks) - len(failed)}/{len(checks)}"
+        table.add_row(app, host, f"[{'red' if failed else 'green'}]{passed}[/]",
+                      f"[red]{', '.join(failed)}[/]" if failed else "-",
+                      _when(max(e.at for e in checks.values())))
+    if not per_host:
+        table.add_row("-", "no evidence yet", "", "", "")
+    return table
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def backups_table(backups: list[BackupRecord]) -> Table:
+    from rich.table import Table
+
+    table = Table(title="Backups", title_justify="left")
+    for col in ("app", "location", "manifest sha256", "objects", "size", "taken (UTC)", "restore verified"):
+        table.add_column(col)
+    for b in backups:
+        proven = (f"[green]{b.restore_verified_on} at {_when(b.restore_verified_at)}[/]"
+                  if b.restore_verified_at else "[bold red]not proven[/]")
+        table.add_row(b.app, f"s3://{b.bucket}/{b.prefix}", b.manifest_sha256[:16], str(b.objects),
+                      _size(b.bytes), _when(b.taken_at), proven)
+    if not backups:
+        table.add_row("-", "no backups recorded", "", "", "", "", "")
+    return table
