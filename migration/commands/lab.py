@@ -1,0 +1,133 @@
+"""`dcc lab up|down|status|exec|fault|boot`: the lab of real legacy hosts (needs root).
+
+Verbs stay thin: they call `migration.lab` and show rich progress and tables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+lab_app = typer.Typer(help="The lab: real hosts in network namespaces with sshd, sample apps and faults.",
+                      no_args_is_help=True)
+DEFAULT_ESTATE = Path("inventory/lab")
+
+
+def _require_root() -> None:
+    from migration.lab.lifecycle import require_root
+
+    require_root()
+
+
+def _estate_name(value: str) -> str:
+    """Accept an estate name or an estate folder (whose estate.yaml names it)."""
+    from migration.lab import estate
+
+    return estate.load(value).name if (Path(value) / "estate.yaml").exists() else value
+
+
+@lab_app.command("up")
+def up(estate_dir: Path = typer.Argument(DEFAULT_ESTATE, help="Estate folder (inventory format).")) -> None:
+    """Start every host of ESTATE_DIR (base image built and cached on first use) and write access files."""
+    _require_root()
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from migration import lab
+
+    start = time.monotonic()
+    with Progress(TextColumn("[bold]lab up"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def show(msg: str, done: int, total: int) -> None:
+            bar.update(task, description=msg[-70:], completed=done, total=total or None)
+
+        acc = lab.up(estate_dir, show)
+    Console().print(f"[green]lab {acc.estate!r} up[/] in {time.monotonic() - start:.1f} s; "
+                    f"access files in {acc.ssh_config.parent}")
+    _print_status(acc.estate)
+
+
+@lab_app.command("down")
+def down(estate: str = typer.Argument("lab", help="Estate name (or folder)."),
+         all_: bool = typer.Option(False, "--all", help="Tear down every estate on this machine.")) -> None:
+    """Stop an estate and remove its namespaces, mounts, links, nft table and run dir."""
+    _require_root()
+    from migration.lab import cleanup, state
+
+    names = state.all_estates() if all_ else [_estate_name(estate)]
+    for name in names:
+        cleanup.down(name)
+        Console().print(f"lab {name!r} down")
+
+
+def _print_status(name: str) -> None:
+    from migration.lab import lifecycle
+
+    table = Table(title=f"lab {name}")
+    for col in ("host", "role", "data center", "ip", "state", "sshd", "apps"):
+        table.add_column(col)
+    for h in lifecycle.status(name):
+        apps = ", ".join(f"{a}:{'[green]ok[/]' if s == 'ok' else f'[red]{s}[/]'}" for a, s in h.apps)
+        table.add_row(h.id, h.role, h.datacenter, h.ip, "[green]up[/]" if h.up else "[red]down[/]",
+                      "[green]yes[/]" if h.sshd else "[red]no[/]", apps)
+    Console().print(table)
+
+
+@lab_app.command("status")
+def status(estate: str = typer.Argument("lab", help="Estate name (or folder).")) -> None:
+    """Show each host: role, data center, ip, up/down, sshd, and its apps' health."""
+    _require_root()
+    _print_status(_estate_name(estate))
+
+
+@lab_app.command("exec", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def exec_(estate: str = typer.Argument(..., help="Estate name."),
+          host: str = typer.Argument(..., help="Host id."),
+          cmd: list[str] = typer.Argument(..., help="Command to run inside the host (after --).")) -> None:
+    """Run a command inside a host (nsenter into its namespaces and root): lab exec lab kmk-web1 -- ps -e."""
+    _require_root()
+    from migration.lab import hosts, lifecycle
+    from migration.lab.run import CLEAN_ENV
+
+    name = _estate_name(estate)
+    lifecycle.load_running(name).host(host)
+    argv = hosts.nsenter_argv(lifecycle.host_init_pid(name, host)) + cmd
+    os.execvpe(argv[0], argv, CLEAN_ENV)
+
+
+@lab_app.command("boot")
+def boot(estate: str = typer.Argument(..., help="Estate name."),
+         host: str = typer.Argument(..., help="Host id to (re)start on its own upper dir.")) -> None:
+    """Boot one host again (e.g. after a crash fault), keeping its data."""
+    _require_root()
+    from migration.lab import faults
+
+    faults.boot(_estate_name(estate), host)
+    Console().print(f"{host} booted")
+
+
+@lab_app.command("fault")
+def fault(estate: str = typer.Argument(..., help="Estate name."),
+          host: str = typer.Argument(..., help="Host id."),
+          kind: str = typer.Argument(..., help="link-down | link-up | loss | delay | sshd-stop | crash | disk-full"),
+          value: str = typer.Argument("", help="loss: percent (default 100); delay: rate e.g. 1mbit; "
+                                           "disk-full: path inside the host (default: its app's data dir)"),
+          off: bool = typer.Option(False, "--off", help="Undo the fault (link up, loss/delay/disk-full off, "
+                                                       "sshd start).")) -> None:
+    """Inject (or with --off undo) a fault on one host."""
+    _require_root()
+    from migration.lab import faults
+
+    msg = faults.apply(_estate_name(estate), host, kind, value or None, off=off)
+    Console().print(msg)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(lab_app, name="lab")

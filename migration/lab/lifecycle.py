@@ -1,0 +1,130 @@
+"""Bring an estate's lab up (or reconcile it: boot what is down) and report its status.
+
+`up` is idempotent: a running host is left alone, a crashed one boots again on its
+own upper dir, as after a power cycle.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from migration.errors import LabError, PermissionProblem
+from migration.lab import access, apps, base, hosts, naming, network, state
+from migration.lab import estate as estate_mod
+from migration.lab.estate import LabEstate
+
+Progress = Callable[[str, int, int], None]  # (message, done, total)
+
+
+def require_root() -> None:
+    if os.geteuid() != 0:
+        raise PermissionProblem("the lab needs root (network namespaces, mounts); run it as root")
+
+
+def load_running(name: str) -> LabEstate:
+    """The estate copy of an estate that was brought up."""
+    copy = state.estate_copy(name)
+    if not copy.exists():
+        raise LabError(f"estate {name!r} is not up (nothing in {naming.run_dir(name)})")
+    return estate_mod.load(copy)
+
+
+def _live(name: str) -> bool:
+    st = state.load(name)
+    return bool(st) and any(hosts.alive(p, name, h) for h, p in st.pids.items())
+
+
+def check_overlap(est: LabEstate) -> None:
+    mine = [d.subnet for d in network.used_datacenters(est)]
+    for other in state.all_estates():
+        st = state.load(other)
+        if other == est.name or st is None or not _live(other):
+            continue
+        for s in st.subnets:
+            clash = [str(m) for m in mine if m.overlaps(ipaddress.IPv4Network(s))]
+            if clash:
+                raise LabError(f"estate {est.name!r} subnet {clash[0]} overlaps running estate {other!r} "
+                               f"({s}); renumber it (migration.lab.renumber) or `dcc lab down {other}`")
+
+
+def _prepare(est: LabEstate, lower: Path) -> None:
+    st = state.load(est.name)
+    pids = st.pids if st and st.estate == est.name else {}
+    subnets = tuple(str(d.subnet) for d in network.used_datacenters(est))
+    state.save(state.LabState(est.name, str(est.path), subnets, tuple(network.bridges(est)), pids))
+    network.ensure_bridges(est)
+    network.ensure_firewall(est)
+
+
+def boot(est: LabEstate, host_id: str, lower: Path, client_pub: str) -> tuple[str, bool]:
+    """Make sure one host runs; returns (its public host key, whether it was started now)."""
+    host = est.host(host_id)
+    network.create_host_link(est, host)
+    paths = hosts.mount_overlay(est.name, host.id, lower)
+    key = hosts.write_host_files(est, host, paths.root, client_pub)
+    st = state.load(est.name)
+    if st and hosts.alive(st.pids.get(host.id), est.name, host.id):
+        return key, False
+    apps.install(est, host, paths.root)
+    pid = hosts.start(est, host, paths)
+    state.save(state.load(est.name).with_pid(host.id, pid))  # type: ignore[union-attr]
+    return key, True
+
+
+def up(estate_dir: Path | str, progress: Progress = lambda *_: None) -> access.LabAccess:
+    """Build/reuse the base, start every host of the estate, write the access files."""
+    require_root()
+    src = estate_mod.load(estate_dir)
+    check_overlap(src)
+    naming.run_dir(src.name).mkdir(parents=True, exist_ok=True)
+    est = estate_mod.load(state.copy_estate(Path(estate_dir), src.name))
+    img = base.ensure_base(lambda line: progress(line, 0, len(est.hosts)))
+    _prepare(est, img.rootfs)
+    client = access.LabAccess.for_estate(est.name)
+    from migration.lab import keys
+
+    client_pub = keys.load_or_create(client.identity).public_openssh
+    host_keys, started = {}, []
+    for i, h in enumerate(est.hosts):
+        host_keys[h.id], new = boot(est, h.id, img.rootfs, client_pub)
+        started += [h.id] if new else []
+        progress(f"started {h.id}" if new else f"{h.id} already up", i + 1, len(est.hosts))
+    hosts.wait_banners(est, [h.id for h in est.hosts])
+    apps.after_boot(est, started)
+    return access.write_all(est, host_keys)
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    id: str
+    role: str
+    datacenter: str
+    ip: str
+    up: bool
+    sshd: bool
+    apps: tuple[tuple[str, str], ...]  # (app id, health: ok | down | n/a)
+
+
+def host_init_pid(name: str, host_id: str) -> int:
+    """PID 1 of a running host (root-namespace pid); `LabError` if the host is down."""
+    st = state.load(name)
+    pid = st.pids.get(host_id) if st else None
+    if not hosts.alive(pid, name, host_id):
+        raise LabError(f"host {host_id!r} of estate {name!r} is not running (`dcc lab boot {name} {host_id}`)")
+    return hosts.init_pid(pid)  # type: ignore[arg-type, return-value]
+
+
+def status(name: str) -> list[HostStatus]:
+    est = load_running(name)
+    st = state.load(name)
+    out = []
+    for h in est.hosts:
+        is_up = bool(st) and hosts.alive(st.pids.get(h.id), name, h.id)  # type: ignore[union-attr]
+        health = tuple((a.id, apps.health(a, h) if is_up else "down") for a in est.apps_on(h.id))
+        out.append(HostStatus(h.id, h.role, h.datacenter, str(h.ip), is_up,
+                              is_up and hosts.ssh_banner(str(h.ip)), health))
+    return out

@@ -1,0 +1,45 @@
+"""Copy an estate folder under a new name and second octet, so each test or engineer
+gets an isolated lab: every 10.77.x.y becomes 10.<octet>.x.y.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import yaml
+
+from migration.errors import InputError
+from migration.lab import naming
+from migration.lab.keys import write_atomic
+
+_ADDR = re.compile(r"\b10\.77\.(\d{1,3})\.(\d{1,3})\b")
+
+
+def renumber_text(text: str, second_octet: int) -> str:
+    return _ADDR.sub(lambda m: f"10.{second_octet}.{m.group(1)}.{m.group(2)}", text)
+
+
+def rename_estate(estate_yaml: str, name: str) -> str:
+    """Replace only the `name:` key, keeping comments and the rest of the file."""
+    out, n = re.subn(r"(?m)^name:.*$", f"name: {name}", estate_yaml, count=1)
+    return out if n else f"name: {name}\n{out}"
+
+
+def renumber(src_dir: Path | str, dst_dir: Path | str, name: str, second_octet: int) -> Path:
+    """Copy `src_dir` to `dst_dir` as estate `name` with 10.77.x.y -> 10.<second_octet>.x.y."""
+    src, dst = Path(src_dir), Path(dst_dir)
+    if not naming.valid_name(name):
+        raise InputError(f"estate name {name!r} must be lower-case letters, digits and '-'", where="name")
+    if not 0 <= second_octet <= 255:
+        raise InputError(f"second octet {second_octet} is not in 0..255", where="second_octet")
+    if not (src / "estate.yaml").exists():
+        raise InputError("not an estate folder (estate.yaml is missing)", where=str(src))
+    shutil.copytree(src, dst, dirs_exist_ok=True)
+    for f in sorted(dst.rglob("*")):
+        if f.is_file() and f.suffix in (".yaml", ".yml", ".csv", ".json"):
+            text = renumber_text(f.read_text(), second_octet)
+            write_atomic(f, rename_estate(text, name) if f.name == "estate.yaml" else text)
+    yaml.safe_load((dst / "estate.yaml").read_text())
+    return dst
