@@ -1,0 +1,154 @@
+"""`dcc discover`: read-only facts from every host over SSH, and `dcc discover diff`: declared vs observed.
+
+Facts go to `<estate>/facts/<host>.json`; hosts that fail are listed with the reason and make
+the command exit non-zero after the good hosts' facts are stored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from migration.errors import InputError, RemoteError
+
+discover_app = typer.Typer(
+    help="Collect read-only facts from the estate's hosts over SSH (one connection per host), "
+         "and compare declared with observed dependencies.",
+)
+
+_ESTATE_HELP = "Estate folder, e.g. inventory/lab; facts are stored in its facts/ sub-folder."
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(discover_app, name="discover")
+
+
+@discover_app.callback(invoke_without_command=True)
+def discover(
+    ctx: typer.Context,
+    estate: Path = typer.Option(None, "--estate", help=_ESTATE_HELP),
+    hosts: str = typer.Option("*", "--hosts", help="Only hosts whose id matches this glob, e.g. 'kmk-*'."),
+    known_hosts: Path = typer.Option(None, "--known-hosts",
+                                     help="Pinned host keys (default: the lab's access/known_hosts)."),
+    identity: Path = typer.Option(None, "--identity", help="Private key (default: the lab's access/id_ed25519)."),
+    user: str = typer.Option("root", "--user", help="Remote user."),
+    accept_new_keys: bool = typer.Option(False, "--accept-new-keys",
+                                         help="Record keys of hosts not yet in known_hosts (changed keys are "
+                                              "always refused)."),
+    concurrency: int = typer.Option(16, "--concurrency", min=1, max=256, help="Hosts discovered at once."),
+    timeout: float = typer.Option(10.0, "--connect-timeout", min=0.5, help="Seconds to connect and handshake."),
+) -> None:
+    """Discover hosts: OS, CPU, memory, disks, packages, services, processes, listening ports,
+    connections, data folders, databases, cron jobs and users. Nothing on a host is changed."""
+    if ctx.invoked_subcommand:
+        return
+    if estate is None:
+        raise InputError("missing option --estate (the estate folder)", where="--estate")
+    from rich.console import Console
+
+    from migration.discovery import Settings, load_all, select_targets
+    from migration.inventory import load_estate
+
+    loaded = load_estate(estate)
+    targets = select_targets(loaded, hosts, user)
+    settings = Settings(known_hosts=_access(loaded, known_hosts, "known_hosts", "--known-hosts"),
+                        identity=_access(loaded, identity, "identity", "--identity"), user=user,
+                        accept_new_keys=accept_new_keys, concurrency=concurrency, connect_timeout=timeout)
+    outcomes = _run(targets, settings, estate / "facts")
+    console = Console()
+    console.print(_outcome_table(outcomes))
+    _print_diff(console, loaded, load_all(estate / "facts"))
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        names = ", ".join(f"{o.host} ({o.status})" for o in failed[:5])
+        raise RemoteError(f"{len(failed)} of {len(outcomes)} hosts failed: {names}; facts of the others are "
+                          f"stored in {estate / 'facts'}", where="discover")
+
+
+@discover_app.command("diff")
+def diff_command(
+    estate: Path = typer.Option(..., "--estate", help=_ESTATE_HELP),
+    facts: Path = typer.Option(None, "--facts", help="Facts folder (default: <estate>/facts)."),
+) -> None:
+    """Compare declared dependencies with those observed in stored facts (no SSH)."""
+    from rich.console import Console
+
+    from migration.discovery import load_all
+    from migration.inventory import load_estate
+
+    folder = facts or estate / "facts"
+    found = load_all(folder)
+    if not found:
+        raise InputError("no facts stored; run `dcc discover --estate ...` first", where=str(folder))
+    _print_diff(Console(), load_estate(estate), found)
+
+
+def _access(estate: object, given: Path | None, name: str, option: str) -> Path:
+    from migration.discovery.targets import lab_access_file
+
+    if given is not None:
+        if name == "identity" and not given.is_file():
+            raise InputError("identity file not found", where=str(given))
+        return given
+    found = lab_access_file(estate, name)  # type: ignore[arg-type]
+    if found is None:
+        raise InputError(f"no default {name} for this estate (its lab is not up); pass {option}", where=option)
+    return found
+
+
+def _run(targets: list, settings: object, facts_dir: Path) -> list:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from migration.discovery import discover_all, store
+
+    columns = (TextColumn("discovering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.description}"))
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task("", total=len(targets))
+
+        def done(outcome: object) -> None:
+            progress.update(task, advance=1, description=f"{outcome.host}: {outcome.status}")  # type: ignore[attr-defined]
+
+        outcomes = discover_all(targets, settings, done)  # type: ignore[arg-type]
+    store(outcomes, facts_dir)
+    return outcomes
+
+
+def _outcome_table(outcomes: list) -> object:
+    from rich.table import Table
+
+    table = Table(title="Discovery", show_lines=False)
+    for column in ("host", "status", "os", "listening ports", "connections", "warnings", "seconds", "detail"):
+        table.add_column(column, overflow="fold")
+    for o in outcomes:
+        f = o.facts
+        style = "green" if o.ok else "red"
+        ports = ",".join(str(p) for p in sorted({s.port for s in f.listening})) if f else ""
+        os_name = f"{f.os.id} {f.os.version_id}".strip() if f else ""
+        table.add_row(o.host, f"[{style}]{o.status}[/]", os_name, ports, str(len(f.connections)) if f else "",
+                      str(len(f.warnings)) if f else "", f"{o.duration_s:.1f}", o.message)
+    return table
+
+
+def _print_diff(console: object, estate: object, facts: dict) -> None:
+    from rich.table import Table
+
+    from migration.discovery import diff
+
+    result = diff(estate, facts)  # type: ignore[arg-type]
+    table = Table(title="Dependencies: declared vs observed")
+    for column in ("from", "to", "kind", "finding"):
+        table.add_column(column)
+    rows = ([(d, "[green]declared, seen[/]") for d in result.confirmed]
+            + [(d, "[yellow]seen, NOT declared[/]") for d in result.undeclared]
+            + [(d, "[yellow]declared, never seen[/]") for d in result.unseen]
+            + [(d, "[dim]declared, not verifiable (hosts not discovered)[/]") for d in result.unverifiable])
+    for dep, finding in rows:
+        table.add_row(dep.from_app, dep.to_app, dep.kind or "", finding)
+    for app, kind in result.intra_app:
+        table.add_row(app, app, kind, "[blue]within the app (e.g. its own database)[/]")
+    for o in result.other:
+        table.add_row(o.from_app or f"host {o.from_host or '?'}", o.to_app or (f"{o.to_host}:{o.to_port}" if o.to_host else o.peer),
+                      o.kind, f"[dim]not an app-to-app edge ({o.evidence})[/]")
+    console.print(table)  # type: ignore[attr-defined]

@@ -1,0 +1,127 @@
+"""Host-key pinning and per-host SSH failures against a real throwaway sshd on 127.0.0.1.
+
+The sshd runs from openssh-server with its own host key and authorized key in a tmp dir,
+so the failure paths are exercised against the real protocol, not a mock.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from migration import ssh
+from migration.discovery.collect import Settings, discover_host
+
+pytestmark = pytest.mark.integration
+SSHD = "/usr/sbin/sshd"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _keygen(path: Path) -> str:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+    return path.with_suffix(".pub").read_text().split()[1]
+
+
+def _wait_banner(port: int) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                if s.recv(4).startswith(b"SSH-"):
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"sshd on 127.0.0.1:{port} never sent its banner")
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory: pytest.TempPathFactory):
+    if os.geteuid() != 0 or not Path(SSHD).exists():
+        pytest.fail("needs root and openssh-server (scripts/setup.sh installs it)")
+    d = tmp_path_factory.mktemp("sshd")
+    host_b64 = _keygen(d / "hostkey")
+    _keygen(d / "client")
+    shutil.copy(d / "client.pub", d / "authorized_keys")
+    _keygen(d / "stranger")
+    port = _free_port()
+    (d / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/hostkey\nAuthorizedKeysFile {d}/authorized_keys\n"
+        f"PidFile {d}/sshd.pid\nStrictModes no\nUsePAM no\nPasswordAuthentication no\n"
+        "PermitRootLogin prohibit-password\n")
+    Path("/run/sshd").mkdir(exist_ok=True)
+    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(d / "sshd_config")], stderr=subprocess.DEVNULL)
+    try:
+        _wait_banner(port)
+        yield {"dir": d, "port": port, "host_b64": host_b64}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+
+
+def _known(d: Path, port: int, b64: str | None) -> Path:
+    path = d / f"known_hosts_{time.monotonic_ns()}"
+    path.write_text(f"[127.0.0.1]:{port} ssh-ed25519 {b64}\n" if b64 else "")
+    return path
+
+
+def _discover(sshd: dict, known: Path, *, identity: str = "client", accept: bool = False,
+              port: int | None = None):
+    settings = Settings(known_hosts=known, identity=sshd["dir"] / identity, accept_new_keys=accept,
+                        connect_timeout=5, command_timeout=30)
+    target = ssh.SshTarget("h1", "127.0.0.1", port or sshd["port"])
+    return discover_host(target, settings, ssh.KnownHosts(known), ssh.load_identity(settings.identity))
+
+
+def test_pinned_key_connects_once_and_gathers_facts(sshd: dict) -> None:
+    outcome = _discover(sshd, _known(sshd["dir"], sshd["port"], sshd["host_b64"]))
+    assert outcome.status == "ok", outcome.message
+    assert outcome.ssh_connections == 1
+    assert sshd["port"] in {s.port for s in outcome.facts.listening}, outcome.facts.listening
+    assert outcome.facts.os.id and outcome.facts.memory_kb and outcome.facts.packages
+
+
+def test_unknown_key_is_refused_without_accept_new(sshd: dict) -> None:
+    known = _known(sshd["dir"], sshd["port"], None)
+    outcome = _discover(sshd, known)
+    assert outcome.status == "host-key-unknown", outcome
+    assert "--accept-new-keys" in outcome.message
+    assert known.read_text() == "", "a refused key must not be recorded"
+
+
+def test_accept_new_records_the_key_then_pins_it(sshd: dict) -> None:
+    known = _known(sshd["dir"], sshd["port"], None)
+    assert _discover(sshd, known, accept=True).status == "ok"
+    assert known.read_text() == f"[127.0.0.1]:{sshd['port']} ssh-ed25519 {sshd['host_b64']}\n"
+    assert _discover(sshd, known).status == "ok"
+
+
+def test_changed_key_aborts_naming_both_fingerprints(sshd: dict) -> None:
+    other = (sshd["dir"] / "stranger.pub").read_text().split()[1]
+    known = _known(sshd["dir"], sshd["port"], other)
+    outcome = _discover(sshd, known, accept=True)
+    assert outcome.status == "host-key-changed", outcome
+    assert outcome.message.count("SHA256:") == 2, outcome.message
+    assert known.read_text().split()[2] == other, "--accept-new-keys must never replace a pinned key"
+
+
+def test_auth_refused_for_a_key_not_authorized(sshd: dict) -> None:
+    outcome = _discover(sshd, _known(sshd["dir"], sshd["port"], sshd["host_b64"]), identity="stranger")
+    assert outcome.status == "auth-refused", outcome
+
+
+def test_closed_port_is_unreachable(sshd: dict) -> None:
+    outcome = _discover(sshd, _known(sshd["dir"], sshd["port"], sshd["host_b64"]), port=_free_port())
+    assert outcome.status == "unreachable", outcome
+    assert outcome.ssh_connections == 0
