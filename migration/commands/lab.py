@@ -72,7 +72,7 @@ def _print_status(name: str) -> None:
 
     table = Table(title=f"lab {name}")
     for col in ("host", "role", "data center", "ip", "state", "sshd", "apps"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for h in lifecycle.status(name):
         apps = ", ".join(f"{a}:{'[green]ok[/]' if s == 'ok' else f'[red]{s}[/]'}" for a, s in h.apps)
         table.add_row(h.id, h.role, h.datacenter, h.ip, "[green]up[/]" if h.up else "[red]down[/]",

@@ -1,14 +1,208 @@
-"""Sample legacy apps (placeholder until the real installer lands)."""
+"""Install the sample legacy apps and the national portal onto lab hosts, following the
+"App layout convention" in docs/inventory-format.md, with deterministic seed data.
+
+Files are written into the host's overlay before boot; databases are created after boot.
+"""
+
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import socket
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-def install(est, host, root) -> None:
-    pass
+from migration.errors import LabError
+from migration.lab import hosts
+from migration.lab.estate import App, Host, LabEstate
+from migration.lab.keys import write_atomic
+from migration.lab.run import run
+
+_SRC = Path(__file__).parent / "apps"
+_CODE = {"web-db": "webdb.py", "files": "files.py", "api": "api.py"}
+SEED_ROWS = 500
+SEED_FILES = 300
+# Real calls that were never declared (discovery must find them); declared-but-unused
+# dependencies (perizinan-jabar -> eoffice-bogor) are simply not called.
+UNDECLARED_CALLS = {"sehat-api": ("arsip-kemenkes",)}
+_DONE = "var/lib/dcc-lab"
 
 
-def after_boot(est, started) -> None:
-    pass
+def db_name(app_id: str) -> str:
+    return app_id.replace("-", "_")
 
 
-def health(app, host) -> str:
-    return "n/a"
+def db_password(app_id: str) -> str:
+    """Deterministic so a restored copy or a test can log in; this is a lab, not production."""
+    return hashlib.sha256(f"dcc-lab-db:{app_id}".encode()).hexdigest()[:20]
+
+
+def http_hosts(app: App) -> tuple[str, ...]:
+    """Hosts running the app's HTTP process: for web-db, all of `hosts` but a separate db host."""
+    if app.archetype == "web-db" and len(app.hosts) > 1:
+        return tuple(h for h in app.hosts if h != app.db_host)
+    return app.hosts
+
+
+def peers(est: LabEstate, app: App) -> list[str]:
+    """Base URLs of the apps this api app calls: its declared dependencies plus undeclared ones."""
+    if app.archetype != "api":
+        return []
+    targets = [d.dst for d in est.dependencies if d.src == app.id]
+    targets += [t for t in UNDECLARED_CALLS.get(app.id, ()) if t not in targets]
+    by_id = {a.id: a for a in est.apps}
+    return [f"http://{http_hosts(by_id[t])[0]}:{by_id[t].port}" for t in targets if t in by_id]
+
+
+def app_conf(est: LabEstate, app: App) -> str:
+    conf = {"APP_ID": app.id, "ARCHETYPE": app.archetype, "PORT": str(app.port),
+            "DATA_DIR": f"/srv/{app.id}/data", "PEERS": ",".join(peers(est, app))}
+    if app.archetype == "web-db":
+        conf |= {"DB_HOST": app.db_host or app.hosts[0], "DB_NAME": db_name(app.id),
+                 "DB_USER": db_name(app.id), "DB_PASSWORD": db_password(app.id)}
+    if app.archetype == "api":
+        conf["INTERVAL"] = "2"
+    return f"# {app.id} ({app.archetype}), installed by the dcc lab\n" + "".join(
+        f"{k}={v}\n" for k, v in conf.items())
+
+
+def seed_file(app_id: str, i: int) -> tuple[str, bytes]:
+    """Deterministic document i: same name, size and bytes on every run (known checksums)."""
+    digest = hashlib.sha256(f"{app_id}:{i}".encode()).digest()
+    size = 200 + int.from_bytes(digest[:4], "big") % 40000
+    name = f"{2019 + i % 6}/doc-{i:04d}.{('pdf', 'docx', 'xlsx', 'txt')[i % 4]}"
+    return name, (digest * (size // 32 + 1))[:size]
+
+
+def _enable(root: Path, script: str, order: int) -> None:
+    link = root / f"etc/rc2.d/S{order:02d}{script}"
+    if not link.is_symlink():
+        link.symlink_to(f"../init.d/{script}")
+
+
+def _install_app(est: LabEstate, app: App, root: Path) -> None:
+    write_atomic(root / f"etc/{app.id}/app.conf", app_conf(est, app), 0o640)
+    code = root / f"opt/{app.id}"
+    write_atomic(code / "app.py", (_SRC / _CODE[app.archetype]).read_text(), 0o755)
+    write_atomic(code / "dccapp.py", (_SRC / "dccapp.py").read_text())
+    init = (_SRC / "init.d.sh").read_text().replace("@ID@", app.id).replace("@ARCHETYPE@", app.archetype)
+    write_atomic(root / f"etc/init.d/{app.id}", init, 0o755)
+    _enable(root, app.id, 2)
+    data = root / f"srv/{app.id}/data"
+    data.mkdir(parents=True, exist_ok=True)
+    if app.archetype == "files":
+        for i in range(SEED_FILES):
+            name, blob = seed_file(app.id, i)
+            (data / name).parent.mkdir(parents=True, exist_ok=True)
+            (data / name).write_bytes(blob)
+
+
+def _install_db_server(est: LabEstate, root: Path) -> None:
+    conf = root / "etc/postgresql/15/main"
+    write_atomic(conf / "conf.d/dcc-lab.conf", "listen_addresses = '*'\n")
+    hba = (conf / "pg_hba.conf").read_text()
+    lines = [f"host all all {d.subnet} scram-sha-256" for d in est.datacenters]
+    extra = "".join(f"{ln}\n" for ln in lines if ln not in hba)
+    if extra:
+        write_atomic(conf / "pg_hba.conf", hba + "# lab subnets (dcc lab)\n" + extra, 0o640)
+        os.chown(conf / "pg_hba.conf", *_owner(root, "postgres"))
+    _enable(root, "postgresql", 1)
+
+
+def _owner(root: Path, user: str) -> tuple[int, int]:
+    for line in (root / "etc/passwd").read_text().splitlines():
+        f = line.split(":")
+        if f[0] == user:
+            return int(f[2]), int(f[3])
+    raise LabError(f"user {user} missing from the base image")
+
+
+def portal_conf(service: str, backend_ip: str, port: int) -> str:
+    """One file per public service; cutover rewrites proxy_pass and runs `nginx -s reload`."""
+    return (f"# dcc portal route for {service}\nserver {{\n    listen 80;\n    server_name {service};\n"
+            f"    location / {{\n        proxy_pass http://{backend_ip}:{port};\n"
+            f"        proxy_set_header Host $host;\n"
+            f"        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n    }}\n}}\n")
+
+
+def _install_portal(est: LabEstate, root: Path) -> None:
+    for app in est.apps:
+        if app.service:
+            ip = str(est.host(http_hosts(app)[0]).ip)
+            write_atomic(root / f"etc/nginx/conf.d/dcc-{app.service}.conf", portal_conf(app.service, ip, app.port))
+    _enable(root, "nginx", 3)
+
+
+def install(est: LabEstate, host: Host, root: Path) -> None:
+    """Write the host's apps into its overlay, once (a marker in the upper dir says done)."""
+    marker = root / _DONE / "installed"
+    if marker.exists():
+        return
+    if any(a.db_host == host.id for a in est.apps):
+        _install_db_server(est, root)
+    for app in est.apps:
+        if host.id in http_hosts(app):
+            _install_app(est, app, root)
+    if host.id == est.portal_host:
+        _install_portal(est, root)
+    write_atomic(marker, "1\n")
+
+
+def seed_sql(app: App) -> str:
+    """Role, database and the deterministic `records` rows (row i is the same on every run)."""
+    name, pw = db_name(app.id), db_password(app.id)
+    return (f"CREATE ROLE {name} LOGIN PASSWORD '{pw}';\nCREATE DATABASE {name} OWNER {name};\n"
+            f"\\connect {name}\nSET ROLE {name};\n"
+            "CREATE TABLE records (id integer PRIMARY KEY, title text NOT NULL, "
+            "amount numeric(12,2) NOT NULL, created date NOT NULL);\n"
+            f"INSERT INTO records SELECT g, '{app.id} record ' || g, (g * 7919 % 1000000) / 100.0, "
+            f"date '2024-01-01' + (g % 366) FROM generate_series(1, {SEED_ROWS}) AS g;\n")
+
+
+def _provision_db(est: LabEstate, host_id: str) -> None:
+    from migration.lab.lifecycle import host_init_pid
+
+    root = hosts.HostPaths.of(est.name, host_id).root
+    enter = hosts.nsenter_argv(host_init_pid(est.name, host_id))
+    deadline = time.monotonic() + 60
+    while run([*enter, "pg_isready", "-q"], check=False).returncode != 0:
+        if time.monotonic() > deadline:
+            raise LabError(f"PostgreSQL on {host_id} did not start within 60 s")
+        time.sleep(0.2)
+    for app in est.apps:
+        marker = root / _DONE / f"db-{app.id}"
+        if app.db_host == host_id and not marker.exists():
+            run([*enter, "runuser", "-u", "postgres", "--", "psql", "-q", "-v", "ON_ERROR_STOP=1"],
+                input=seed_sql(app))
+            write_atomic(marker, "1\n")
+
+
+def after_boot(est: LabEstate, started: list[str]) -> None:
+    """Create and seed databases on freshly booted db hosts (in parallel; once per app)."""
+    db_hosts = sorted({a.db_host for a in est.apps if a.db_host and a.db_host in started})
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda h: _provision_db(est, h), db_hosts))
+
+
+def http_health(ip: str, port: int, host_header: str | None = None, timeout: float = 3) -> dict:
+    """GET /health; raises OSError (or ValueError) if the app does not answer 200 JSON."""
+    req = urllib.request.Request(f"http://{ip}:{port}/health", headers={"Host": host_header} if host_header else {})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - lab addresses only
+        return json.loads(resp.read())
+
+
+def health(app: App, host: Host) -> str:
+    """One word for `lab status`: ok | down | db ok | db down."""
+    if host.id in http_hosts(app):
+        try:
+            return "ok" if http_health(str(host.ip), app.port, timeout=2).get("status") == "ok" else "bad"
+        except (OSError, ValueError):
+            return "down"
+    try:
+        socket.create_connection((str(host.ip), 5432), timeout=1).close()
+        return "db ok"
+    except OSError:
+        return "db down"

@@ -137,6 +137,6 @@ def boot(name: str, host: str) -> None:
     _, started = lifecycle.boot(est, host, img.rootfs, client_pub)
     hosts.wait_banners(est, [host])
     if started:
-        from migration.lab import apps
+        from migration.lab import appinstall as apps
 
         apps.after_boot(est, [host])
