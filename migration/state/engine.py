@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 from migration.errors import InputError, StateError
 from migration.state import schema
@@ -97,20 +97,23 @@ def prepare_schema(engine: Engine, url: URL, *, create: bool) -> None:
     """Check the stored schema version; create the schema in a fresh store when allowed."""
     try:
         found = _stored_version(engine)
-        if found is None:
+        if found is _FRESH:
             if not create:
                 raise StateError(f"no state store yet at {shown(url)} (nothing has run: start with `dcc migrate`)")
             _create_schema(engine)
             found = _stored_version(engine)
-    except OperationalError as exc:
+    except DatabaseError as exc:
         raise StateError(f"cannot open state store {shown(url)}: {_first_line(exc)}")
     _check_version(found, url)
 
 
-def _stored_version(engine: Engine) -> str | None:
+_FRESH = object()  # no `meta` table at all: an empty database that we may initialise
+
+
+def _stored_version(engine: Engine) -> object:
     with engine.connect() as conn:
         if not inspect(conn).has_table("meta"):
-            return None
+            return _FRESH
         return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar()
 
 
@@ -128,9 +131,9 @@ def _create_schema(engine: Engine) -> None:
             pass  # another process created the same schema at the same moment; re-read below
 
 
-def _check_version(found: str | None, url: URL) -> None:
+def _check_version(found: object, url: URL) -> None:
     try:
-        version = int(found) if found is not None else None
+        version = int(found) if isinstance(found, str) else None
     except ValueError:
         version = None
     if version is None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from migration.errors import InputError, StateError
 from migration.state import engine as eng
@@ -83,7 +83,7 @@ class StateStore:
                     yield conn
         except IntegrityError as exc:
             raise StateError(f"state store refused the write: {eng._first_line(exc)}")
-        except OperationalError as exc:
+        except DatabaseError as exc:
             raise StateError(f"state store {self.url} is unavailable or locked: {eng._first_line(exc)}")
 
     def start_run(self, estate: str, wave: int) -> int:
@@ -144,7 +144,7 @@ class StateStore:
         try:
             with self._engine.connect() as conn:
                 return list(conn.execute(query))
-        except OperationalError as exc:
+        except DatabaseError as exc:
             raise StateError(f"state store {self.url} is unavailable: {eng._first_line(exc)}")
 
     def last_status(self, wave: int, app: str, host: str, step: str) -> str | None:
