@@ -50,7 +50,8 @@ def apps_by_agency(estate: dict[str, Any]) -> Any:
     rows = estate["apps_by_agency_top"][::-1]
     fig = go.Figure(go.Bar(y=[r["name"] for r in rows], x=[r["apps"] for r in rows], orientation="h",
                            marker_color=SERIES[0], hovertemplate="%{y}: %{x} apps<extra></extra>"))
-    title = f"Apps by agency (top {len(rows)}; {estate['apps_by_agency_rest']:,} more elsewhere)"
+    rest = estate["apps_by_agency_rest"]
+    title = f"Apps by agency (top {len(rows)}; {rest:,} more elsewhere)" if rest else "Apps by agency"
     return _layout(fig, title, max(300, 60 + 22 * len(rows)))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from datetime import UTC
 from typing import Any
 
 from migration.report.ledger import latest
@@ -127,7 +128,7 @@ def _per_app(records: Any, top: int) -> dict[str, Any]:
 def _problems(steps: Any, top: int) -> list[dict[str, Any]]:
     bad = [s for s in steps if s.status in ("failed", "rolled_back") or (s.step == "rollback" and s.status != "started")]
     bad.sort(key=lambda s: s.at, reverse=True)
-    return [{"at": s.at.isoformat(timespec="seconds"), "wave": s.wave, "app": s.app, "host": s.host,
+    return [{"at": _when(s.at), "wave": s.wave, "app": s.app, "host": s.host,
              "step": s.step, "status": s.status, "reason": _reason(s.detail)} for s in bad[:top]]
 
 
@@ -140,12 +141,16 @@ def _evidence(evidence: Any, top: int) -> list[dict[str, Any]]:
         failed = [e for e in items if not e.passed]
         rows.append({"app": app, "host": host, "checks": len(items), "passed": len(items) - len(failed),
                      "failed": [f"{e.check}: {_reason(e.detail)}".rstrip(": ") for e in failed][:5],
-                     "at": max(e.at for e in items).isoformat(timespec="seconds")})
+                     "at": _when(max(e.at for e in items))})
     rows.sort(key=lambda r: (r["passed"] == r["checks"], r["app"], r["host"]))
     return rows[:top]
 
 
 def _run(r: Any) -> dict[str, Any]:
     return {"id": r.id, "wave": r.wave, "status": r.status or "running",
-            "started": r.started_at.isoformat(timespec="seconds"),
-            "ended": r.ended_at.isoformat(timespec="seconds") if r.ended_at else None}
+            "started": _when(r.started_at), "ended": _when(r.ended_at) if r.ended_at else None}
+
+
+def _when(at: Any) -> str:
+    """UTC, to the second, readable in a table cell."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")

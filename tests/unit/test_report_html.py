@@ -1,0 +1,100 @@
+"""The dashboard file: self-contained, complete, honest when nothing has started, written atomically."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from test_report_scenario import EXPECTED, LAB, build_scenario
+
+from migration.report import build_report, load_cost_model, load_sources, render_html
+
+EXTERNAL = ("http://", "https://", "//", "ftp://")
+
+
+class _Refs(HTMLParser):
+    """Every src/href attribute and every <script>/<link> tag on the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.scripts += tag == "script"
+        self.refs += [(tag, k, v or "") for k, v in attrs if k in ("src", "href", "srcset", "data", "action")]
+
+
+@pytest.fixture(scope="module")
+def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    return build_scenario(tmp_path_factory.mktemp("scenario"))
+
+
+@pytest.fixture(scope="module")
+def html(scenario_dir) -> str:
+    plan, url = scenario_dir
+    return render_html(build_report(load_sources(LAB, plan, url), load_cost_model()))
+
+
+def test_nothing_on_the_page_comes_from_the_network(html: str) -> None:
+    parser = _Refs()
+    parser.feed(html)
+    external = [r for r in parser.refs if r[2].strip().lower().startswith(EXTERNAL)]
+    assert not external, f"expected no external src/href, found {external[:5]}"
+    assert "@import" not in html.split("<body", 1)[0].split("<script", 2)[0], "CSS must not @import anything"
+
+
+def test_plotly_bundle_is_embedded_exactly_once(html: str) -> None:
+    from plotly.offline import get_plotlyjs
+
+    bundle = get_plotlyjs()
+    assert html.count(bundle[:200]) == 1, "expected the plotly.js bundle inline exactly once"
+    assert html.count("Plotly.newPlot(") >= 6, "expected one newPlot call per chart"
+
+
+@pytest.mark.parametrize("fragment", [
+    'id="kpi-datacenters_closed"', 'id="kpi-backups_restorable"', 'id="chart-dc_by_province"',
+    'id="chart-waves"', 'id="chart-step_status"', 'id="chart-backups"', "GET /health returned 503",
+    "sp4n-lapor", "srikandi", "Definition history", "def v1", "Rp 1.18 bn",
+])
+def test_sections_show_the_scenario(html: str, fragment: str) -> None:
+    assert fragment in html, f"expected {fragment!r} on the page"
+
+
+def test_no_plan_and_no_journal_still_renders_with_not_started(tmp_path: Path) -> None:
+    page = render_html(build_report(load_sources(LAB, None, None), load_cost_model()))
+    assert "Not planned yet" in page and "Not started: the state store has no runs yet." in page
+    assert 'id="chart-dc_by_province"' in page  # the estate is known even before any plan
+    assert not (LAB / "state").exists(), "reading an absent store must not create one"
+
+
+def _dcc(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "migration", "report", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_cli_writes_html_and_prints_the_same_figures_as_json(scenario_dir, tmp_path: Path) -> None:
+    plan, url = scenario_dir
+    out = tmp_path / "r" / "report.html"
+    run = _dcc("--estate", str(LAB), "--plan", str(plan), "--state", url, "--out", str(out), "--json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    got = {k["key"]: (k["value"], k["planned"], k["total"]) for k in doc["kpis"]}
+    for key, want in EXPECTED.items():
+        assert got[key] == pytest.approx(want), f"{key}: JSON has {got[key]}, expected {want}"
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert str(out) in run.stderr and [p.name for p in out.parent.iterdir()] == ["report.html"]
+
+
+def test_cli_user_mistake_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text('{"apps": {"x": {"strategy": "teleport"}}}', encoding="utf-8")
+    out = tmp_path / "report.html"
+    run = _dcc("--estate", str(LAB), "--plan", str(bad), "--out", str(out))
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().count("\n") == 0 and "apps.x" in run.stderr and "Traceback" not in run.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [bad]
