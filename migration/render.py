@@ -1,0 +1,189 @@
+"""Estate + plan -> Kubernetes manifests, from the same pure builders the Pulumi stacks use.
+
+`specs_from_estate` adapts the inventory model; `render_objects` groups objects per tenant
+folder; `write_manifests` writes them atomically. No Pulumi, no cluster: fast at national scale.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from migration.errors import InputError
+from migration.inventory import Application, Estate
+from stacks.builders.app import app_objects
+from stacks.builders.platform import platform_objects
+from stacks.builders.specs import AppSpec, EstateSpecs, TenantSpec
+from stacks.builders.tenant import tenant_objects
+from stacks.policy.policies import PolicyContext
+from stacks.settings import StackSettings
+
+STRATEGIES = ("rehost", "replatform", "retire", "replace", "retain")
+PLATFORM_FOLDER = "_platform"
+MANIFEST_FILE = "manifests.yaml"
+POLICY_CONFIG = "policy-config.json"
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$")
+
+
+def read_strategies(path: str | Path) -> dict[str, str]:
+    """App id -> strategy from a plan file (docs/plan-format.md); errors name the file and key."""
+    p = Path(path)
+    try:
+        plan = json.loads(p.read_text())
+    except FileNotFoundError:
+        raise InputError("plan file not found (run `dcc plan` first)", where=str(p)) from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a readable JSON plan: {exc}", where=str(p)) from None
+    apps = plan.get("apps") if isinstance(plan, dict) else None
+    if not isinstance(apps, dict):
+        raise InputError("missing the 'apps' mapping", where=str(p))
+    out = {}
+    for app_id, entry in apps.items():
+        strategy = entry.get("strategy") if isinstance(entry, dict) else None
+        if strategy not in STRATEGIES:
+            raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}",
+                             where=f"{p}: apps.{app_id}.strategy")
+        out[app_id] = strategy
+    return out
+
+
+def _dns_name(value: str, where: str) -> str:
+    if not _DNS_LABEL.match(value):
+        raise InputError(f"{value!r} cannot name a Kubernetes object (lowercase letters, digits, '-', <= 52)", where=where)
+    return value
+
+
+def _app_spec(app: Application, estate: Estate, version: str, depends_on: tuple[str, ...]) -> AppSpec:
+    hosts = [estate.hosts[h] for h in app.all_hosts if h in estate.hosts]
+    return AppSpec(
+        id=_dns_name(app.id, f"apps: {app.id}"), agency=app.agency, name=app.name,
+        archetype=app.archetype or "api", service=app.service or f"{app.id}.{estate.portal_host or 'portal.go.id'}",
+        port=app.port or 8080, version=version,
+        cpu=float(sum(h.cpu or 1 for h in hosts) or 1), memory_gb=float(sum(h.memory_gb or 2 for h in hosts) or 2),
+        data_gb=float(app.data_gb), data_class=app.data_class, depends_on=depends_on)
+
+
+def specs_from_estate(estate: Estate, strategies: Mapping[str, str], settings: StackSettings) -> EstateSpecs:
+    """A tenant per agency, with a MigratedApp for each app the plan replatforms.
+
+    Network openings follow declared dependencies between replatformed apps; calls to apps
+    left on VMs go through the data-exchange gateway, which every tenant may reach.
+    """
+    cloud = {a for a, s in strategies.items() if s == "replatform" and a in estate.apps}
+    deps: dict[str, list[str]] = defaultdict(list)
+    calls: dict[str, set[str]] = defaultdict(set)
+    for d in estate.dependencies:
+        if d.from_app in cloud and d.to_app in cloud:
+            deps[d.from_app].append(d.to_app)
+            calls[estate.apps[d.from_app].agency].add(estate.apps[d.to_app].agency)
+    called_by: dict[str, set[str]] = defaultdict(set)
+    for caller, callees in calls.items():
+        for callee in callees:
+            called_by[callee].add(caller)
+    apps_of: dict[str, list[AppSpec]] = defaultdict(list)
+    for app in estate.apps.values():
+        if app.id in cloud:
+            apps_of[app.agency].append(_app_spec(app, estate, settings.app_version, tuple(deps[app.id])))
+    tenants = tuple(
+        TenantSpec(agency=_dns_name(a.id, f"agencies: {a.id}"), name=a.name, apps=tuple(apps_of[a.id]),
+                   calls_agencies=tuple(sorted(calls[a.id])), called_by_agencies=tuple(sorted(called_by[a.id])))
+        for a in estate.agencies.values())
+    return EstateSpecs(estate=estate.name, platform=settings.platform, tenants=tenants,
+                       inventory_app_ids=frozenset(estate.apps))
+
+
+def policy_context(specs: EstateSpecs, settings: StackSettings) -> PolicyContext:
+    """What the policy pack needs to judge this estate's objects."""
+    return PolicyContext(allowed_app_ids=specs.inventory_app_ids, storage_allow_list=settings.storage_allow_list,
+                         platform_namespaces=frozenset(specs.platform.namespaces()))
+
+
+def render_objects(specs: EstateSpecs, agencies: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Folder name -> objects: `_platform`, then one folder per tenant (optionally a subset)."""
+    wanted = None if agencies is None else set(agencies)
+    refs = specs.platform.refs
+    out = {PLATFORM_FOLDER: platform_objects(specs.platform)}
+    for t in specs.tenants:
+        if wanted is None or t.agency in wanted:
+            out[t.agency] = tenant_objects(t, refs) + [o for a in t.apps for o in app_objects(a, refs)]
+    return out
+
+
+def policy_config(ctx: PolicyContext) -> dict[str, Any]:
+    """The CrossGuard pack's config (`pulumi preview --policy-pack-config`), from the same context."""
+    return {"dcc-no-new-apps": {"allowedAppIds": sorted(ctx.allowed_app_ids)},
+            "dcc-data-residency": {"storageAllowList": list(ctx.storage_allow_list)},
+            "platformNamespaces": sorted(ctx.platform_namespaces)}
+
+
+def write_manifests(out: str | Path, folders: Mapping[str, list[dict[str, Any]]], ctx: PolicyContext) -> int:
+    """Write every folder's YAML and the policy config, replacing `out` whole; returns files written."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for folder, objs in folders.items():
+            (tmp / folder).mkdir()
+            text = yaml.dump_all(objs, Dumper=yaml.CSafeDumper, sort_keys=False, default_flow_style=False)
+            (tmp / folder / MANIFEST_FILE).write_text(text)
+        (tmp / POLICY_CONFIG).write_text(json.dumps(policy_config(ctx), indent=1, sort_keys=True) + "\n")
+        _swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return len(folders) + 1
+
+
+def _swap_in(new: Path, out: Path) -> None:
+    """Replace `out` by `new` with renames, so readers see the old tree or the new one, never half."""
+    if out.exists() and not (out / POLICY_CONFIG).exists() and any(out.iterdir()):
+        raise InputError("exists and is not a render output; refusing to replace it", where=str(out))
+    old = out.with_name(f".{out.name}.old")
+    if out.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(out, old)
+    os.replace(new, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifests(folder: str | Path) -> list[tuple[str, dict[str, Any]]]:
+    """(file, object) for every YAML document under `folder`; a YAML error names file and line."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError("not a folder of manifests", where=str(root))
+    out = []
+    for path in sorted(root.rglob("*.y*ml")):
+        try:
+            docs = list(yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark else str(path)
+            raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where) from None
+        for doc in docs:
+            if doc is None:
+                continue
+            if not isinstance(doc, dict):
+                raise InputError("a document is not a mapping (expected a Kubernetes object)", where=str(path))
+            out.append((str(path), doc))
+    return out
+
+
+def read_policy_config(folder: str | Path) -> PolicyContext | None:
+    """The policy context render wrote beside the manifests, if any."""
+    path = Path(folder) / POLICY_CONFIG
+    if not path.exists():
+        return None
+    try:
+        raw = json.loads(path.read_text())
+        return PolicyContext(frozenset(raw["dcc-no-new-apps"]["allowedAppIds"]),
+                             tuple(raw["dcc-data-residency"]["storageAllowList"]), frozenset(raw["platformNamespaces"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"not a dcc policy config: {exc}", where=str(path)) from None

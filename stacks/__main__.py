@@ -1,0 +1,91 @@
+"""The stack program (`main: stacks/` in Pulumi.yaml): platform, tenants and migrated apps.
+
+`dcc:role` picks what this stack holds: `all` (the lab), `platform` (national shared services),
+or `tenants` (one national shard, joined to the platform stack by a StackReference).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Pulumi runs this folder as a script, putting it first on sys.path, where our platform.py
+# would shadow the standard library's `platform`. Import from the project root instead.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+if os.path.dirname(_HERE) not in sys.path:
+    sys.path.insert(0, os.path.dirname(_HERE))
+
+from dataclasses import replace  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pulumi  # noqa: E402
+
+from stacks import config  # noqa: E402
+from stacks.app import MigratedApp, MigratedAppArgs  # noqa: E402
+from stacks.builders.specs import PlatformRefs  # noqa: E402
+from stacks.platform import PlatformArgs, PlatformServices  # noqa: E402
+from stacks.settings import StackSettings  # noqa: E402
+from stacks.tenant import Tenant, TenantArgs  # noqa: E402
+
+ROOT = Path(_HERE).parent
+
+
+def platform_refs(settings: StackSettings) -> PlatformRefs:
+    """Tenant shards take the platform's names from its stack outputs, not from their own config."""
+    refs = settings.platform.refs
+    if settings.role != "tenants":
+        return refs
+    ref = pulumi.StackReference(settings.platform_stack)
+    return replace(refs, portal_namespace=ref.require_output("portalNamespace"),
+                   gateway_namespace=ref.require_output("gatewayNamespace"),
+                   backup_namespace=ref.require_output("backupNamespace"),
+                   backup_location=ref.require_output("backupLocation"))
+
+
+def build_platform(settings: StackSettings) -> None:
+    platform = PlatformServices("platform", PlatformArgs(settings.platform))
+    for key, value in platform.outputs.items():
+        pulumi.export(key, value)
+
+
+def load_specs(settings: StackSettings):
+    """Estate + plan -> specs; an inventory or plan mistake stops the program with one line."""
+    from migration.errors import DccError
+    from migration.inventory import load_estate
+    from migration.render import read_strategies, specs_from_estate
+
+    try:
+        estate = load_estate(ROOT / settings.inventory)
+        return specs_from_estate(estate, read_strategies(ROOT / settings.plan), settings)
+    except DccError as exc:
+        raise pulumi.RunError(exc.line()) from None
+
+
+def build_tenants(settings: StackSettings, refs: PlatformRefs) -> None:
+    specs = load_specs(settings)
+    selected = set(settings.shard.selects([t.agency for t in specs.tenants]))
+    seed = config.secret_seed()
+    tenants, apps = [], 0
+    for spec in specs.tenants:
+        if spec.agency not in selected:
+            continue
+        tenant = Tenant(spec.agency, TenantArgs(spec, refs))
+        for app in spec.apps:
+            MigratedApp(app.id, MigratedAppArgs(app, refs, seed, tenant.namespace_resource),
+                        pulumi.ResourceOptions(parent=tenant))
+        tenants.append(spec.agency)
+        apps += len(spec.apps)
+    pulumi.export("tenants", tenants)
+    pulumi.export("migratedApps", apps)
+
+
+def main() -> None:
+    settings = config.load()
+    if settings.role in ("all", "platform"):
+        build_platform(settings)
+    if settings.role in ("all", "tenants"):
+        build_tenants(settings, platform_refs(settings))
+
+
+main()

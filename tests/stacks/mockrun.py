@@ -1,0 +1,90 @@
+"""Run the real `stacks/__main__.py` under Pulumi's mock runtime and record what it registers.
+
+A MockMonitor subclass keeps each registration's parent and whether `register_outputs` ran,
+so tests can check the component shape as well as the Kubernetes objects.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pmocks
+from pulumi.runtime import settings as psettings
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAM = ROOT / "stacks" / "__main__.py"
+SECRET_SEED = "test-seed-not-a-real-secret"
+
+
+@dataclass
+class Registered:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+
+
+@dataclass
+class Recording:
+    resources: list[Registered] = field(default_factory=list)
+    with_outputs: set[str] = field(default_factory=set)
+    stack_refs: list[str] = field(default_factory=list)
+
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.type == typ]
+
+    def k8s_objects(self) -> list[Registered]:
+        return [r for r in self.resources if r.custom and r.type.startswith("kubernetes:") and "helm" not in r.type]
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def __init__(self, platform_outputs: dict[str, Any]) -> None:
+        self.platform_outputs = platform_outputs
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        if args.typ == "pulumi:pulumi:StackReference":
+            return [args.name, {"name": args.name, "outputs": self.platform_outputs}]
+        return [f"{args.name}-id", args.inputs]
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        return {}
+
+
+class _Monitor(pmocks.MockMonitor):
+    def __init__(self, mocks: _Mocks, recording: Recording) -> None:
+        super().__init__(mocks)
+        self.recording = recording
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:StackReference":
+            self.recording.stack_refs.append(request.name)
+        elif request.type != "pulumi:pulumi:Stack":
+            inputs = self.resources[response.urn].state if response.urn in self.resources else {}
+            self.recording.resources.append(
+                Registered(response.urn, request.type, request.name, request.parent, bool(request.custom), inputs))
+        return response
+
+    def RegisterResourceOutputs(self, request):
+        self.recording.with_outputs.add(request.urn)
+        return super().RegisterResourceOutputs(request)
+
+
+def run_program(values: dict[str, Any], stack: str = "lab", platform_outputs: dict[str, Any] | None = None) -> Recording:
+    """Run the stack program with `dcc:*` config `values`; raises what the program raises."""
+    config = {f"dcc:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+    config["dcc:secretSeed"] = SECRET_SEED
+    pulumi.runtime.set_all_config(config, secret_keys=["dcc:secretSeed"])
+    psettings.ROOT.set(None)
+    recording = Recording()
+    mocks = _Mocks(platform_outputs or {})
+    pulumi.runtime.set_mocks(mocks, project="dcc", stack=stack, preview=False, monitor=_Monitor(mocks, recording))
+    pulumi.runtime.test(lambda: runpy.run_path(str(PROGRAM), run_name="__main__") and None)()
+    return recording
