@@ -79,7 +79,8 @@ def parse_memory_kb(reader: Reader) -> int | None:
         match = re.fullmatch(r"MemTotal:\s+(\d{1,19}) kB", line.strip())
         if match:
             return to_int(match.group(1))
-    reader.warn(0, "no MemTotal line")
+    if reader.text.strip():
+        reader.warn(0, "no MemTotal line")
     return None
 
 

@@ -1,0 +1,94 @@
+"""Observed-dependency mapping and the declared-vs-observed diff, on the lab inventory with made-up facts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migration.discovery import diff, merged_dependencies, write_facts
+from migration.discovery.facts import Endpoint, HostFacts, Process
+from migration.discovery.mapping import observe
+from migration.inventory import Dependency, load_estate
+
+LAB = Path(__file__).resolve().parents[2] / "inventory" / "lab"
+IP = {"kmk-web1": "10.77.1.11", "kmk-db1": "10.77.1.12", "kmk-files1": "10.77.1.13", "kmk-api1": "10.77.1.14",
+      "jbr-web1": "10.77.2.11", "jbr-app1": "10.77.2.12", "jbr-api1": "10.77.2.13", "bgr-files1": "10.77.3.12"}
+
+
+@pytest.fixture(scope="module")
+def estate():
+    return load_estate(LAB)
+
+
+def _facts(host: str, listen: tuple[int, ...], out: tuple[tuple[str, int], ...] = (),
+           inbound: tuple[tuple[int, str], ...] = (), process: str = "python3 /opt/app/app.py") -> HostFacts:
+    ip = IP[host]
+    listening = tuple(Endpoint("0.0.0.0", p, "0.0.0.0", 0, "python3", 10) for p in listen)
+    outbound = tuple(Endpoint(ip, 40000 + i, peer, port, "python3", 10) for i, (peer, port) in enumerate(out))
+    served = tuple(Endpoint(ip, port, peer, 50000, "python3", 10) for port, peer in inbound)
+    return HostFacts(host=host, address=ip, taken_at="2026-01-01T00:00:00+00:00", listening=listening,
+                     connections=outbound + served, processes=(Process(10, 1, "root", 1, process),))
+
+
+def _lab_facts() -> dict[str, HostFacts]:
+    facts = [
+        _facts("kmk-api1", (22, 8082), ((IP["kmk-web1"], 8080), (IP["kmk-files1"], 8081)),
+               process="python3 /opt/sehat-api/app.py"),
+        _facts("kmk-web1", (22, 8080), ((IP["kmk-db1"], 5432),), inbound=((8080, IP["kmk-api1"]),)),
+        _facts("kmk-db1", (22, 5432), inbound=((5432, IP["kmk-web1"]),)),
+        _facts("kmk-files1", (22, 8081), inbound=((8081, IP["kmk-api1"]), (22, "10.77.1.1"))),
+        _facts("jbr-app1", (22, 8080, 5432), (("127.0.0.1", 5432),), inbound=((5432, "127.0.0.1"),)),
+        _facts("jbr-api1", (22, 8082), ((IP["jbr-web1"], 8081), ("203.0.113.9", 443))),
+        _facts("bgr-files1", (22, 8081)),
+    ]
+    return {f.host: f for f in facts}
+
+
+def test_outbound_connections_resolve_to_apps(estate) -> None:
+    edges = {(o.from_app, o.to_app, o.kind) for o in observe(estate, _lab_facts()) if o.is_app_edge}
+    assert edges == {
+        ("sehat-api", "simpeg-kemenkes", "tcp/8080"),
+        ("sehat-api", "arsip-kemenkes", "tcp/8081"),
+        ("lapor-jabar", "eoffice-jabar", "tcp/8081"),
+    }
+
+
+def test_diff_reports_undeclared_unseen_and_intra_app(estate) -> None:
+    result = diff(estate, _lab_facts())
+    pairs = lambda deps: {(d.from_app, d.to_app) for d in deps}
+    assert pairs(result.confirmed) == {("sehat-api", "simpeg-kemenkes"), ("lapor-jabar", "eoffice-jabar")}
+    assert pairs(result.undeclared) == {("sehat-api", "arsip-kemenkes")}
+    assert pairs(result.unseen) == {("lapor-jabar", "perizinan-jabar"), ("perizinan-jabar", "eoffice-bogor")}
+    assert result.unverifiable == ()
+    assert result.intra_app == (("perizinan-jabar", "postgresql"), ("simpeg-kemenkes", "postgresql"))
+    assert [(o.from_app, o.peer) for o in result.other] == [("lapor-jabar", "203.0.113.9:443")]
+
+
+def test_inbound_side_counts_when_the_client_host_was_not_discovered(estate) -> None:
+    facts = {"kmk-files1": _lab_facts()["kmk-files1"]}
+    result = diff(estate, facts)
+    assert [(d.from_app, d.to_app, d.origin) for d in result.undeclared] == \
+        [("sehat-api", "arsip-kemenkes", "observed")]
+
+
+def test_nothing_discovered_makes_every_declared_dependency_unverifiable(estate) -> None:
+    result = diff(estate, {})
+    assert len(result.unverifiable) == len(estate.dependencies)
+    assert result.confirmed == result.undeclared == result.unseen == ()
+
+
+def test_merged_dependencies_reads_stored_facts_and_tags_origin(estate, tmp_path: Path) -> None:
+    for facts in _lab_facts().values():
+        write_facts(tmp_path, facts)
+    merged = merged_dependencies(estate, tmp_path)
+    assert merged[: len(estate.dependencies)] == list(estate.dependencies)
+    assert merged[len(estate.dependencies):] == [
+        Dependency("sehat-api", "arsip-kemenkes", "tcp/8081", origin="observed")]
+
+
+def test_client_process_picks_the_app_on_a_shared_host(estate) -> None:
+    # kmk-db1 carries simpeg's database; an unknown process there is still the host's only app.
+    facts = {"kmk-db1": _facts("kmk-db1", (22, 5432), ((IP["kmk-files1"], 8081),), process="/usr/bin/curl")}
+    (o,) = observe(estate, facts)
+    assert (o.from_app, o.to_app) == ("simpeg-kemenkes", "arsip-kemenkes")
