@@ -38,6 +38,10 @@ class InventoryInvalid(InputError):
         super().__init__(many + problems[0])
 
 
+class ManifestsInvalid(InputError):
+    """Rendered manifests failed the schemas or the policy pack; the message names file and object."""
+
+
 class PermissionProblem(DccError):
     """The command needs a privilege the caller does not have (e.g. root for the lab)."""
 

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import yaml
 
@@ -24,7 +24,8 @@ from stacks.builders.platform import platform_objects
 from stacks.builders.specs import AppSpec, EstateSpecs, TenantSpec
 from stacks.builders.tenant import tenant_objects
 from stacks.policy.policies import PolicyContext
-from stacks.settings import StackSettings
+from stacks.settings import ConfigProblem, StackSettings, parse_settings
+from stacks.stackfile import StackFileProblem, stack_values
 
 STRATEGIES = ("rehost", "replatform", "retire", "replace", "retain")
 PLATFORM_FOLDER = "_platform"
@@ -106,15 +107,31 @@ def policy_context(specs: EstateSpecs, settings: StackSettings) -> PolicyContext
                          platform_namespaces=frozenset(specs.platform.namespaces()))
 
 
-def render_objects(specs: EstateSpecs, agencies: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Folder name -> objects: `_platform`, then one folder per tenant (optionally a subset)."""
+def iter_folders(specs: EstateSpecs, agencies: Iterable[str] | None = None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(folder, objects): `_platform`, then one folder per tenant (optionally a subset), lazily."""
     wanted = None if agencies is None else set(agencies)
     refs = specs.platform.refs
-    out = {PLATFORM_FOLDER: platform_objects(specs.platform)}
+    yield PLATFORM_FOLDER, platform_objects(specs.platform)
     for t in specs.tenants:
         if wanted is None or t.agency in wanted:
-            out[t.agency] = tenant_objects(t, refs) + [o for a in t.apps for o in app_objects(a, refs)]
-    return out
+            yield t.agency, tenant_objects(t, refs) + [o for a in t.apps for o in app_objects(a, refs)]
+
+
+def render_objects(specs: EstateSpecs, agencies: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Folder name -> objects, every folder at once."""
+    return dict(iter_folders(specs, agencies))
+
+
+def load_settings(stack_file: str | Path, estate: str | Path, plan: str | Path) -> StackSettings:
+    """A stack file's settings with the estate and plan given on the command line."""
+    try:
+        values = stack_values(stack_file)
+        values.update(inventory=str(estate), plan=str(plan))
+        return parse_settings(values)
+    except StackFileProblem as exc:
+        raise InputError(exc.message, where=exc.where) from None
+    except ConfigProblem as exc:
+        raise InputError(exc.message, where=f"{stack_file}: {exc.key}") from None
 
 
 def policy_config(ctx: PolicyContext) -> dict[str, Any]:

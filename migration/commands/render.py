@@ -1,0 +1,50 @@
+"""`dcc render`: write every tenant's and migrated app's Kubernetes manifests, without Pulumi.
+
+Same builders as the stacks, so what is reviewed here is what `pulumi up` applies.
+Secrets are written as `secretref:` placeholders; real values exist only as Pulumi secrets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+DEFAULT_STACK = Path(__file__).resolve().parents[2] / "Pulumi.lab.yaml"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("render")(render)
+
+
+def render(
+    estate: Path = typer.Option(..., "--estate", help="Estate folder, e.g. inventory/lab."),
+    plan: Path = typer.Option(..., "--plan", help="Plan file written by `dcc plan` (its strategies pick the apps)."),
+    out: Path = typer.Option(..., "--out", help="Folder to (re)write: one folder per tenant, plus _platform."),
+    stack_config: Path = typer.Option(DEFAULT_STACK, "--stack-config",
+                                      help="Pulumi.<stack>.yaml whose dcc:* settings (and shard) to use."),
+) -> None:
+    """Render the platform, a tenant per agency and a workload per replatformed app as YAML manifests."""
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from migration.inventory import load_estate
+    from migration.render import iter_folders, load_settings, policy_context, read_strategies, specs_from_estate, write_manifests
+
+    settings = load_settings(stack_config, estate, plan)
+    specs = specs_from_estate(load_estate(estate), read_strategies(plan), settings)
+    agencies = settings.shard.selects([t.agency for t in specs.tenants])
+    folders = {}
+    with Progress(transient=True) as progress:
+        task = progress.add_task("rendering tenants", total=len(agencies) + 1)
+        for folder, objs in iter_folders(specs, agencies):
+            folders[folder] = objs
+            progress.advance(task)
+    files = write_manifests(out, folders, policy_context(specs, settings))
+    table = Table(title=f"dcc render -> {out}")
+    for col in ("tenants", "migrated apps", "objects", "files"):
+        table.add_column(col, justify="right")
+    apps = sum(len(t.apps) for t in specs.tenants if t.agency in set(agencies))
+    table.add_row(str(len(agencies)), str(apps), str(sum(len(o) for o in folders.values())), str(files))
+    Console().print(table)

@@ -1,0 +1,51 @@
+"""`dcc validate`: check rendered manifests against the strict Kubernetes schemas and the policy pack.
+
+Prints a table per check and exits non-zero on any violation, naming the file and the object.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import typer
+
+from migration.errors import InputError, ManifestsInvalid
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)
+
+
+def validate(
+    folder: Path = typer.Argument(..., help="Folder written by `dcc render` (its policy-config.json is used)."),
+    show: int = typer.Option(20, "--show", help="How many violations to list (all are counted)."),
+) -> None:
+    """Validate every object: official schemas in strict mode (CRDs: our own schemas), then every policy."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from migration.render import read_manifests, read_policy_config
+    from stacks.policy.policies import RESOURCE_POLICIES, STACK_POLICIES
+    from stacks.validation import check_objects
+
+    ctx = read_policy_config(folder)
+    if ctx is None:
+        raise InputError("no policy-config.json here; validate a folder written by `dcc render`", where=str(folder))
+    objects = read_manifests(folder)
+    count, findings = check_objects(objects, ctx)
+    by_check = Counter(f.check for f in findings)
+    table = Table(title=f"dcc validate {folder}: {count} objects")
+    table.add_column("check")
+    table.add_column("violations", justify="right")
+    for name in ["schema", *(p.name for p in RESOURCE_POLICIES), *(p.name for p in STACK_POLICIES)]:
+        n = by_check.get(name, 0)
+        table.add_row(name, f"[red]{n}[/]" if n else "[green]0[/]")
+    console = Console()
+    console.print(table)
+    for f in findings[:show]:
+        console.print(f"{f.source}: {f.ref}: {f.check}: {f.message}", markup=False, highlight=False)
+    if findings:
+        first = findings[0]
+        raise ManifestsInvalid(f"{len(findings)} violation(s); first: {first.ref}: {first.check}: {first.message}",
+                               where=first.source)
