@@ -1,0 +1,184 @@
+"""Run one pipeline phase playbook through ansible-runner and reduce it to per-host outcomes.
+
+The only module that imports `ansible_runner`. It honours the private_data_dir contract
+(`env/ inventory/ project/` in, `artifacts/<ident>/` out) and decides from status, rc, stats
+and events, never from stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migration.execution.access import LabAccess
+
+PLAYBOOK_DIR = Path(__file__).resolve().parents[2] / "playbooks"
+
+
+@dataclass(frozen=True)
+class HostOutcome:
+    """What one host did in one phase run."""
+
+    host: str
+    ok: int = 0
+    changed: int = 0
+    failed: bool = False
+    unreachable: bool = False
+    message: str = ""
+
+    @property
+    def succeeded(self) -> bool:
+        return not (self.failed or self.unreachable)
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    """The reduced result of one playbook run: runner status, rc and one outcome per host."""
+
+    phase: str
+    status: str
+    rc: int
+    hosts: dict[str, HostOutcome] = field(default_factory=dict)
+    artifacts: Path | None = None
+
+    @property
+    def changed(self) -> int:
+        return sum(h.changed for h in self.hosts.values())
+
+    def host_ok(self, host: str) -> bool:
+        outcome = self.hosts.get(host)
+        # A host that never reported was not run at all (e.g. the play aborted): not ok.
+        return outcome is not None and outcome.succeeded
+
+
+@dataclass(frozen=True)
+class RunnerTuning:
+    """The levers that make a phase fast; `baseline()` is Ansible's defaults for the bench."""
+
+    forks: int = 10
+    pipelining: bool = True
+    control_persist: bool = True
+    gather_facts: bool = False
+
+    @staticmethod
+    def baseline() -> "RunnerTuning":
+        return RunnerTuning(forks=5, pipelining=False, control_persist=False, gather_facts=True)
+
+
+def _envvars(access: LabAccess, tuning: RunnerTuning, control_dir: Path) -> dict[str, str]:
+    ssh_args = f"-F {access.ssh_config}"
+    if tuning.control_persist:
+        # Reuse one SSH connection per host across tasks: the main lever after task count.
+        ssh_args += f" -o ControlMaster=auto -o ControlPersist=120s -o ControlPath={control_dir}/%C"
+    return {
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
+        "ANSIBLE_PIPELINING": str(tuning.pipelining),
+        "ANSIBLE_SSH_ARGS": ssh_args,
+        "ANSIBLE_PRIVATE_KEY_FILE": str(access.identity),
+        "ANSIBLE_GATHERING": "implicit" if tuning.gather_facts else "explicit",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        "ANSIBLE_NOCOLOR": "True",
+        "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
+        "ANSIBLE_TIMEOUT": "15",
+        "ANSIBLE_LOCAL_TEMP": str(control_dir / "tmp"),
+    }
+
+
+def _prepare(private_dir: Path, access: LabAccess) -> None:
+    """Lay out `env/ inventory/ project/`; project links to the repo's playbooks."""
+    (private_dir / "env").mkdir(parents=True, exist_ok=True)
+    (private_dir / "inventory").mkdir(exist_ok=True)
+    inv = private_dir / "inventory" / "hosts.yaml"
+    inv.write_text(access.ansible_inventory.read_text())
+    project = private_dir / "project"
+    if not project.exists():
+        project.symlink_to(PLAYBOOK_DIR, target_is_directory=True)
+
+
+def _outcomes(stats: dict[str, dict[str, int]] | None, hosts: list[str], msgs: dict[str, str]) -> dict[str, HostOutcome]:
+    stats = stats or {}
+    out: dict[str, HostOutcome] = {}
+    seen = set().union(*(set(v) for v in stats.values())) if stats else set()
+    for host in hosts:
+        if host not in seen:
+            continue
+        out[host] = HostOutcome(
+            host=host,
+            ok=stats.get("ok", {}).get(host, 0),
+            changed=stats.get("changed", {}).get(host, 0),
+            failed=host in stats.get("failures", {}),
+            unreachable=host in stats.get("dark", {}),
+            message=msgs.get(host, ""),
+        )
+    return out
+
+
+class _FailureCollector:
+    """Keeps the first failure message per host from the event stream (messages only, no_log respected)."""
+
+    def __init__(self) -> None:
+        self.messages: dict[str, str] = {}
+
+    def __call__(self, event: dict[str, Any]) -> bool:
+        kind = event.get("event", "")
+        if kind in ("runner_on_failed", "runner_on_unreachable", "runner_item_on_failed"):
+            data = event.get("event_data", {})
+            host = data.get("host", "")
+            res = data.get("res", {}) or {}
+            task = data.get("task", "")
+            msg = res.get("msg") or res.get("stderr") or "failed"
+            if isinstance(msg, str) and host and host not in self.messages:
+                self.messages[host] = f"{task}: {msg.strip().splitlines()[-1] if msg.strip() else msg}"[:300]
+        return True  # keep the event in artifacts
+
+
+def run_phase(
+    phase: str,
+    hosts: list[str],
+    extravars: dict[str, Any],
+    *,
+    access: LabAccess,
+    work_dir: Path,
+    ident: str,
+    tuning: RunnerTuning = RunnerTuning(),
+) -> PhaseResult:
+    """Run `playbooks/<phase>.yml` on `hosts` and reduce it to per-host outcomes."""
+    import ansible_runner
+
+    if not hosts:
+        return PhaseResult(phase=phase, status="successful", rc=0)
+    private_dir = work_dir / "runner"
+    _prepare(private_dir, access)
+    control_dir = work_dir / "cp"
+    (control_dir / "tmp").mkdir(parents=True, exist_ok=True)
+    collector = _FailureCollector()
+    runner = ansible_runner.run(
+        private_data_dir=str(private_dir),
+        playbook=f"{phase}.yml",
+        ident=ident,
+        extravars=extravars,
+        limit=",".join(sorted(set(hosts))),
+        forks=tuning.forks,
+        envvars=_envvars(access, tuning, control_dir),
+        quiet=True,
+        event_handler=collector,
+        settings={"suppress_ansible_output": True},
+    )
+    return PhaseResult(
+        phase=phase,
+        status=runner.status,
+        rc=int(runner.rc if runner.rc is not None else -1),
+        hosts=_outcomes(runner.stats, sorted(set(hosts)), collector.messages),
+        artifacts=private_dir / "artifacts" / ident,
+    )
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON through a temp file and os.replace so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(tmp, path)

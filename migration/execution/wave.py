@@ -1,0 +1,145 @@
+"""The work of one wave: which app moves from which legacy hosts to which targets.
+
+Built from the plan file (docs/plan-format.md) and the estate model; everything after this
+trusts these frozen objects. A bad wave number or a plan that names unknown hosts is a user
+mistake naming the file and key.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from migration.errors import InputError
+from migration.inventory.model import Application, Estate
+
+STEPS = ("preflight", "backup", "transfer", "deploy", "verify", "cutover", "decommission")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One host the pipeline touches: id and address."""
+
+    id: str
+    ip: str
+
+
+@dataclass(frozen=True)
+class AppMove:
+    """One app of a wave: its service hosts and (for web-db) its database host, each source -> target."""
+
+    app: str
+    archetype: str
+    port: int
+    service: str
+    wave: int
+    web: tuple[tuple[Node, Node], ...]
+    db: tuple[Node, Node] | None
+    portal: Node
+
+    @property
+    def db_name(self) -> str:
+        return self.app.replace("-", "_")
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        hosts = [s.id for s, _ in self.web] + ([self.db[0].id] if self.db else [])
+        return tuple(dict.fromkeys(hosts))
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        hosts = [t.id for _, t in self.web] + ([self.db[1].id] if self.db else [])
+        return tuple(dict.fromkeys(hosts))
+
+    @property
+    def primary(self) -> tuple[Node, Node]:
+        """The pair whose target serves the app behind the portal."""
+        return self.web[0]
+
+    def backup_prefix(self, estate: str) -> str:
+        # Stable per (estate, app, wave) so a resumed backup uploads into the same place.
+        return f"{estate}/{self.app}/wave-{self.wave}"
+
+
+def read_plan(path: Path) -> dict[str, Any]:
+    """Read a plan file written by `dcc plan`; a wrong format is named with the file."""
+    try:
+        plan = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise InputError("plan file not found", where=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
+    if not isinstance(plan, dict) or plan.get("format") != 1 or not isinstance(plan.get("waves"), list):
+        raise InputError("not a dcc plan (expects format 1 with a `waves` list)", where=str(path))
+    return plan
+
+
+def _node(estate: Estate, host_id: str, where: str) -> Node:
+    host = estate.hosts.get(host_id)
+    if host is None or not host.ip:
+        raise InputError(f"host {host_id!r} is not in the estate or has no ip", where=where)
+    return Node(host.id, host.ip)
+
+
+def _move(estate: Estate, app: Application, mapping: dict[str, str], wave: int, where: str) -> AppMove:
+    def target_of(src: str) -> str:
+        tgt = mapping.get(src) or estate.hosts[src].target if src in estate.hosts else None
+        if not tgt:
+            raise InputError(f"no target for host {src!r} of app {app.id!r}", where=where)
+        return tgt
+
+    web_ids = [h for h in app.hosts if h != app.db_host] or list(app.hosts)
+    web = tuple((_node(estate, h, where), _node(estate, target_of(h), where)) for h in web_ids)
+    db = None
+    if app.archetype == "web-db" and app.db_host:
+        db = (_node(estate, app.db_host, where), _node(estate, target_of(app.db_host), where))
+    if not estate.portal_host:
+        raise InputError("estate has no portal_host", where="estate.yaml")
+    return AppMove(
+        app=app.id,
+        archetype=app.archetype or "api",
+        port=int(app.port or 8080),
+        service=app.service or app.id,
+        wave=wave,
+        web=web,
+        db=db,
+        portal=_node(estate, estate.portal_host, "estate.yaml: portal_host"),
+    )
+
+
+def wave_moves(estate: Estate, plan: dict[str, Any], wave: int, plan_path: Path) -> list[AppMove]:
+    """The app moves of wave `wave`, in plan order."""
+    waves = {w.get("number"): w for w in plan["waves"]}
+    where = f"{plan_path}: waves[number={wave}]"
+    if wave not in waves:
+        raise InputError(f"no wave {wave} in the plan (waves: {sorted(waves)})", where=str(plan_path))
+    entry = waves[wave]
+    mapping: dict[str, str] = {}
+    for pair in entry.get("hosts", []):
+        mapping[pair["source"]] = pair["target"]
+    moves = []
+    for app_id in entry.get("apps", []):
+        app = estate.apps.get(app_id)
+        if app is None:
+            raise InputError(f"app {app_id!r} is not in the estate", where=where)
+        moves.append(_move(estate, app, mapping, wave, where))
+    return moves
+
+
+def batches(moves: list[AppMove], size: int) -> list[list[AppMove]]:
+    """Greedy batches of about `size` source hosts; an app's hosts always stay together."""
+    out: list[list[AppMove]] = []
+    current: list[AppMove] = []
+    count = 0
+    for move in moves:
+        n = len(move.sources)
+        if current and count + n > size:
+            out.append(current)
+            current, count = [], 0
+        current.append(move)
+        count += n
+    if current:
+        out.append(current)
+    return out
