@@ -1,0 +1,98 @@
+"""Manifests without any network: building, canonical JSON, digest, and refusing unsafe input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from migration.errors import CorruptObject, InputError
+from migration.objectstore_server import LocalS3Server
+from migration.transfer import Manifest, ManifestEntry, ObjectStore, build_manifest
+
+SHA = "a" * 64
+
+
+def test_build_manifest_hashes_every_file_sorted_with_posix_paths(tmp_path: Path) -> None:
+    (tmp_path / "b" / "c").mkdir(parents=True)
+    (tmp_path / "b" / "c" / "deep.txt").write_bytes(b"deep")
+    (tmp_path / "a.txt").write_bytes(b"")
+    (tmp_path / "z é.bin").write_bytes(b"\x00" * 3_000_000)  # larger than one read chunk
+    got = build_manifest(tmp_path)
+    assert [e.path for e in got.entries] == ["a.txt", "b/c/deep.txt", "z é.bin"]
+    assert got.entries[1] == ManifestEntry("b/c/deep.txt", 4, hashlib.sha256(b"deep").hexdigest())
+    assert got.entries[2].sha256 == hashlib.sha256(b"\x00" * 3_000_000).hexdigest()
+    assert got.total_bytes == 3_000_004
+
+
+def test_json_is_canonical_and_the_digest_is_its_sha256(tmp_path: Path) -> None:
+    manifest = Manifest((ManifestEntry("a", 1, SHA), ManifestEntry("b/c", 2, "b" * 64)))
+    text = manifest.to_json()
+    assert text == ('{"entries":[{"path":"a","sha256":"' + SHA + '","size":1},'
+                    '{"path":"b/c","sha256":"' + "b" * 64 + '","size":2}],"format":1}')
+    assert manifest.digest() == hashlib.sha256(text.encode()).hexdigest()
+    assert Manifest.from_json(text) == manifest and Manifest.from_json(text.encode()) == manifest
+
+
+def _doc(*entries: dict, fmt: object = 1) -> str:
+    return json.dumps({"format": fmt, "entries": list(entries)})
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("not json", "not a valid dcc manifest"),
+        (_doc(fmt=2), "unknown manifest format 2"),
+        (_doc({"path": "../etc/passwd", "size": 1, "sha256": SHA}), "unsafe path"),
+        (_doc({"path": "/etc/passwd", "size": 1, "sha256": SHA}), "unsafe path"),
+        (_doc({"path": "a/./b", "size": 1, "sha256": SHA}), "unsafe path"),
+        (_doc({"path": "a//b", "size": 1, "sha256": SHA}), "unsafe path"),
+        (_doc({"path": "a", "size": -1, "sha256": SHA}), "bad size"),
+        (_doc({"path": "a", "size": True, "sha256": SHA}), "bad size"),
+        (_doc({"path": "a", "size": 1, "sha256": "A" * 64}), "bad sha256"),
+        (_doc({"path": "a", "size": 1}), "not a valid dcc manifest"),
+        (_doc({"path": "b", "size": 1, "sha256": SHA}, {"path": "a", "size": 1, "sha256": SHA}), "sorted"),
+        (_doc({"path": "a", "size": 1, "sha256": SHA}, {"path": "a", "size": 1, "sha256": SHA}), "unique"),
+    ],
+)
+def test_bad_or_unsafe_manifests_are_corrupt(text: str, fragment: str) -> None:
+    with pytest.raises(CorruptObject) as caught:
+        Manifest.from_json(text, where="s3://b/p/manifest.json")
+    assert fragment in caught.value.line() and caught.value.key == "s3://b/p/manifest.json"
+
+
+def test_symlinks_are_refused_rather_than_silently_dropped(tmp_path: Path) -> None:
+    (tmp_path / "real").write_text("x")
+    os.symlink(tmp_path / "real", tmp_path / "link")
+    with pytest.raises(InputError) as caught:
+        build_manifest(tmp_path)
+    assert caught.value.where == str(tmp_path / "link")
+
+
+def test_a_missing_tree_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a directory"):
+        build_manifest(tmp_path / "absent")
+
+
+@pytest.mark.parametrize(
+    ("args", "where"),
+    [
+        (("ftp://127.0.0.1:9000", "dcc-backups"), "endpoint"),
+        (("127.0.0.1:9000", "dcc-backups"), "endpoint"),
+        (("http://127.0.0.1:9000", "Bad_Bucket"), "bucket"),
+        (("http://127.0.0.1:9000", "ab"), "bucket"),
+    ],
+)
+def test_bad_endpoint_or_bucket_names_are_input_errors(args: tuple[str, str], where: str) -> None:
+    with pytest.raises(InputError) as caught:
+        ObjectStore(*args)
+    assert caught.value.where == where
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "example.org"])
+def test_the_local_s3_server_refuses_non_loopback_addresses(host: str) -> None:
+    with pytest.raises(InputError, match="not a loopback address"):
+        LocalS3Server(host=host)
