@@ -13,7 +13,7 @@ from migration.discovery.facts import DatabaseServer, Endpoint, Process, Service
 from migration.discovery.lines import Reader, clip, to_int
 
 _PS = re.compile(r"^\s*(\d{1,10})\s+(\d{1,10})\s+(\S{1,64})\s+(\d{1,19})\s+(.+)$")
-_SERVICE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._@+-]{0,127})\t([01])\t(-|\d{1,3})$")
+_SERVICE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._@+-]{0,127})\t([01])\t(-|0|1)$")
 _SS_USER = re.compile(r'\(\("([^"\\\x00-\x1f]{1,64})",pid=(\d{1,10}),fd=\d{1,10}\)')
 _DB_BINARY = (
     (re.compile(r"^/usr/lib/postgresql/([0-9][0-9.]{0,15})/bin/postgres$"), "postgresql"),
@@ -21,6 +21,8 @@ _DB_BINARY = (
     (re.compile(r"^/usr/sbin/(mariadbd)$"), "mariadb"),
 )
 _DB_PROCESS = {"postgresql": ("postgres",), "mysql": ("mysqld",), "mariadb": ("mariadbd",)}
+_SERVICE_PROGRAMS = {"ssh": ("sshd",), "postgresql": ("postgres",), "mysql": ("mysqld",),
+                     "mariadb": ("mariadbd",), "cron": ("cron", "crond"), "apache2": ("apache2",)}
 MAX_PROCESSES = 5000
 MAX_SOCKETS = 20_000
 
@@ -46,7 +48,7 @@ def parse_ps(reader: Reader) -> tuple[Process, ...]:
 
 
 def parse_services(reader: Reader) -> tuple[Service, ...]:
-    """Init scripts: name TAB enabled(0|1) TAB LSB status code or `-` when not enabled."""
+    """Init scripts: name TAB enabled(0|1) TAB pidfile state (0 live, 1 stale, `-` no pidfile)."""
     services: list[Service] = []
     for number, line in reader.lines():
         match = _SERVICE.match(line)
@@ -54,16 +56,19 @@ def parse_services(reader: Reader) -> tuple[Service, ...]:
             reader.bad(number, line)
             continue
         name, enabled, status = match.groups()
-        services.append(Service(name, enabled == "1", _lsb_running(status)))
+        services.append(Service(name, enabled == "1", None if status == "-" else status == "0"))
     return tuple(services)
 
 
-def _lsb_running(status: str) -> bool | None:
-    # LSB: 0 running; 1-3 not running (stale pid/lock files or stopped); 4+ unknown or timed out.
-    if status == "-":
-        return None
-    code = int(status)
-    return True if code == 0 else False if code in (1, 2, 3) else None
+def with_processes(services: tuple[Service, ...], processes: tuple[Process, ...]) -> tuple[Service, ...]:
+    """Services without a pidfile count as running when a process of the same name runs."""
+    return tuple(Service(s.name, s.enabled, _process_named(processes, s.name)) if s.running is None else s
+                 for s in services)
+
+
+def _process_named(processes: tuple[Process, ...], name: str) -> bool | None:
+    names = _SERVICE_PROGRAMS.get(name, (name,))
+    return True if any(_process_is(p, names) for p in processes) else None
 
 
 def parse_ss(reader: Reader) -> tuple[Endpoint, ...]:

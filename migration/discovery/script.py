@@ -18,10 +18,13 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
     ("meminfo", "cat /proc/meminfo"),
     ("df", "df -PTk -x tmpfs -x devtmpfs -x overlay -x proc -x sysfs; df -PTk /"),
     ("packages", "dpkg-query -W -f='${Package}\\t${Version}\\t${db:Status-Status}\\n'"),
+    # Never run an init script, not even `status`: an LSB script may treat an unknown verb as
+    # start or stop. A live pid in the service's pidfile (kill -0 sends nothing) means running.
     ("services", ("for f in /etc/init.d/*; do [ -x \"$f\" ] || continue; n=${f##*/}; "
-                 "e=0; for l in /etc/rc2.d/S??\"$n\"; do [ -e \"$l\" ] && e=1; done; "
-                 "if [ $e = 1 ]; then timeout 5 \"$f\" status >/dev/null 2>&1 </dev/null; s=$?; "
-                 "else s=-; fi; printf '%s\\t%s\\t%s\\n' \"$n\" \"$e\" \"$s\"; done")),
+                  "e=0; for l in /etc/rc2.d/S??\"$n\"; do [ -e \"$l\" ] && e=1; done; s=-; "
+                  "for p in /run/\"$n\".pid /run/\"$n\"/\"$n\".pid /var/run/\"$n\".pid; do [ -f \"$p\" ] || continue; "
+                  "read -r i < \"$p\"; case \"$i\" in ''|*[!0-9]*) s=1 ;; *) kill -0 \"$i\" && s=0 || s=1 ;; esac; "
+                  "break; done; printf '%s\\t%s\\t%s\\n' \"$n\" \"$e\" \"$s\"; done")),
     ("ps", "ps -eo pid=,ppid=,user:32=,rss=,args= -ww"),
     ("ss-listen", "ss -Htlnp"),
     ("ss-established", "ss -Htnp state established"),

@@ -89,15 +89,26 @@ def test_ps_long_command_is_clipped() -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("ssh\t1\t0", (Service("ssh", True, True),)),
-    ("postgresql\t1\t3", (Service("postgresql", True, False),)),
-    ("hwclock.sh\t0\t-", (Service("hwclock.sh", False, None),)),
-    ("slow\t1\t124", (Service("slow", True, None),)),  # timed out: unknown, not "stopped"
+    ("postgresql\t1\t1", (Service("postgresql", True, False),)),  # stale pidfile
+    ("hwclock.sh\t0\t-", (Service("hwclock.sh", False, None),)),  # no pidfile: unknown
+    ("x\t1\t12", ()),
     ("bad name\t1\t0", ()),
     ("x\t2\t0", ()),
     ("x\t1\t0\textra", ()),
 ])
 def test_services(text: str, expected: tuple[Service, ...]) -> None:
     assert rt.parse_services(_r(text)) == expected
+
+
+def test_services_without_pidfile_are_running_when_their_process_is() -> None:
+    services = (Service("nginx", True, None), Service("cron", True, None), Service("ssh", True, None),
+                Service("rsync", True, False))
+    processes = (Process(5, 1, "root", 1, "nginx: master process /usr/sbin/nginx"),
+                 Process(6, 1, "root", 1, "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"),
+                 Process(7, 1, "root", 1, "rsync --daemon"))
+    assert rt.with_processes(services, processes) == (
+        Service("nginx", True, True), Service("cron", True, None), Service("ssh", True, True),
+        Service("rsync", True, False))  # a stale pidfile wins over a same-named process
 
 
 @pytest.mark.parametrize(("text", "expected"), [
