@@ -32,6 +32,7 @@ PLATFORM_FOLDER = "_platform"
 MANIFEST_FILE = "manifests.yaml"
 POLICY_CONFIG = "policy-config.json"
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 
 
 def read_strategies(path: str | Path) -> dict[str, str]:
@@ -58,14 +59,20 @@ def read_strategies(path: str | Path) -> dict[str, str]:
 
 def _dns_name(value: str, where: str) -> str:
     if not _DNS_LABEL.match(value):
-        raise InputError(f"{value!r} cannot name a Kubernetes object (lowercase letters, digits, '-', <= 52)", where=where)
+        raise InputError(f"{value!r} cannot name a namespace (lowercase letters, digits, '-', <= 52)", where=where)
+    return value
+
+
+def _label_value(value: str, where: str) -> str:
+    if not _LABEL_VALUE.match(value):
+        raise InputError(f"{value!r} cannot be a label value (letters, digits, '-_.', <= 63)", where=where)
     return value
 
 
 def _app_spec(app: Application, estate: Estate, version: str, depends_on: tuple[str, ...]) -> AppSpec:
     hosts = [estate.hosts[h] for h in app.all_hosts if h in estate.hosts]
     return AppSpec(
-        id=_dns_name(app.id, f"apps: {app.id}"), agency=app.agency, name=app.name,
+        id=_label_value(app.id, f"apps: {app.id}"), agency=app.agency, name=app.name,
         archetype=app.archetype or "api", service=app.service or f"{app.id}.{estate.portal_host or 'portal.go.id'}",
         port=app.port or 8080, version=version,
         cpu=float(sum(h.cpu or 1 for h in hosts) or 1), memory_gb=float(sum(h.memory_gb or 2 for h in hosts) or 2),

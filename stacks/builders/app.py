@@ -36,7 +36,7 @@ def _container(app: AppSpec, refs: PlatformRefs) -> dict[str, Any]:
         mounts.append({"name": "data", "mountPath": data_dir})
     return {
         "name": "app", "image": image(app, refs), "ports": [{"name": "http", "containerPort": app.port}],
-        "envFrom": [{"secretRef": {"name": f"{app.id}-secrets"}}],
+        "envFrom": [{"secretRef": {"name": f"{app.object_name}-secrets"}}],
         "env": [{"name": "DATA_DIR", "value": data_dir}, {"name": "PORT", "value": str(app.port)}],
         "resources": {"requests": {"cpu": sizing.cpu(req.cpu_m), "memory": sizing.mem(req.memory_mi)},
                       "limits": {"cpu": sizing.cpu(lim.cpu_m), "memory": sizing.mem(lim.memory_mi)}},
@@ -50,7 +50,7 @@ def _container(app: AppSpec, refs: PlatformRefs) -> dict[str, Any]:
 def _pod_template(app: AppSpec, refs: PlatformRefs, with_claim: bool) -> dict[str, Any]:
     volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}]
     if with_claim:
-        volumes.append({"name": "data", "persistentVolumeClaim": {"claimName": f"{app.id}-data"}})
+        volumes.append({"name": "data", "persistentVolumeClaim": {"claimName": f"{app.object_name}-data"}})
     spec = {"automountServiceAccountToken": False, "containers": [_container(app, refs)], "volumes": volumes,
             "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
                                 "seccompProfile": {"type": "RuntimeDefault"}}}
@@ -69,42 +69,42 @@ def workload(app: AppSpec, refs: PlatformRefs) -> dict[str, Any]:
     if app.archetype == "web-db" and has_data:
         template = _pod_template(app, refs, with_claim=False)
         claim = {"metadata": {"name": "data", "labels": lbls}, "spec": _claim_spec(app)}
-        spec = {"replicas": 1, "serviceName": app.id, "selector": selector, "template": template,
+        spec = {"replicas": 1, "serviceName": app.object_name, "selector": selector, "template": template,
                 "volumeClaimTemplates": [claim]}
-        return obj("apps/v1", "StatefulSet", meta(app.id, app.agency, lbls), spec=spec)
+        return obj("apps/v1", "StatefulSet", meta(app.object_name, app.agency, lbls), spec=spec)
     # A single writer on a ReadWriteOnce volume: replace, never overlap, the old pod.
     strategy = {"type": "Recreate"} if has_data else {"type": "RollingUpdate"}
     spec = {"replicas": sizing.replicas(app), "selector": selector, "strategy": strategy,
             "template": _pod_template(app, refs, with_claim=has_data)}
-    return obj("apps/v1", "Deployment", meta(app.id, app.agency, lbls), spec=spec)
+    return obj("apps/v1", "Deployment", meta(app.object_name, app.agency, lbls), spec=spec)
 
 
 def volume_claim(app: AppSpec) -> dict[str, Any] | None:
     """A standalone PVC for non-StatefulSet apps that keep data."""
     if not sizing.app_storage_gi(app) or app.archetype == "web-db":
         return None
-    return obj("v1", "PersistentVolumeClaim", meta(f"{app.id}-data", app.agency, labels(app.agency, app.id)),
+    return obj("v1", "PersistentVolumeClaim", meta(f"{app.object_name}-data", app.agency, labels(app.agency, app.id)),
                spec=_claim_spec(app))
 
 
 def service(app: AppSpec) -> dict[str, Any]:
     spec = {"type": "ClusterIP", "selector": {"dcc.go.id/app-id": app.id},
             "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]}
-    return obj("v1", "Service", meta(app.id, app.agency, labels(app.agency, app.id)), spec=spec)
+    return obj("v1", "Service", meta(app.object_name, app.agency, labels(app.agency, app.id)), spec=spec)
 
 
 def ingress(app: AppSpec, refs: PlatformRefs) -> dict[str, Any]:
     """The national portal routes the app's own service name (as the legacy nginx did)."""
-    backend = {"service": {"name": app.id, "port": {"name": "http"}}}
+    backend = {"service": {"name": app.object_name, "port": {"name": "http"}}}
     rule = {"host": app.service, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}
-    return obj("networking.k8s.io/v1", "Ingress", meta(app.id, app.agency, labels(app.agency, app.id)),
+    return obj("networking.k8s.io/v1", "Ingress", meta(app.object_name, app.agency, labels(app.agency, app.id)),
                spec={"ingressClassName": refs.ingress_class, "rules": [rule]})
 
 
 def secret(app: AppSpec, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Opaque Secret; `values` maps each key of `secret_keys` (placeholders when omitted)."""
     data = {k: (values[k] if values else placeholder(app, k)) for k in secret_keys(app)}
-    return obj("v1", "Secret", meta(f"{app.id}-secrets", app.agency, labels(app.agency, app.id)),
+    return obj("v1", "Secret", meta(f"{app.object_name}-secrets", app.agency, labels(app.agency, app.id)),
                type="Opaque", stringData=data)
 
 

@@ -62,11 +62,15 @@ class _Monitor(pmocks.MockMonitor):
         super().__init__(mocks)
         self.recording = recording
 
-    def RegisterResource(self, request):
-        response = super().RegisterResource(request)
+    def ReadResource(self, request):
+        # StackReference is read, not registered: this is where the platform's outputs arrive.
         if request.type == "pulumi:pulumi:StackReference":
             self.recording.stack_refs.append(request.name)
-        elif request.type != "pulumi:pulumi:Stack":
+        return super().ReadResource(request)
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
             inputs = self.resources[response.urn].state if response.urn in self.resources else {}
             self.recording.resources.append(
                 Registered(response.urn, request.type, request.name, request.parent, bool(request.custom), inputs))
