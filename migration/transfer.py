@@ -25,6 +25,7 @@ from migration.errors import CorruptObject, InputError, RemoteError
 __all__ = ["CorruptObject", "Manifest", "ManifestEntry", "ObjectStore", "build_manifest"]
 
 CHUNK = 1024 * 1024
+DEFAULT_MODE = 0o644
 MANIFEST_FORMAT = 1
 MANIFEST_NAME = "manifest.json"
 Progress = Callable[[int], None]
@@ -32,11 +33,13 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True)
 class ManifestEntry:
-    """One file of a tree: POSIX path relative to the tree root, size in bytes, SHA-256 hex."""
+    """One file of a tree: POSIX path relative to the tree root, size in bytes, SHA-256 hex, and
+    permission bits (an init script must come back executable)."""
 
     path: str
     size: int
     sha256: str
+    mode: int = DEFAULT_MODE
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class Manifest:
     def to_json(self) -> str:
         """Canonical JSON: sorted keys, no spaces, so equal manifests give equal bytes."""
         body = {"format": MANIFEST_FORMAT, "entries": [
-            {"path": e.path, "size": e.size, "sha256": e.sha256} for e in self.entries]}
+            {"path": e.path, "size": e.size, "sha256": e.sha256, "mode": e.mode} for e in self.entries]}
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
     def digest(self) -> str:
@@ -75,14 +78,16 @@ class Manifest:
 
 
 def _entry(raw: dict[str, Any]) -> ManifestEntry:
-    path, size, sha = raw["path"], raw["size"], raw["sha256"]
+    path, size, sha, mode = raw["path"], raw["size"], raw["sha256"], raw.get("mode", DEFAULT_MODE)
     if not isinstance(path, str) or not _safe_relpath(path):
         raise ValueError(f"unsafe path {path!r}")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise ValueError(f"bad size for {path!r}")
     if not isinstance(sha, str) or len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha):
         raise ValueError(f"bad sha256 for {path!r}")
-    return ManifestEntry(path, size, sha)
+    if not isinstance(mode, int) or isinstance(mode, bool) or not 0 <= mode <= 0o777:
+        raise ValueError(f"bad mode for {path!r}")  # no setuid/setgid/sticky from storage
+    return ManifestEntry(path, size, sha, mode)
 
 
 def _safe_relpath(path: str) -> bool:
@@ -110,7 +115,8 @@ def build_manifest(local_dir: Path) -> Manifest:
     entries = []
     for path in _walk_files(root):
         size, sha = sha256_file(path)
-        entries.append(ManifestEntry(path.relative_to(root).as_posix(), size, sha))
+        mode = path.stat().st_mode & 0o777
+        entries.append(ManifestEntry(path.relative_to(root).as_posix(), size, sha, mode))
     return Manifest(tuple(sorted(entries, key=lambda e: e.path)))
 
 
@@ -262,6 +268,7 @@ class ObjectStore:
                         progress(len(chunk))
                 out.flush()
                 os.fsync(out.fileno())
+            os.chmod(target, entry.mode)
         if size != entry.size or digest.hexdigest() != entry.sha256:
             raise CorruptObject(f"object does not match the manifest (size {size} vs {entry.size}, "
                                 f"sha256 {digest.hexdigest()[:12]}… vs {entry.sha256[:12]}…)",

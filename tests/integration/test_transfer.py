@@ -49,12 +49,15 @@ def tree(tmp_path: Path) -> Path:
     (root / "db" / "dumps" / "simpeg.sql").write_bytes(b"CREATE TABLE pegawai (id int);\n" * 1000)
     (root / "files" / "surat 01.pdf").write_bytes(os.urandom(70_000))
     (root / "files" / "empty").write_bytes(b"")
+    (root / "etc-init.d-simpeg").write_bytes(b"#!/bin/sh\necho start\n")
+    os.chmod(root / "etc-init.d-simpeg", 0o755)
     (root / "manifest.json").write_text("a user file that happens to share our manifest's name")
     return root
 
 
 def _tree_state(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mode & 0o777)
+            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _leftovers(parent: Path) -> list[str]:
@@ -63,7 +66,7 @@ def _leftovers(parent: Path) -> list[str]:
 
 def test_round_trip_restores_the_exact_tree_and_manifest(store: ObjectStore, tree: Path, tmp_path: Path) -> None:
     sent = store.upload_tree(tree, "simpeg/2027-01-04")
-    assert sent == build_manifest(tree) and len(sent.entries) == 4
+    assert sent == build_manifest(tree) and len(sent.entries) == 5
     assert store.read_manifest("simpeg/2027-01-04") == sent
     got = store.download_tree("simpeg/2027-01-04", tmp_path / "restored", expected_digest=sent.digest())
     assert got.digest() == sent.digest()
@@ -109,10 +112,11 @@ def test_corruption_is_caught_before_anything_is_placed(store: ObjectStore, raw,
     dest = tmp_path / "live"
     dest.mkdir()
     (dest / "still-serving.txt").write_text("the source keeps serving")
+    before = _tree_state(dest)
     with pytest.raises(CorruptObject) as caught:
         store.download_tree("p", dest, expected_digest=sent.digest())
     assert caught.value.key == f"s3://{store.bucket}/{key}" and fragment in caught.value.line()
-    assert _tree_state(dest) == {"still-serving.txt": b"the source keeps serving"}, "destination was touched"
+    assert _tree_state(dest) == before, "the destination was touched"
     assert _leftovers(tmp_path) == []
 
 

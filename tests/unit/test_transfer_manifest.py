@@ -19,20 +19,24 @@ SHA = "a" * 64
 def test_build_manifest_hashes_every_file_sorted_with_posix_paths(tmp_path: Path) -> None:
     (tmp_path / "b" / "c").mkdir(parents=True)
     (tmp_path / "b" / "c" / "deep.txt").write_bytes(b"deep")
+    os.chmod(tmp_path / "b" / "c" / "deep.txt", 0o644)
+    (tmp_path / "run.sh").write_bytes(b"#!/bin/sh\n")
+    os.chmod(tmp_path / "run.sh", 0o4755)  # setuid is not carried: only permission bits
     (tmp_path / "a.txt").write_bytes(b"")
     (tmp_path / "z é.bin").write_bytes(b"\x00" * 3_000_000)  # larger than one read chunk
     got = build_manifest(tmp_path)
-    assert [e.path for e in got.entries] == ["a.txt", "b/c/deep.txt", "z é.bin"]
-    assert got.entries[1] == ManifestEntry("b/c/deep.txt", 4, hashlib.sha256(b"deep").hexdigest())
-    assert got.entries[2].sha256 == hashlib.sha256(b"\x00" * 3_000_000).hexdigest()
-    assert got.total_bytes == 3_000_004
+    assert [e.path for e in got.entries] == ["a.txt", "b/c/deep.txt", "run.sh", "z é.bin"]
+    assert got.entries[2].mode == 0o755
+    assert got.entries[1] == ManifestEntry("b/c/deep.txt", 4, hashlib.sha256(b"deep").hexdigest(), 0o644)
+    assert got.entries[3].sha256 == hashlib.sha256(b"\x00" * 3_000_000).hexdigest()
+    assert got.total_bytes == 3_000_004 + 10
 
 
 def test_json_is_canonical_and_the_digest_is_its_sha256(tmp_path: Path) -> None:
-    manifest = Manifest((ManifestEntry("a", 1, SHA), ManifestEntry("b/c", 2, "b" * 64)))
+    manifest = Manifest((ManifestEntry("a", 1, SHA), ManifestEntry("b/c", 2, "b" * 64, 0o755)))
     text = manifest.to_json()
-    assert text == ('{"entries":[{"path":"a","sha256":"' + SHA + '","size":1},'
-                    '{"path":"b/c","sha256":"' + "b" * 64 + '","size":2}],"format":1}')
+    assert text == ('{"entries":[{"mode":420,"path":"a","sha256":"' + SHA + '","size":1},'
+                    '{"mode":493,"path":"b/c","sha256":"' + "b" * 64 + '","size":2}],"format":1}')
     assert manifest.digest() == hashlib.sha256(text.encode()).hexdigest()
     assert Manifest.from_json(text) == manifest and Manifest.from_json(text.encode()) == manifest
 
@@ -54,6 +58,8 @@ def _doc(*entries: dict, fmt: object = 1) -> str:
         (_doc({"path": "a", "size": True, "sha256": SHA}), "bad size"),
         (_doc({"path": "a", "size": 1, "sha256": "A" * 64}), "bad sha256"),
         (_doc({"path": "a", "size": 1}), "not a valid dcc manifest"),
+        (_doc({"path": "a", "size": 1, "sha256": SHA, "mode": 0o4755}), "bad mode"),
+        (_doc({"path": "a", "size": 1, "sha256": SHA, "mode": "755"}), "bad mode"),
         (_doc({"path": "b", "size": 1, "sha256": SHA}, {"path": "a", "size": 1, "sha256": SHA}), "sorted"),
         (_doc({"path": "a", "size": 1, "sha256": SHA}, {"path": "a", "size": 1, "sha256": SHA}), "unique"),
     ],
