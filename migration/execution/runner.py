@@ -64,7 +64,7 @@ class RunnerTuning:
     gather_facts: bool = False
 
     @staticmethod
-    def baseline() -> "RunnerTuning":
+    def baseline() -> RunnerTuning:
         return RunnerTuning(forks=5, pipelining=False, control_persist=False, gather_facts=True)
 
 
@@ -143,16 +143,17 @@ def run_phase(
     access: LabAccess,
     work_dir: Path,
     ident: str,
-    tuning: RunnerTuning = RunnerTuning(),
+    tuning: RunnerTuning | None = None,
 ) -> PhaseResult:
     """Run `playbooks/<phase>.yml` on `hosts` and reduce it to per-host outcomes."""
     import ansible_runner
 
+    tuning = tuning or RunnerTuning()
     if not hosts:
         return PhaseResult(phase=phase, status="successful", rc=0)
     private_dir = work_dir / "runner"
     _prepare(private_dir, access)
-    control_dir = work_dir / "cp"
+    control_dir = control_path_dir(work_dir)
     (control_dir / "tmp").mkdir(parents=True, exist_ok=True)
     collector = _FailureCollector()
     runner = ansible_runner.run(
@@ -174,6 +175,16 @@ def run_phase(
         hosts=_outcomes(runner.stats, sorted(set(hosts)), collector.messages),
         artifacts=private_dir / "artifacts" / ident,
     )
+
+
+def control_path_dir(work_dir: Path) -> Path:
+    """A short dir for SSH control sockets (unix socket paths are capped at 108 bytes)."""
+    import hashlib
+
+    tag = hashlib.sha256(str(work_dir.resolve()).encode()).hexdigest()[:10]
+    path = Path("/run/dcc-exec") / tag
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

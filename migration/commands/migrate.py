@@ -1,0 +1,67 @@
+"""`dcc migrate --wave N`: move every app of a planned wave to the national data center.
+
+Shows a progress bar over (app, step) and a summary table; a failed app exits non-zero after
+the table (its journal and evidence are in the state store).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+ESTATE = typer.Option(..., "--estate", help="Estate folder, e.g. inventory/lab.")
+PLAN = typer.Option(..., "--plan", help="Plan file written by `dcc plan`.")
+S3 = typer.Option(None, "--s3-endpoint", envvar="DCC_S3_ENDPOINT", help="S3-compatible endpoint for backups.")
+BUCKET = typer.Option("dcc-backups", "--bucket", help="Bucket holding the backups.")
+STATE = typer.Option(None, "--state", help="State store URL (default sqlite in <estate>/state/).")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("migrate")(migrate)
+
+
+def migrate(
+    estate: Path = ESTATE,
+    plan: Path = PLAN,
+    wave: int = typer.Option(..., "--wave", help="Wave number from the plan."),
+    batch_size: int = typer.Option(5, "--batch-size", min=1, help="Source hosts per batch."),
+    max_failures: int = typer.Option(1, "--max-failures", min=1,
+                                     help="Stop before the next batch once this many apps failed."),
+    retain_days: int = typer.Option(30, "--retain-days", min=0, help="Days a decommissioned source's data is kept."),
+    s3_endpoint: str = S3,
+    bucket: str = BUCKET,
+    state: str = STATE,
+) -> None:
+    """Back up, transfer, deploy, verify, cut over and decommission each app of wave N (resumable)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from migration.commands._pipeline_view import summary_table
+    from migration.errors import MigrationFailed
+    from migration.execution.orchestrator import migrate_wave
+    from migration.execution.session import Inputs, open_session
+    from migration.execution.wave import STEPS
+
+    session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state))
+    moves = session.moves(wave)
+    run_id = session.store.start_run(session.estate.name, wave)
+    ctx = session.context(run_id, retain_days=retain_days)
+    console = Console()
+    columns = (TextColumn("[bold]wave {task.fields[wave]}[/]"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("starting", total=len(moves) * len(STEPS), wave=wave)
+
+        def notify(app: str, step: str, status: str) -> None:
+            if step != "rollback" and status != "started":
+                bar.advance(task)
+            bar.update(task, description=f"{app}: {step} {status}")
+        report = migrate_wave(ctx, moves, batch_size=batch_size, max_failures=max_failures, notify=notify)
+        bar.update(task, completed=len(moves) * len(STEPS), description="done")
+    session.store.finish_run(run_id, report.status)
+    console.print(summary_table(report))
+    if report.failed or report.stopped_early:
+        names = ", ".join(a.app for a in report.failed) or "none"
+        raise MigrationFailed(f"wave {wave}: {len(report.failed)} app(s) failed ({names}); "
+                              f"see `dcc status` and the table above", where=str(plan))

@@ -1,0 +1,39 @@
+"""`dcc rollback --app X`: return one app to its legacy host and route the portal back to it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from migration.commands.migrate import BUCKET, ESTATE, PLAN, S3, STATE
+
+
+def register(app: typer.Typer) -> None:
+    app.command("rollback")(rollback)
+
+
+def rollback(
+    app_id: str = typer.Option(..., "--app", help="App id to roll back."),
+    estate: Path = ESTATE,
+    plan: Path = PLAN,
+    s3_endpoint: str = S3,
+    bucket: str = BUCKET,
+    state: str = STATE,
+) -> None:
+    """Start the app on its source (data back from retention if decommissioned), route the portal to it, stop the target."""
+    from rich.console import Console
+
+    from migration.errors import MigrationFailed
+    from migration.execution.orchestrator import rollback_app
+    from migration.execution.session import Inputs, open_session
+
+    session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state))
+    move = session.move_of(app_id)
+    run_id = session.store.start_run(session.estate.name, move.wave)
+    with Console().status(f"rolling back {app_id}"):
+        result = rollback_app(session.context(run_id), move)
+    session.store.finish_run(run_id, "succeeded" if result.status == "rolled_back" else "failed")
+    if result.status != "rolled_back":
+        raise MigrationFailed(f"rollback of {app_id} incomplete: {result.message}", where=app_id)
+    Console().print(f"[yellow]rolled back[/] {app_id}: the portal serves it from {move.primary[0].id} again")

@@ -1,0 +1,51 @@
+"""`dcc verify`: run the testinfra checks for the apps of a wave (or one app) and store the evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from migration.commands.migrate import BUCKET, ESTATE, PLAN, S3, STATE
+
+
+def register(app: typer.Typer) -> None:
+    app.command("verify")(verify)
+
+
+def verify(
+    estate: Path = ESTATE,
+    plan: Path = PLAN,
+    wave: int = typer.Option(None, "--wave", help="Check every app of this wave."),
+    app_id: str = typer.Option(None, "--app", help="Check only this app."),
+    s3_endpoint: str = S3,
+    bucket: str = BUCKET,
+    state: str = STATE,
+) -> None:
+    """Check service, port, health, data manifest and DB row counts on the targets; store evidence."""
+    from rich.console import Console
+
+    from migration.commands._pipeline_view import checks_table
+    from migration.errors import InputError, MigrationFailed
+    from migration.execution.runner import control_path_dir
+    from migration.execution.session import Inputs, open_session
+    from migration.execution.steps import expected_for
+    from migration.verify import verify_move
+
+    if wave is None and app_id is None:
+        raise InputError("say which apps: --wave N or --app X", where="--wave")
+    session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state))
+    moves = [session.move_of(app_id)] if app_id else session.moves(wave)
+    run_id = session.store.start_run(session.estate.name, moves[0].wave if moves else 0)
+    ctx = session.context(run_id)
+    rows = []
+    with Console().status("verifying"):
+        for move in moves:
+            for r in verify_move(move, ctx.access, expected_for(ctx, move), control_path_dir(ctx.work_dir)):
+                session.store.add_evidence(run_id, move.app, r.host, r.check, r.passed, r.detail())
+                rows.append((move.app, r))
+    failed = [f"{a}/{r.check}" for a, r in rows if not r.passed]
+    session.store.finish_run(run_id, "failed" if failed else "succeeded")
+    Console().print(checks_table(rows))
+    if failed:
+        raise MigrationFailed(f"{len(failed)} check(s) failed: {', '.join(failed[:5])}", where=str(plan))

@@ -1,0 +1,103 @@
+"""Per-phase job lists: what each host does in a phase, as the playbooks' `dcc_jobs` expect.
+
+Pure functions of the wave's moves; the orchestrator passes the result as extra vars and
+limits the run to the hosts that have jobs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from migration.execution.wave import AppMove
+
+Jobs = dict[str, list[dict[str, Any]]]
+
+
+def _jobs() -> defaultdict[str, list[dict[str, Any]]]:
+    return defaultdict(list)
+
+
+def preflight(moves: list[AppMove]) -> Jobs:
+    jobs = _jobs()
+    for m in moves:
+        for src, tgt in m.web:
+            key = f"{m.app}:app"
+            jobs[src.id].append({"side": "source", "kind": "app", "key": key, "app": m.app, "db": m.db_name})
+            jobs[tgt.id].append({"side": "target", "kind": "app", "key": key, "app": m.app, "port": m.port,
+                                 "source": src.id})
+        if m.db:
+            key = f"{m.app}:db"
+            jobs[m.db[0].id].append({"side": "source", "kind": "db", "key": key, "app": m.app, "db": m.db_name})
+            jobs[m.db[1].id].append({"side": "target", "kind": "db", "key": key, "app": m.app, "port": 5432,
+                                     "source": m.db[0].id})
+    return dict(jobs)
+
+
+def backup(moves: list[AppMove]) -> Jobs:
+    jobs = _jobs()
+    for m in moves:
+        if m.db:
+            jobs[m.db[0].id].append({"app": m.app, "db": m.db_name, "role": m.db_name})
+    return dict(jobs)
+
+
+def restore(moves: list[AppMove], digests: dict[str, str]) -> Jobs:
+    jobs = _jobs()
+    for m in moves:
+        digest = digests[m.app]
+        jobs[m.primary[1].id].append({"kind": "app", "app": m.app, "digest": digest})
+        if m.db:
+            jobs[m.db[1].id].append({"kind": "db", "app": m.app, "db": m.db_name, "role": m.db_name,
+                                     "digest": digest, "client_ip": m.primary[1].ip})
+    return dict(jobs)
+
+
+def deploy(moves: list[AppMove]) -> Jobs:
+    jobs = _jobs()
+    for m in moves:
+        jobs[m.primary[1].id].append({"app": m.app, "db_host": m.db[1].ip if m.db else ""})
+    return dict(jobs)
+
+
+def route(moves: list[AppMove], *, to_source: bool, kind: str | None = None) -> Jobs:
+    jobs = _jobs()
+    for m in moves:
+        backend = m.primary[0] if to_source else m.primary[1]
+        job: dict[str, Any] = {"app": m.app, "service": m.service, "backend": backend.ip, "port": m.port}
+        if kind:
+            job["kind"] = kind
+        jobs[m.portal.id].append(job)
+    return dict(jobs)
+
+
+def decommission(moves: list[AppMove], retain_days: int, today: date | None = None) -> Jobs:
+    today = today or date.today()
+    until = (today + timedelta(days=retain_days)).isoformat()
+    jobs = _jobs()
+    for m in moves:
+        for src, _ in m.web:
+            jobs[src.id].append({"app": m.app, "retain_until": until, "stamp": today.strftime("%Y%m%d")})
+    return dict(jobs)
+
+
+def rollback(moves: list[AppMove]) -> Jobs:
+    jobs = _jobs()
+    for m in moves:
+        for src, tgt in m.web:
+            jobs[src.id].append({"kind": "start", "app": m.app})
+            jobs[tgt.id].append({"kind": "stop", "app": m.app})
+    for host, items in route(moves, to_source=True, kind="route").items():
+        jobs[host].extend(items)
+    return dict(jobs)
+
+
+def hosts_of(moves: list[AppMove], jobs: Jobs) -> dict[str, list[str]]:
+    """App -> the hosts that have a job for it in `jobs` (an app fails if any of them fails)."""
+    out: dict[str, list[str]] = {m.app: [] for m in moves}
+    for host, items in jobs.items():
+        for item in items:
+            if item["app"] in out and host not in out[item["app"]]:
+                out[item["app"]].append(host)
+    return out

@@ -1,0 +1,157 @@
+"""Wave orchestration: batches, the step sequence, journaling, resume, failure threshold, rollback.
+
+Every (app, host, step) is journaled in the state store before and after it runs; a step already
+`ok`/`changed` is skipped, so a rerun after a crash resumes and a finished wave changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from migration.execution import steps as S
+from migration.execution.wave import STEPS, AppMove, batches
+
+DONE = frozenset({"ok", "changed", "skipped"})
+# A failure at these steps may leave the target serving or the portal switched: roll back.
+ROLLBACK_AFTER = frozenset({"deploy", "verify", "cutover"})
+Notify = Callable[[str, str, str], None]  # (app, step, status)
+
+
+@dataclass(frozen=True)
+class AppReport:
+    app: str
+    status: str  # migrated | unchanged | failed | rolled_back | not_started
+    step: str = ""
+    changed_steps: int = 0
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class WaveReport:
+    wave: int
+    run_id: int
+    apps: tuple[AppReport, ...] = field(default_factory=tuple)
+    stopped_early: bool = False
+
+    @property
+    def failed(self) -> list[AppReport]:
+        return [a for a in self.apps if a.status in ("failed", "rolled_back")]
+
+    @property
+    def status(self) -> str:
+        if not self.failed and not any(a.status == "not_started" for a in self.apps):
+            return "succeeded"
+        return "failed" if len(self.failed) == len(self.apps) else "partial"
+
+
+def _record(ctx: S.Context, move: AppMove, step: str, status: str, detail: dict | None = None) -> None:
+    for host in move.sources:
+        ctx.store.record_step(ctx.run_id, move.wave, move.app, host, step, status, detail)
+
+
+def _done(ctx: S.Context, move: AppMove, step: str) -> bool:
+    return all(ctx.store.last_status(move.wave, move.app, h, step) in DONE for h in move.sources)
+
+
+def _message(outcome: S.StepOutcome) -> str:
+    d = outcome.detail
+    if "error" in d:
+        return str(d["error"])
+    if d.get("failed_hosts"):
+        return "; ".join(f"{h}: {m}" for h, m in d["failed_hosts"].items())
+    if d.get("failed"):
+        return "checks failed: " + ", ".join(d["failed"])
+    if d.get("gate") and d["gate"] != "passed":
+        return f"backup gate: {d['gate']}"
+    if "portal_serves" in d:
+        return f"portal answered from {d['portal_serves']}"
+    return "failed"
+
+
+def roll_back(ctx: S.Context, moves: list[AppMove], notify: Notify) -> dict[str, S.StepOutcome]:
+    """Return the apps to their sources and invalidate the steps that must run again."""
+    outcomes = S.rollback(ctx, moves)
+    for move in moves:
+        out = outcomes[move.app]
+        _record(ctx, move, "rollback", "rolled_back" if out.ok else "failed", out.detail)
+        for step in ROLLBACK_AFTER:
+            if ctx.store.last_status(move.wave, move.app, move.sources[0], step) is not None:
+                _record(ctx, move, step, "rolled_back")
+        notify(move.app, "rollback", "rolled_back" if out.ok else "failed")
+    return outcomes
+
+
+def run_batch(ctx: S.Context, batch: list[AppMove], notify: Notify) -> list[AppReport]:
+    alive = list(batch)
+    changed = {m.app: 0 for m in batch}
+    reports: dict[str, AppReport] = {}
+    for step in STEPS:
+        todo = [m for m in alive if not _done(ctx, m, step)]
+        for m in alive:
+            if m not in todo:
+                notify(m.app, step, "skipped")
+        if not todo:
+            continue
+        for m in todo:
+            _record(ctx, m, step, "started")
+        outcomes = S.STEP_FUNCS[step](ctx, todo)
+        failed = []
+        for m in todo:
+            out = outcomes[m.app]
+            status = ("changed" if out.changed else "ok") if out.ok else "failed"
+            _record(ctx, m, step, status, out.detail)
+            notify(m.app, step, status)
+            changed[m.app] += out.changed
+            if not out.ok:
+                failed.append(m)
+                reports[m.app] = AppReport(m.app, "failed", step, changed[m.app], _message(out))
+        alive = [m for m in alive if m not in failed]
+        to_roll = [m for m in failed if step in ROLLBACK_AFTER]
+        if to_roll:
+            rolled = roll_back(ctx, to_roll, notify)
+            for m in to_roll:
+                note = "" if rolled[m.app].ok else f"; rollback incomplete: {_message(rolled[m.app])}"
+                old = reports[m.app]
+                reports[m.app] = AppReport(m.app, "rolled_back" if rolled[m.app].ok else "failed",
+                                           step, old.changed_steps, old.message + note)
+    for m in alive:
+        reports[m.app] = AppReport(m.app, "migrated" if changed[m.app] else "unchanged", "", changed[m.app])
+    return [reports[m.app] for m in batch]
+
+
+def migrate_wave(ctx: S.Context, moves: list[AppMove], *, batch_size: int = 5, max_failures: int = 1,
+                 notify: Notify = lambda *_: None) -> WaveReport:
+    """Run every batch of the wave; stop before the next batch once `max_failures` apps failed."""
+    reports: list[AppReport] = []
+    stopped = False
+    plan = batches(moves, batch_size)
+    for index, batch in enumerate(plan):
+        if sum(r.status in ("failed", "rolled_back") for r in reports) >= max_failures:
+            stopped = True
+            reports += [AppReport(m.app, "not_started", message="wave stopped: failure threshold reached")
+                        for b in plan[index:] for m in b]
+            break
+        reports += run_batch(ctx, batch, notify)
+    wave = moves[0].wave if moves else 0
+    return WaveReport(wave=wave, run_id=ctx.run_id, apps=tuple(reports), stopped_early=stopped)
+
+
+def rollback_app(ctx: S.Context, move: AppMove, notify: Notify = lambda *_: None) -> AppReport:
+    """Roll one app back on request (`dcc rollback --app X`), even after decommission."""
+    out = roll_back(ctx, [move], notify)[move.app]
+    return AppReport(move.app, "rolled_back" if out.ok else "failed", "rollback", 1,
+                     "" if out.ok else _message(out))
+
+
+def replay_phases(ctx: S.Context, moves: list[AppMove]) -> dict[str, int]:
+    """Run every Ansible phase of a finished wave again; returns changed task counts (idempotence proof)."""
+    from migration.execution import jobs as J
+
+    digests = {m.app: S.latest_backup(ctx, m.app).manifest_sha256 for m in moves}
+    plan = {
+        "preflight": J.preflight(moves), "backup": J.backup(moves), "restore": J.restore(moves, digests),
+        "deploy": J.deploy(moves), "cutover": J.route(moves, to_source=False),
+        "decommission": J.decommission(moves, ctx.retain_days),
+    }
+    return {name: ctx.phase(name, jobs).changed for name, jobs in plan.items()}

@@ -1,0 +1,77 @@
+"""Open everything one pipeline command needs: estate, plan moves, lab access, state store, object store.
+
+Shared by `dcc migrate`, `dcc rollback` and `dcc verify` so they read the same inputs the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from migration.errors import InputError
+from migration.execution.access import access_for
+from migration.execution.runner import RunnerTuning
+from migration.execution.steps import Context, Hook
+from migration.execution.wave import AppMove, read_plan, wave_moves
+
+DEFAULT_BUCKET = "dcc-backups"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the user pointed the command at."""
+
+    estate_dir: Path
+    plan: Path
+    s3_endpoint: str | None = None
+    bucket: str = DEFAULT_BUCKET
+    state_url: str | None = None
+    work_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    estate: Any  # migration.inventory.Estate
+    plan: dict[str, Any]
+    store: Any  # migration.state.StateStore
+    objects: Any  # migration.transfer.ObjectStore
+    work_dir: Path
+    inputs: Inputs
+
+    def moves(self, wave: int) -> list[AppMove]:
+        return wave_moves(self.estate, self.plan, wave, self.inputs.plan)
+
+    def move_of(self, app: str) -> AppMove:
+        for entry in self.plan["waves"]:
+            if app in entry.get("apps", []):
+                return next(m for m in self.moves(entry["number"]) if m.app == app)
+        raise InputError(f"app {app!r} is in no wave of the plan", where=str(self.inputs.plan))
+
+    def context(self, run_id: int, *, tuning: RunnerTuning | None = None, retain_days: int = 30,
+                hook: Hook | None = None) -> Context:
+        return Context(estate=self.estate.name, access=access_for(self.estate.name), store=self.store,
+                       objects=self.objects, work_dir=self.work_dir, run_id=run_id,
+                       tuning=tuning or RunnerTuning(), retain_days=retain_days, hook=hook)
+
+
+def open_session(inputs: Inputs) -> Session:
+    """Load and check every input once, at the edge."""
+    from migration.inventory import load_estate
+    from migration.state import StateStore
+    from migration.transfer import ObjectStore
+
+    estate = load_estate(inputs.estate_dir)
+    plan = read_plan(inputs.plan)
+    endpoint = inputs.s3_endpoint or os.environ.get("DCC_S3_ENDPOINT")
+    if not endpoint:
+        raise InputError("no object storage endpoint: pass --s3-endpoint or set DCC_S3_ENDPOINT",
+                         where="--s3-endpoint")
+    objects = ObjectStore(endpoint, inputs.bucket)
+    objects.ensure_bucket()
+    store = StateStore.open(inputs.state_url, estate_dir=Path(inputs.estate_dir))
+    work_dir = inputs.work_dir or Path(inputs.estate_dir) / "state" / "work"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    return Session(estate=estate, plan=plan, store=store, objects=objects, work_dir=work_dir.resolve(),
+                   inputs=inputs)

@@ -1,0 +1,237 @@
+"""The pipeline steps for one batch of app moves; each returns one `StepOutcome` per app.
+
+Ansible does the host-side work (one playbook run per step for the whole batch); the data
+path and the checks run from the controller, a few apps at a time.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migration.errors import DccError
+from migration.execution import datapath
+from migration.execution import jobs as J
+from migration.execution.access import LabAccess
+from migration.execution.runner import PhaseResult, RunnerTuning, control_path_dir, run_phase
+from migration.execution.wave import AppMove
+
+Hook = Callable[[str, AppMove], None]
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    ok: bool
+    changed: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a step needs; built once per `dcc migrate` run."""
+
+    estate: str
+    access: LabAccess
+    store: Any  # migration.state.StateStore
+    objects: Any  # migration.transfer.ObjectStore
+    work_dir: Path
+    run_id: int
+    tuning: RunnerTuning = field(default_factory=RunnerTuning)
+    retain_days: int = 30
+    hook: Hook | None = None
+    workers: int = 4
+    _seq: Any = field(default_factory=itertools.count)
+
+    def phase(self, name: str, jobs: J.Jobs) -> PhaseResult:
+        hosts = [h for h, items in jobs.items() if items]
+        ident = f"run{self.run_id}-{next(self._seq):03d}-{name}"
+        return run_phase(name, hosts, {"dcc_jobs": jobs}, access=self.access, work_dir=self.work_dir,
+                         ident=ident, tuning=self.tuning)
+
+
+def by_hosts(moves: list[AppMove], jobs: J.Jobs, result: PhaseResult) -> dict[str, StepOutcome]:
+    """An app's phase succeeded only if every host with a job for it did."""
+    out = {}
+    for app, hosts in J.hosts_of(moves, jobs).items():
+        bad = [h for h in hosts if not result.host_ok(h)]
+        msgs = {h: (result.hosts[h].message if h in result.hosts else "did not run") for h in bad}
+        changed = any(result.hosts[h].changed for h in hosts if h in result.hosts)
+        out[app] = StepOutcome(ok=not bad, changed=changed, detail={"failed_hosts": msgs} if bad else {})
+    return out
+
+
+def _each(ctx: Context, moves: list[AppMove], fn: Callable[[AppMove], StepOutcome]) -> dict[str, StepOutcome]:
+    """Run `fn` per app in a small pool; an expected failure (DccError) fails that app only."""
+    def guarded(move: AppMove) -> StepOutcome:
+        try:
+            return fn(move)
+        except DccError as exc:
+            return StepOutcome(ok=False, detail={"error": exc.line()})
+    with ThreadPoolExecutor(max_workers=ctx.workers) as pool:
+        return dict(zip([m.app for m in moves], pool.map(guarded, moves)))
+
+
+def _phase_step(ctx: Context, name: str, moves: list[AppMove], jobs: J.Jobs) -> dict[str, StepOutcome]:
+    return by_hosts(moves, jobs, ctx.phase(name, jobs))
+
+
+def preflight(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
+    return _phase_step(ctx, "preflight", moves, J.preflight(moves))
+
+
+def latest_backup(ctx: Context, app: str) -> Any | None:
+    found = [b for b in ctx.store.backups() if b.app == app]
+    return found[-1] if found else None
+
+
+def backup(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
+    jobs = J.backup(moves)
+    dumped = _phase_step(ctx, "backup", moves, jobs)
+
+    def upload(move: AppMove) -> StepOutcome:
+        if not dumped[move.app].ok:
+            return dumped[move.app]
+        local = datapath.pull(move, ctx.access, ctx.work_dir / "staging")
+        prefix = move.backup_prefix(ctx.estate)
+        manifest = ctx.objects.upload_tree(local, prefix)
+        before = latest_backup(ctx, move.app)
+        digest = manifest.digest()
+        ctx.store.record_backup(move.app, ctx.objects.bucket, prefix, digest, len(manifest.entries),
+                                manifest.total_bytes)
+        detail = {"prefix": prefix, "manifest_sha256": digest, "objects": len(manifest.entries),
+                  "bytes": manifest.total_bytes}
+        return StepOutcome(ok=True, changed=before is None or before.manifest_sha256 != digest, detail=detail)
+    return _each(ctx, moves, upload)
+
+
+def restored_tree(ctx: Context, move: AppMove) -> tuple[Path, Any]:
+    """The app's backup, downloaded and verified object by object (CorruptObject before any restore)."""
+    record = latest_backup(ctx, move.app)
+    if record is None:
+        raise DccError(f"no backup recorded for {move.app}", where=move.app)
+    dest = datapath.fresh_dir(ctx.work_dir / "restore" / move.app)
+    manifest = ctx.objects.download_tree(record.prefix, dest, expected_digest=record.manifest_sha256)
+    return dest, manifest
+
+
+def transfer(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
+    digests: dict[str, str] = {}
+
+    def fetch_and_push(move: AppMove) -> StepOutcome:
+        tree, manifest = restored_tree(ctx, move)
+        datapath.push(move, ctx.access, tree, ctx.hook)
+        digests[move.app] = manifest.digest()
+        return StepOutcome(ok=True, changed=True, detail={"manifest_sha256": manifest.digest()})
+    pushed = _each(ctx, moves, fetch_and_push)
+    ready = [m for m in moves if pushed[m.app].ok]
+    jobs = J.restore(ready, digests)
+    restored = _phase_step(ctx, "restore", ready, jobs) if ready else {}
+    return {m.app: restored.get(m.app, pushed[m.app]) if pushed[m.app].ok else pushed[m.app] for m in moves}
+
+
+def deploy(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
+    return _phase_step(ctx, "deploy", moves, J.deploy(moves))
+
+
+def expected_for(ctx: Context, move: AppMove) -> Any:
+    from migration.verify import Expected
+
+    tree = ctx.work_dir / "restore" / move.app
+    record = latest_backup(ctx, move.app)
+    if not tree.is_dir() or record is None or not (tree / "files").exists():
+        tree, _ = restored_tree(ctx, move)
+    manifest = ctx.objects.read_manifest(record.prefix) if record else None
+    lead = f"files/srv/{move.app}/data/"
+    data = {e.path[len(lead):]: e.sha256 for e in (manifest.entries if manifest else ()) if e.path.startswith(lead)}
+    counts = tree / "db" / "counts.txt"
+    return Expected(data=data, db_counts=counts.read_text() if move.db and counts.exists() else None)
+
+
+def verify(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
+    from migration.verify import verify_move
+
+    control = control_path_dir(ctx.work_dir)
+
+    def check(move: AppMove) -> StepOutcome:
+        results = verify_move(move, ctx.access, expected_for(ctx, move), control)
+        for r in results:
+            ctx.store.add_evidence(ctx.run_id, move.app, r.host, r.check, r.passed, r.detail())
+        failed = [r.check for r in results if not r.passed]
+        if not failed:
+            ctx.store.mark_restore_verified(move.app, move.primary[1].id)
+        return StepOutcome(ok=not failed, detail={"checks": len(results), "failed": failed})
+    return _each(ctx, moves, check)
+
+
+def portal_answer(move: AppMove, attempts: int = 5) -> str:
+    """GET /health through the portal with the service's Host header; returns the serving host."""
+    last = ""
+    for attempt in range(attempts):
+        try:
+            conn = http.client.HTTPConnection(move.portal.ip, 80, timeout=5)
+            conn.request("GET", "/health", headers={"Host": move.service})
+            resp = conn.getresponse()
+            body = resp.read()
+            conn.close()
+            if resp.status == 200:
+                return str(json.loads(body).get("host", ""))
+            last = f"HTTP {resp.status}"
+        except (OSError, ValueError) as exc:
+            last = str(exc)
+        time.sleep(0.5 * (attempt + 1))
+    return f"no answer ({last})"
+
+
+def backup_gate(ctx: Context, move: AppMove) -> str | None:
+    """Why cutover must be refused, or None: the backup must be in storage and its restore verified."""
+    record = latest_backup(ctx, move.app)
+    if record is None:
+        return "no backup recorded"
+    if record.restore_verified_at is None:
+        return "restore from the backup not verified"
+    if ctx.objects.read_manifest(record.prefix).digest() != record.manifest_sha256:
+        return "backup in object storage does not match the recorded manifest"
+    return None
+
+
+def cutover(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
+    gates = _each(ctx, moves, lambda m: StepOutcome(ok=backup_gate(ctx, m) is None,
+                                                    detail={"gate": backup_gate(ctx, m) or "passed"}))
+    ready = [m for m in moves if gates[m.app].ok]
+    routed = _phase_step(ctx, "cutover", ready, J.route(ready, to_source=False)) if ready else {}
+
+    def through_portal(move: AppMove) -> StepOutcome:
+        if not routed[move.app].ok:
+            return routed[move.app]
+        serving = portal_answer(move)
+        ok = serving == move.primary[1].id
+        return StepOutcome(ok=ok, changed=routed[move.app].changed, detail={"portal_serves": serving})
+    checked = _each(ctx, ready, through_portal)
+    return {m.app: checked.get(m.app, gates[m.app]) for m in moves}
+
+
+def decommission(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
+    return _phase_step(ctx, "decommission", moves, J.decommission(moves, ctx.retain_days))
+
+
+def rollback(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
+    rolled = _phase_step(ctx, "rollback", moves, J.rollback(moves))
+
+    def check(move: AppMove) -> StepOutcome:
+        serving = portal_answer(move)
+        ok = serving == move.primary[0].id
+        return StepOutcome(ok=ok, changed=True, detail={"portal_serves": serving, **rolled[move.app].detail})
+    return _each(ctx, moves, check)
+
+
+STEP_FUNCS: dict[str, Callable[[Context, list[AppMove]], dict[str, StepOutcome]]] = {
+    "preflight": preflight, "backup": backup, "transfer": transfer, "deploy": deploy,
+    "verify": verify, "cutover": cutover, "decommission": decommission,
+}
