@@ -132,8 +132,7 @@ def savings_idr(src: Sources, costs: CostModel, closed: set[str] | frozenset[str
                 on_cloud: int, replaced: int) -> float:
     """Cost model: closed DCs + servers retired in open DCs - what the cloud and shared services cost."""
     dc_cost = sum(costs.dc_cost(dc.tier, dc.annual_cost_idr) for dc in src.datacenters if dc.id in closed)
-    host_dc = {h.id: h.datacenter for h in src.hosts}
-    loose = sum(1 for h in retired_hosts if host_dc.get(h) not in closed)
+    loose = sum(1 for h in src.hosts if h.id in retired_hosts and h.datacenter not in closed)
     return (dc_cost + loose * costs.server_idr - on_cloud * costs.cloud_per_app_idr
             - replaced * costs.shared_service_per_app_idr)
 

@@ -6,6 +6,7 @@ dashboard opens from a USB stick in a ministry without internet access.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -64,13 +65,20 @@ def build_figures(r: Report) -> dict[str, Any]:
     return figs
 
 
-def render_html(r: Report) -> str:
+@functools.cache
+def _environment() -> Any:
     import jinja2
-    from plotly.offline import get_plotlyjs
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = lambda v: f"{v:,.0f}" if isinstance(v, (int, float)) else v
+    return env
+
+
+def render_html(r: Report) -> str:
+    from plotly.offline import get_plotlyjs
+
+    env = _environment()
     figs = charts.fragments(build_figures(r))
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     return env.get_template("report.html.j2").render(

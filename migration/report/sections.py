@@ -17,6 +17,7 @@ from migration.report.sources import STRATEGIES, Sources
 STEPS = ("preflight", "backup", "transfer", "deploy", "verify", "cutover", "decommission", "rollback")
 # Worst first: an app's cell shows the most alarming status any of its hosts reached.
 SEVERITY = ("failed", "rolled_back", "started", "skipped", "changed", "ok")
+_RANK = {s: i for i, s in enumerate(SEVERITY)}
 NOT_ASSESSED = "not assessed"
 
 
@@ -84,10 +85,6 @@ def _reason(detail: Any) -> str:
     return json.dumps(detail, sort_keys=True, default=str)[:200] if detail else ""
 
 
-def _worst(statuses: list[str]) -> str:
-    return min(statuses, key=lambda s: SEVERITY.index(s) if s in SEVERITY else len(SEVERITY))
-
-
 def progress_section(src: Sources, top: int = 40) -> dict[str, Any]:
     st = src.state
     if not st.steps and not st.runs:
@@ -112,17 +109,24 @@ def _step_i(step: str) -> int:
 
 
 def _per_app(records: Any, top: int) -> dict[str, Any]:
-    cells: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    worst: dict[tuple[str, str], int] = {}  # (app, step) -> rank of the worst status on any host
     waves: dict[str, int] = {}
     for s in records:
-        cells[s.app][s.step].append(s.status)
+        rank, key = _RANK.get(s.status, len(SEVERITY)), (s.app, s.step)
+        if rank < worst.get(key, len(SEVERITY) + 1):
+            worst[key] = rank
         waves[s.app] = s.wave
-    rows = [{"app": a, "wave": waves[a], "steps": {st: _worst(v) for st, v in steps.items()}}
-            for a, steps in cells.items()]
+    cells: dict[str, dict[str, int]] = defaultdict(dict)
+    for (app, step), rank in worst.items():
+        cells[app][step] = rank
     # Apps in trouble first, so a national run's top-N table shows what needs attention.
-    rows.sort(key=lambda r: (min(SEVERITY.index(v) if v in SEVERITY else 9 for v in r["steps"].values()),
-                             r["wave"], r["app"]))
-    return {"apps": rows[:top], "apps_total": len(rows)}
+    order = sorted(cells, key=lambda a: (min(cells[a].values()), waves[a], a))
+    rows = [{"app": a, "wave": waves[a], "steps": {st: _name(r) for st, r in cells[a].items()}} for a in order[:top]]
+    return {"apps": rows, "apps_total": len(cells)}
+
+
+def _name(rank: int) -> str:
+    return SEVERITY[rank] if rank < len(SEVERITY) else "unknown"
 
 
 def _problems(steps: Any, top: int) -> list[dict[str, Any]]:
