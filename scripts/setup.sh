@@ -9,6 +9,7 @@ APT_PACKAGES=(
   openssh-server openssh-client iproute2 rsync nftables
   mmdebstrap debootstrap zstd util-linux procps psmisc
   chromium
+  postgresql
 )
 
 need_apt=()

@@ -5,22 +5,32 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timezone
 from pathlib import Path
 
 import pytest
 
 from migration.errors import InputError, StateError
-from migration.state import BackupRecord, Evidence, RunRecord, StateStore, StepRecord
+from migration.state import STEPS, BackupRecord, Evidence, RunRecord, StateStore, StepRecord
+from state_pg import fresh_database, postgres_cluster
 
 
-@pytest.fixture(params=["estate_dir", "file_url"])
+@pytest.fixture(scope="module")
+def pg_socket() -> Path:
+    with postgres_cluster() as socket_dir:
+        yield socket_dir
+
+
+@pytest.fixture(params=["estate_dir", "file_url", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> StateStore:
-    """The same tests run for the estate default and for an explicit SQLite file URL."""
+    """The same tests run for the estate default, an explicit SQLite file URL and PostgreSQL."""
     if request.param == "estate_dir":
         opened = StateStore.open(estate_dir=tmp_path)
-    else:
+    elif request.param == "file_url":
         opened = StateStore.open(f"sqlite:///{tmp_path / 'elsewhere' / 'journal.db'}")
+    else:
+        opened = StateStore.open(fresh_database(request.getfixturevalue("pg_socket")))
     yield opened
     opened.close()
 
@@ -171,3 +181,28 @@ def test_reader_open_of_a_missing_store_creates_nothing(tmp_path: Path) -> None:
     with pytest.raises(StateError, match="no state store yet"):
         StateStore.open(estate_dir=tmp_path, create=False)
     assert list(tmp_path.iterdir()) == [], "a reader must not create the store"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_threads_and_a_second_engine_write_concurrently_without_loss(request: pytest.FixtureRequest,
+                                                                      tmp_path: Path, backend: str) -> None:
+    threads, lines = 6, 20
+    url = (f"sqlite:///{tmp_path / 'dcc.sqlite'}" if backend == "sqlite"
+           else fresh_database(request.getfixturevalue("pg_socket")))
+    with StateStore.open(url) as shared, StateStore.open(url) as other:
+        run = shared.start_run("lab", 1)
+
+        def writer(n: int) -> None:
+            # Even threads share one engine; odd ones use a second engine, as another process would.
+            store = shared if n % 2 == 0 else other
+            for i in range(lines):
+                step = STEPS[i % len(STEPS)]
+                store.record_step(run, 1, f"app-{n}", f"host-{n}", step, "ok", {"i": i})
+                assert store.last_status(1, f"app-{n}", f"host-{n}", step) == "ok"
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(writer, range(threads)))  # list() re-raises any thread's exception
+        assert len(shared.steps()) == threads * lines, f"expected {threads * lines} journal lines"
+        for n in range(threads):
+            mine = [s.detail["i"] for s in shared.steps(app=f"app-{n}")]
+            assert mine == list(range(lines)), f"app-{n}'s lines came back out of order or incomplete: {mine}"
