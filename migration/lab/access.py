@@ -58,7 +58,8 @@ def ssh_config_text(est: LabEstate, acc: LabAccess) -> str:
             f"Host {h.id}\n  HostName {h.ip}\n  User root\n  Port 22\n  IdentityFile {acc.identity}\n"
             f"  IdentitiesOnly yes\n  UserKnownHostsFile {acc.known_hosts}\n  StrictHostKeyChecking yes\n"
             f"  ControlMaster auto\n  ControlPath {ctl}/%C\n  ControlPersist 60s\n"
-            f"  ConnectTimeout 5\n  BatchMode yes\n  LogLevel ERROR\n")
+            f"  ConnectTimeout 5\n  ServerAliveInterval 5\n  ServerAliveCountMax 3\n"
+            f"  BatchMode yes\n  LogLevel ERROR\n")
     return f"# written by `dcc lab up` for estate {est.name}\n\n" + "\n".join(blocks)
 
 

@@ -190,7 +190,7 @@ def after_boot(est: LabEstate, started: list[str]) -> None:
 def http_health(ip: str, port: int, host_header: str | None = None, timeout: float = 3) -> dict:
     """GET /health; raises OSError (or ValueError) if the app does not answer 200 JSON."""
     req = urllib.request.Request(f"http://{ip}:{port}/health", headers={"Host": host_header} if host_header else {})
-    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - lab addresses only
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
         return json.loads(resp.read())
 
 

@@ -88,7 +88,7 @@ def _pack(tree: Path, tarball: Path) -> None:
     with open(tmp, "wb") as out:
         tar = subprocess.Popen(["tar", "-C", str(tree), "--numeric-owner", "--xattrs", "-cf", "-", "."],
                                stdout=subprocess.PIPE)
-        zst = subprocess.run(["zstd", "-T0", "-3", "-q"], stdin=tar.stdout, stdout=out)
+        zst = subprocess.run(["zstd", "-T0", "-3", "-q"], check=False, stdin=tar.stdout, stdout=out)
         if tar.wait() != 0 or zst.returncode != 0:
             raise LabError(f"could not pack the base into {tarball}")
     os.replace(tmp, tarball)
@@ -99,7 +99,7 @@ def _unpack(tarball: Path, rootfs: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     cmd = f"zstd -dc -q {tarball} | tar -C {tmp} --numeric-owner --xattrs -xf -"
-    if subprocess.run(["sh", "-c", cmd]).returncode != 0:
+    if subprocess.run(["sh", "-c", cmd], check=False).returncode != 0:
         raise LabError(f"could not unpack the cached base {tarball}")
     os.replace(tmp, rootfs)
 

@@ -12,6 +12,8 @@ import signal
 import time
 from pathlib import Path
 
+import yaml
+
 from migration.lab import naming, network, state
 from migration.lab.run import run
 
@@ -80,6 +82,20 @@ def close_ssh_masters(estate: str) -> None:
     shutil.rmtree(ctl, ignore_errors=True)
 
 
+def _host_ids(estate: str) -> list[str]:
+    """Host ids from the state file and the lab's estate copy (either may be missing)."""
+    st = state.load(estate)
+    ids = set(st.pids) if st else set()
+    copy = state.estate_copy(estate) / "hosts.yaml"
+    if copy.exists():
+        ids |= {str(row["id"]) for row in yaml.safe_load(copy.read_text()) or [] if "id" in row}
+    return sorted(ids)
+
+
+def _veths(estate: str) -> list[str]:
+    return [naming.veth_outer(estate, h) for h in _host_ids(estate)]
+
+
 def down(estate: str) -> None:
     """Remove everything the estate created; safe to call on a half-built or absent estate."""
     st = state.load(estate)
@@ -88,7 +104,7 @@ def down(estate: str) -> None:
     rd = naming.run_dir(estate)
     unmount_all(rd)
     bridges = list(st.bridges) if st else []
-    network.delete_estate_network(estate, bridges, estate_namespaces(estate))
+    network.delete_estate_network(estate, bridges, estate_namespaces(estate), _veths(estate))
     if rd.exists():
         shutil.rmtree(rd)
 
@@ -97,6 +113,9 @@ def leftovers(estate: str) -> list[str]:
     """What of the estate is still on the machine (empty after a clean `down`)."""
     out = [f"netns {ns}" for ns in estate_namespaces(estate)]
     out += [f"mount {m}" for m in mounts_under(naming.run_dir(estate))]
+    out += [f"veth {v}" for v in _veths(estate) if network.link_exists(v)]
+    st = state.load(estate)
+    out += [f"bridge {b}" for b in (st.bridges if st else ()) if network.link_exists(b)]
     if run(["nft", "list", "table", "inet", naming.nft_table(estate)], check=False).returncode == 0:
         out.append(f"nft table {naming.nft_table(estate)}")
     return out

@@ -7,7 +7,9 @@ No netem on this kernel: loss is an nftables rule inside the host's namespace, a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from migration.errors import InputError, LabError
 from migration.lab import access, hosts, keys, lifecycle, naming, network
@@ -23,10 +25,12 @@ def _nsenter(name: str, host: str, cmd: list[str], check: bool = True) -> str:
 
 
 def loss_rules(pct: int) -> str:
+    """nft input rule dropping pct% of packets (numgen's range is 0-99, so 100% is a plain drop)."""
+    rule = "drop" if pct >= 100 else f"numgen random mod 100 < {pct} drop" if pct > 0 else "accept"
     return (f"table inet {_FAULT_TABLE}\ndelete table inet {_FAULT_TABLE}\n"
             f"table inet {_FAULT_TABLE} {{\n  chain input {{\n"
             f"    type filter hook input priority -100; policy accept;\n"
-            f"    numgen random mod 100 < {pct} drop\n  }}\n}}\n")
+            f"    {rule}\n  }}\n}}\n")
 
 
 def _percent(value: str | None) -> int:
@@ -69,8 +73,7 @@ def _sshd(est: LabEstate, host: str, value: str | None, off: bool) -> str:
         return f"{host}: sshd started"
     _nsenter(est.name, host, ["sh", "-c", "kill $(cat /run/sshd.pid)"])
     # A live multiplexed connection outlives sshd, as on a real host: close ours too.
-    acc = access.LabAccess.for_estate(est.name)
-    run(["ssh", "-F", str(acc.ssh_config), "-O", "exit", host], check=False, timeout=10)
+    close_master(est, host)
     return f"{host}: sshd stopped (and our shared ssh connection closed)"
 
 
@@ -78,10 +81,20 @@ def _crash(est: LabEstate, host: str, value: str | None, off: bool) -> str:
     if off:
         boot(est.name, host)
         return f"{host}: booted"
-    run(["kill", "-KILL", str(lifecycle.host_init_pid(est.name, host))])
-    acc = access.LabAccess.for_estate(est.name)
-    run(["ssh", "-F", str(acc.ssh_config), "-O", "exit", host], check=False, timeout=10)
+    close_master(est, host)
+    pid1 = lifecycle.host_init_pid(est.name, host)
+    run(["kill", "-KILL", str(pid1)])
+    _wait_gone(pid1)
     return f"{host}: crashed (PID 1 killed); `dcc lab boot {est.name} {host}` brings it back"
+
+
+def _wait_gone(pid: int, timeout: float = 10) -> None:
+    """SIGKILL is asynchronous: return once the process (and so its PID namespace) is gone."""
+    deadline = time.monotonic() + timeout
+    while Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text():
+        if time.monotonic() > deadline:
+            raise LabError(f"pid {pid} survived SIGKILL for {timeout:.0f} s")
+        time.sleep(0.02)
 
 
 def default_data_dir(est: LabEstate, host: str) -> str:
@@ -96,15 +109,24 @@ def _disk(est: LabEstate, host: str, value: str | None, off: bool) -> str:
     if off:
         _nsenter(est.name, host, ["umount", path])
         return f"{host}: {path} is its own disk again"
-    script = (f'mkdir -p "$1" && mount -t tmpfs -o size=2m dcc-full "$1" && '
-              f'(dd if=/dev/zero of="$1/.dcc-fill" bs=64k 2>/dev/null; true)')
+    script = ('mkdir -p "$1" && mount -t tmpfs -o size=2m dcc-full "$1" && '
+              '(dd if=/dev/zero of="$1/.dcc-fill" bs=64k 2>/dev/null; true)')
     _nsenter(est.name, host, ["sh", "-c", script, "sh", path])
     return f"{host}: {path} is now a full 2 MiB disk"
+
+
+def close_master(est: LabEstate, host: str) -> None:
+    """Close our multiplexed ssh connection to `host`, so the next ssh meets the fault
+    instead of riding (or hanging on) a connection opened before it."""
+    acc = access.LabAccess.for_estate(est.name)
+    run(["ssh", "-F", str(acc.ssh_config), "-O", "exit", host], check=False, timeout=10)
 
 
 def _link(up: bool) -> Callable[[LabEstate, str, str | None, bool], str]:
     def apply(est: LabEstate, host: str, value: str | None, off: bool) -> str:
         state_up = up != off
+        if not state_up:
+            close_master(est, host)
         network.set_link(est, host, state_up)
         return f"{host}: link {'up' if state_up else 'down'}"
     return apply

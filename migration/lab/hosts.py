@@ -61,6 +61,9 @@ def write_host_files(est: LabEstate, host: Host, root: Path, client_pub: str) ->
     pair = keys.load_or_create(root / "etc/ssh/ssh_host_ed25519_key")
     keys.write_atomic(root / "etc/hostname", host.id + "\n")
     keys.write_atomic(root / "etc/hosts", hosts_file(est))
+    # No DNS in the lab: a resolver elsewhere is unreachable (and its packets dropped), so
+    # point at a closed local port that refuses at once instead of timing out.
+    keys.write_atomic(root / "etc/resolv.conf", "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
     keys.write_atomic(root / "etc/ssh/sshd_config.d/dcc-hostkey.conf",
                       "HostKey /etc/ssh/ssh_host_ed25519_key\n")
     (root / "root/.ssh").mkdir(mode=0o700, exist_ok=True)

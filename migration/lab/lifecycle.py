@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migration.errors import LabError, PermissionProblem
-from migration.lab import access, appinstall as apps, base, hosts, naming, network, state
+from migration.lab import access, base, hosts, naming, network, state
+from migration.lab import appinstall as apps
 from migration.lab import estate as estate_mod
 from migration.lab.estate import LabEstate
 

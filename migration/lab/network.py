@@ -69,6 +69,9 @@ def create_host_link(est: LabEstate, host: Host) -> None:
     if ns not in netns_list():
         run(["ip", "netns", "add", ns])
     dc = est.datacenter(host.datacenter)
+    if link_exists(outer) and run(["ip", "-n", ns, "link", "show", "eth0"], check=False).returncode != 0:
+        # A veth whose peer sits in a dying namespace of an earlier run (netns teardown is async).
+        run(["ip", "link", "delete", outer])
     if not link_exists(outer):
         ip_batch([f"link add {outer} type veth peer name eth0 netns {ns}",
                   f"link set {outer} master {naming.bridge(est.name, dc.id)}", f"link set {outer} up"])
@@ -80,10 +83,17 @@ def set_link(est: LabEstate, host_id: str, up: bool) -> None:
     run(["ip", "link", "set", naming.veth_outer(est.name, host_id), "up" if up else "down"])
 
 
-def delete_estate_network(estate: str, bridge_names: list[str], namespaces: list[str]) -> None:
-    """Remove the estate's namespaces (their veths go with them), bridges and nft table."""
+def delete_estate_network(estate: str, bridge_names: list[str], namespaces: list[str],
+                          veths: list[str]) -> None:
+    """Remove the estate's namespaces, veths, bridges and nft table (idempotent).
+
+    Veths are deleted explicitly: a namespace is torn down asynchronously by the kernel,
+    and its veth would linger (and confuse the next `up`) until then."""
     for ns in namespaces:
         run(["ip", "netns", "delete", ns], check=False)
+    for veth in veths:
+        if link_exists(veth):
+            run(["ip", "link", "delete", veth], check=False)
     for br in bridge_names:
         if link_exists(br):
             run(["ip", "link", "delete", br], check=False)

@@ -17,7 +17,7 @@ def run(cmd: list[str], *, input: str | None = None, check: bool = True,
         timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run `cmd`; on failure raise `LabError` with its stderr (one line)."""
     try:
-        proc = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=timeout,
+        proc = subprocess.run(cmd, check=False, input=input, capture_output=True, text=True, timeout=timeout,
                               env=CLEAN_ENV)
     except FileNotFoundError:
         raise LabError(f"{cmd[0]} is not installed (run scripts/setup.sh)") from None

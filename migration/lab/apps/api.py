@@ -29,9 +29,9 @@ def poll_forever():
                 conns[peer].request("GET", "/health")
                 resp = conns[peer].getresponse()
                 resp.read()
-                LAST[peer] = "ok" if resp.status == 200 else "http %d" % resp.status
+                LAST[peer] = "ok" if resp.status == 200 else f"http {resp.status}"
             except (OSError, ValueError) as exc:
-                LAST[peer] = "down: %s" % exc
+                LAST[peer] = f"down: {exc}"
                 conns.pop(peer).close()
         time.sleep(INTERVAL)
 

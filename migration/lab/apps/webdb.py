@@ -8,9 +8,8 @@ import json
 import sys
 import threading
 
-import psycopg2
-
 import dccapp
+import psycopg2
 
 CONF = dccapp.load_conf(sys.argv[1])
 _lock = threading.Lock()

@@ -1,0 +1,206 @@
+"""The lab end to end on real hosts: ssh with pinned keys, separate filesystems, the sample
+apps directly and through the portal, the faults, bad input and a clean `down`.
+
+Runs as root on estate `labt` (10.78.x.y). Tests run in file order: `down` is last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from migration import lab
+from migration.errors import InputError, LabError
+from migration.lab import cleanup, faults, hosts, naming, network, state
+from migration.lab.access import LabAccess
+from migration.lab.appinstall import SEED_FILES, SEED_ROWS, seed_file
+from tests.integration.conftest import lab_ssh
+
+pytestmark = pytest.mark.integration
+NAME, OCTET = "labt", 78
+DCC = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "dcc")
+
+
+@pytest.fixture(scope="module")
+def acc(make_lab) -> LabAccess:
+    return make_lab(NAME, OCTET)
+
+
+def ip(acc: LabAccess, host: str) -> str:
+    return acc.hosts()[host]["ip"]
+
+
+def get_json(url: str, host_header: str | None = None) -> dict:
+    req = urllib.request.Request(url, headers={"Host": host_header} if host_header else {})
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        assert resp.status == 200, f"{url} answered {resp.status}"
+        return json.loads(resp.read())
+
+
+def test_ssh_to_every_host_with_pinned_keys(acc: LabAccess) -> None:
+    config = acc.ssh_config.read_text()
+    assert config.count("StrictHostKeyChecking yes") == len(acc.hosts())
+    names = {}
+    for host in acc.hosts():
+        res = lab_ssh(acc, host, "cat /etc/hostname")
+        assert res.returncode == 0, f"ssh {host}: rc={res.returncode} {res.stderr}"
+        names[host] = res.stdout.strip()
+    assert names == {h: h for h in acc.hosts()}, f"hostnames differ from ids: {names}"
+
+
+def test_wrong_host_key_is_refused(acc: LabAccess, tmp_path: Path) -> None:
+    lines = acc.known_hosts.read_text().splitlines()
+    swapped = [lines[0].split()[0] + " " + " ".join(lines[1].split()[1:])] + lines[1:]
+    (tmp_path / "kh").write_text("\n".join(swapped) + "\n")
+    host = lines[0].split(",")[0]
+    res = subprocess.run(["ssh", "-F", str(acc.ssh_config), "-o", f"UserKnownHostsFile={tmp_path / 'kh'}",
+                          "-o", "ControlPath=none", host, "true"], capture_output=True, text=True, timeout=30)
+    assert res.returncode != 0 and "host key" in res.stderr.lower(), res.stderr
+
+
+def test_hosts_have_separate_filesystems(acc: LabAccess) -> None:
+    assert lab_ssh(acc, "pdn-t05", "echo marker-t05 > /root/only-here").returncode == 0
+    assert lab_ssh(acc, "pdn-t06", "test -e /root/only-here").returncode == 1
+    upper = acc.run_dir / "hosts" / "pdn-t05" / "upper" / "root" / "only-here"
+    assert upper.read_text() == "marker-t05\n"
+
+
+def test_hosts_resolve_peers_by_id_across_subnets(acc: LabAccess) -> None:
+    res = lab_ssh(acc, "kmk-api1", "getent hosts pdn-t01 && ping -c1 -W2 pdn-t01 >/dev/null && echo ok")
+    assert res.stdout.split()[-1] == "ok" and ip(acc, "pdn-t01") in res.stdout, res.stdout + res.stderr
+
+
+def test_access_files_contract(acc: LabAccess) -> None:
+    inv = yaml.safe_load(acc.ansible_inventory.read_text())["all"]
+    assert inv["vars"]["ansible_ssh_common_args"] == f"-F {acc.ssh_config}"
+    assert set(inv["children"]["target"]["hosts"]) == {f"pdn-t0{i}" for i in range(1, 10)}
+    assert inv["hosts"]["kmk-web1"]["ansible_host"] == f"10.{OCTET}.1.11"
+    assert acc.identity.stat().st_mode & 0o077 == 0
+
+
+def test_each_app_health_direct(acc: LabAccess) -> None:
+    expect = {"simpeg-kemenkes": ("kmk-web1", 8080, "rows", SEED_ROWS),
+              "arsip-kemenkes": ("kmk-files1", 8081, "files", SEED_FILES),
+              "perizinan-jabar": ("jbr-app1", 8080, "rows", SEED_ROWS),
+              "sehat-api": ("kmk-api1", 8082, "status", "ok")}
+    for app, (host, port, key, value) in expect.items():
+        body = get_json(f"http://{ip(acc, host)}:{port}/health")
+        assert (body["status"], body["app"], body["host"], body[key]) == ("ok", app, host, value), body
+
+
+def test_seeded_file_is_deterministic(acc: LabAccess) -> None:
+    name, blob = seed_file("arsip-kemenkes", 7)
+    on_disk = acc.run_dir / "hosts" / "kmk-files1" / "root" / "srv" / "arsip-kemenkes" / "data" / name
+    assert on_disk.read_bytes() == blob
+
+
+def test_portal_routes_each_service(acc: LabAccess) -> None:
+    portal = ip(acc, "pdn-portal")
+    for service, app in (("simpeg.kemenkes.go.id", "simpeg-kemenkes"), ("eoffice.bogorkab.go.id", "eoffice-bogor"),
+                         ("lapor.jabarprov.go.id", "lapor-jabar")):
+        assert get_json(f"http://{portal}/health", service)["app"] == app
+
+
+def test_api_apps_hold_established_connections_to_real_peers(acc: LabAccess) -> None:
+    res = lab_ssh(acc, "kmk-api1", "ss -Htn state established")
+    peers = {line.split()[-1] for line in res.stdout.splitlines()}
+    assert f"{ip(acc, 'kmk-web1')}:8080" in peers and f"{ip(acc, 'kmk-files1')}:8081" in peers, res.stdout
+    res = lab_ssh(acc, "jbr-app1", "ss -Htn state established")
+    assert ":8081" not in res.stdout, f"perizinan-jabar must not call eoffice-bogor: {res.stdout}"
+
+
+def test_targets_run_only_sshd(acc: LabAccess) -> None:
+    res = lab_ssh(acc, "pdn-t07", "ss -Hltn")
+    ports = sorted({line.split()[3].rsplit(":", 1)[1] for line in res.stdout.splitlines()})
+    assert ports == ["22"], res.stdout
+
+
+def test_fault_link_down_then_up(acc: LabAccess) -> None:
+    faults.apply(NAME, "pdn-t01", "link-down")
+    assert not hosts.ssh_banner(ip(acc, "pdn-t01"), timeout=1)
+    assert lab_ssh(acc, "pdn-t01", "true").returncode == 255
+    faults.apply(NAME, "pdn-t01", "link-down", off=True)
+    assert hosts.ssh_banner(ip(acc, "pdn-t01"), timeout=3)
+    assert lab_ssh(acc, "pdn-t01", "true").returncode == 0
+
+
+def test_fault_total_loss(acc: LabAccess) -> None:
+    faults.apply(NAME, "pdn-t02", "loss", "100")
+    try:
+        assert not hosts.ssh_banner(ip(acc, "pdn-t02"), timeout=1)
+    finally:
+        faults.apply(NAME, "pdn-t02", "loss", off=True)
+    assert hosts.ssh_banner(ip(acc, "pdn-t02"), timeout=3)
+
+
+def test_fault_sshd_stop_refuses_port_22(acc: LabAccess) -> None:
+    assert lab_ssh(acc, "pdn-t03", "true").returncode == 0  # opens a shared connection first
+    faults.apply(NAME, "pdn-t03", "sshd-stop")
+    with pytest.raises(ConnectionRefusedError):
+        __import__("socket").create_connection((ip(acc, "pdn-t03"), 22), timeout=2)
+    assert lab_ssh(acc, "pdn-t03", "true").returncode == 255
+    faults.apply(NAME, "pdn-t03", "sshd-stop", off=True)
+    assert lab_ssh(acc, "pdn-t03", "true").returncode == 0
+
+
+def test_fault_crash_then_boot_keeps_data(acc: LabAccess) -> None:
+    assert lab_ssh(acc, "pdn-t04", "echo kept > /root/before-crash").returncode == 0
+    from migration.lab.lifecycle import host_init_pid
+
+    pid1 = host_init_pid(NAME, "pdn-t04")
+    faults.apply(NAME, "pdn-t04", "crash")
+    assert not Path(f"/proc/{pid1}").exists() or Path(f"/proc/{pid1}/status").read_text().find("zombie") > 0
+    assert not hosts.ssh_banner(ip(acc, "pdn-t04"), timeout=1)
+    faults.boot(NAME, "pdn-t04")
+    assert lab_ssh(acc, "pdn-t04", "cat /root/before-crash").stdout == "kept\n"
+
+
+def test_fault_disk_full_gives_enospc(acc: LabAccess) -> None:
+    faults.apply(NAME, "bgr-files1", "disk-full")
+    try:
+        res = lab_ssh(acc, "bgr-files1", "echo x > /srv/eoffice-bogor/data/new.txt")
+        assert res.returncode != 0 and "No space left on device" in res.stderr, res.stderr
+    finally:
+        faults.apply(NAME, "bgr-files1", "disk-full", off=True)
+    assert lab_ssh(acc, "bgr-files1", "ls /srv/eoffice-bogor/data/2019 | wc -l").stdout.strip() == "50"
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["fault", NAME, "no-such-host", "crash"], "unknown host 'no-such-host'"),
+    (["fault", NAME, "pdn-t01", "meteor"], "unknown fault kind 'meteor'"),
+    (["exec", NAME, "no-such-host", "--", "true"], "unknown host 'no-such-host'"),
+])
+def test_bad_input_is_one_line(acc: LabAccess, args: list[str], needle: str) -> None:
+    res = subprocess.run([DCC, "lab", *args], check=False, capture_output=True, text=True, timeout=60)
+    assert res.returncode == InputError.exit_code, res.stderr
+    assert needle in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+
+
+def test_non_root_gets_one_line(acc: LabAccess) -> None:
+    res = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", DCC, "lab", "up"],
+                         capture_output=True, text=True, timeout=60, cwd="/")
+    assert res.returncode == 3 and len(res.stderr.strip().splitlines()) == 1 and "root" in res.stderr, res.stderr
+
+
+def test_overlapping_estate_is_refused(acc: LabAccess, tmp_path: Path) -> None:
+    other = lab.renumber(acc.run_dir / "estate", tmp_path / "other", "labt-other", OCTET)
+    with pytest.raises(LabError, match="overlaps running estate 'labt'"):
+        lab.up(other)
+    assert not naming.run_dir("labt-other").exists() or not list(naming.run_dir("labt-other").glob("hosts/*"))
+
+
+def test_down_leaves_nothing(acc: LabAccess) -> None:
+    est = lab.lifecycle.load_running(NAME)
+    links = network.bridges(est) + [naming.veth_outer(NAME, h.id) for h in est.hosts]
+    pids = list(state.load(NAME).pids.values())
+    lab.down(NAME)
+    assert cleanup.leftovers(NAME) == []
+    assert [b for b in links if network.link_exists(b)] == []
+    assert [p for p in pids if os.path.exists(f"/proc/{p}")] == []
+    assert not naming.run_dir(NAME).exists()
