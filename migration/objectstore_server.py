@@ -11,7 +11,7 @@ import logging
 import socket
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from migration.errors import DccError, InputError
 
@@ -34,7 +34,7 @@ class LocalS3Server:
             raise DccError("the local S3 server is not running")
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> LocalS3Server:
+    def start(self) -> Self:
         """Start the server in a thread and wait until it answers HTTP."""
         try:
             from moto.server import ThreadedMotoServer
@@ -57,7 +57,7 @@ class LocalS3Server:
             self._server.stop()
             self._server = None
 
-    def __enter__(self) -> LocalS3Server:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, _t: type[BaseException] | None, _e: BaseException | None,

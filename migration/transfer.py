@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -343,7 +343,7 @@ def _client(endpoint_url: str, region: str, access_key: str, secret_key: str) ->
     return session.client("s3", endpoint_url=endpoint_url, config=config)
 
 
-class _s3_errors:  # noqa: N801 - used as a context manager like a function
+class _s3_errors:
     """Turn botocore failures into one-line DccErrors naming the endpoint, bucket or key."""
 
     def __init__(self, store: ObjectStore, what: str) -> None:
@@ -352,11 +352,11 @@ class _s3_errors:  # noqa: N801 - used as a context manager like a function
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, _tb: Any) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, _tb: object) -> bool:
         if exc is None:
             return False
         from boto3.exceptions import S3UploadFailedError
-        from botocore.exceptions import ClientError, EndpointConnectionError, ConnectionClosedError
+        from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
         if isinstance(exc, (EndpointConnectionError, ConnectionClosedError)):
             raise RemoteError(f"cannot reach S3 endpoint {self.store.endpoint_url}") from exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 s3 = typer.Typer(help="Local object storage for the demo (S3 API on loopback).", no_args_is_help=True)
@@ -13,8 +15,8 @@ def register(app: typer.Typer) -> None:
 
 @s3.command("serve")
 def serve(
-    port: int = typer.Option(9000, "--port", help="TCP port to listen on (0 picks a free one)."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Loopback address to listen on."),
+    port: Annotated[int, typer.Option("--port", help="TCP port to listen on (0 picks a free one).")] = 9000,
+    host: Annotated[str, typer.Option("--host", help="Loopback address to listen on.")] = "127.0.0.1",
 ) -> None:
     """Serve an S3-compatible endpoint on loopback until Ctrl-C; buckets live in memory."""
     import time

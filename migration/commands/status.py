@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,11 +27,13 @@ def register(app: typer.Typer) -> None:
 
 
 def status(
-    estate: Path = typer.Option(..., "--estate", help="Estate folder, e.g. inventory/lab (its store: <estate>/state/dcc.sqlite)."),
-    wave: int = typer.Option(None, "--wave", help="Show only this wave."),
-    app_id: str = typer.Option(None, "--app", help="Show only this app."),
-    state_url: str = typer.Option(None, "--state-url", envvar="DCC_STATE_URL",
-                                  help="State store URL (e.g. postgresql+psycopg://...); default: the estate's SQLite file."),
+    estate: Annotated[Path, typer.Option(
+        "--estate", help="Estate folder, e.g. inventory/lab (its store: <estate>/state/dcc.sqlite).")],
+    wave: Annotated[int | None, typer.Option("--wave", help="Show only this wave.")] = None,
+    app_id: Annotated[str | None, typer.Option("--app", help="Show only this app.")] = None,
+    state_url: Annotated[str | None, typer.Option(
+        "--state-url", envvar="DCC_STATE_URL",
+        help="State store URL (e.g. postgresql+psycopg://...); default: the estate's SQLite file.")] = None,
 ) -> None:
     """Show runs, every host's pipeline steps (latest status), verification evidence and backups."""
     from rich.console import Console

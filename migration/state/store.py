@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Connection, Row, select, update
 from sqlalchemy.exc import DatabaseError, IntegrityError
@@ -21,12 +21,18 @@ from migration.errors import InputError, StateError
 from migration.state import engine as eng
 from migration.state import schema as t
 from migration.state.models import (
-    FINAL_RUN_STATUSES, STEP_STATUSES, STEPS, BackupRecord, Evidence, RunRecord, StepRecord,
+    FINAL_RUN_STATUSES,
+    STEP_STATUSES,
+    STEPS,
+    BackupRecord,
+    Evidence,
+    RunRecord,
+    StepRecord,
 )
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class StateStore:
@@ -65,7 +71,7 @@ class StateStore:
     def close(self) -> None:
         self._engine.dispose()
 
-    def __enter__(self) -> StateStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -121,7 +127,7 @@ class StateStore:
                 detail=_json_safe(detail, "detail") or {}, at=_now()))
 
     def record_backup(self, app: str, bucket: str, prefix: str, manifest_sha256: str, objects: int,
-                      bytes: int) -> None:  # noqa: A002 - the agreed API names it `bytes`
+                      bytes: int) -> None:
         """Record a backup in object storage, identified by its manifest's SHA-256."""
         with self._write() as conn:
             conn.execute(t.backups.insert().values(

@@ -6,14 +6,14 @@ import sqlite3
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 import pytest
+from state_pg import fresh_database, postgres_cluster
 
 from migration.errors import InputError, StateError
 from migration.state import STEPS, BackupRecord, Evidence, RunRecord, StateStore, StepRecord
-from state_pg import fresh_database, postgres_cluster
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_run_round_trip(store: StateStore) -> None:
     assert [(r.id, r.wave, r.status) for r in runs] == [(first, 1, "succeeded"), (second, 2, "running")]
     assert isinstance(runs[0], RunRecord)
     assert runs[0].ended_at is not None and runs[1].ended_at is None
-    assert runs[0].started_at.tzinfo == timezone.utc and runs[0].ended_at.tzinfo == timezone.utc
+    assert runs[0].started_at.tzinfo == UTC and runs[0].ended_at.tzinfo == UTC
     assert runs[0].started_at <= runs[0].ended_at
 
 
@@ -62,7 +62,7 @@ def test_steps_round_trip_and_filters(store: StateStore) -> None:
     all_steps = store.steps()
     assert all_steps[0] == StepRecord(run, 1, "simpeg", "kmk-web1", "preflight", "ok", all_steps[0].at,
                                       {"disk_free_gb": 12.5, "ports": [80]})
-    assert all_steps[1].detail is None and all_steps[0].at.tzinfo == timezone.utc
+    assert all_steps[1].detail is None and all_steps[0].at.tzinfo == UTC
     assert [s.host for s in store.steps(wave=1)] == ["kmk-web1", "kmk-web2"]
     assert [s.host for s in store.steps(app="simpeg")] == ["kmk-web1", "kmk-db1"]
     assert [s.host for s in store.steps(wave=2, app="simpeg")] == ["kmk-db1"]
@@ -104,7 +104,8 @@ def test_a_new_process_resumes_from_what_a_killed_one_recorded(tmp_path: Path) -
         "s.record_step(run, 1, 'simpeg', 'kmk-web1', 'backup', 'ok')\n"
         "s.record_step(run, 1, 'simpeg', 'kmk-web1', 'transfer', 'started')\nos._exit(9)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60,
+                          check=False)
     assert proc.returncode == 9, proc.stderr
     with StateStore.open(estate_dir=tmp_path) as again:
         assert again.last_status(1, "simpeg", "kmk-web1", "backup") == "ok"
@@ -131,7 +132,7 @@ def test_backup_round_trip_and_restore_proof(store: StateStore) -> None:
     assert isinstance(newer, BackupRecord)
     assert older.restore_verified_at is None, "only the newest backup is proven by the restore"
     assert (newer.prefix, newer.manifest_sha256, newer.objects, newer.bytes) == ("simpeg/2", "b" * 64, 4, 7)
-    assert newer.restore_verified_on == "pdn-t01" and newer.restore_verified_at.tzinfo == timezone.utc
+    assert newer.restore_verified_on == "pdn-t01" and newer.restore_verified_at.tzinfo == UTC
     assert older.bytes == 5_000_000_000, "sizes above 2**31 must survive (BigInteger)"
 
 
@@ -141,7 +142,7 @@ def test_backup_round_trip_and_restore_proof(store: StateStore) -> None:
         (lambda s, r: s.record_step(r, 1, "a", "h", "teleport", "ok"), "unknown step 'teleport'"),
         (lambda s, r: s.record_step(r, 1, "a", "h", "backup", "done"), "unknown step status 'done'"),
         (lambda s, r: s.finish_run(r, "running"), "unknown run status 'running'"),
-        (lambda s, r: s.finish_run(r + 100, "failed"), f"no run with id"),
+        (lambda s, r: s.finish_run(r + 100, "failed"), "no run with id"),
         (lambda s, r: s.record_step(r + 100, 1, "a", "h", "backup", "ok"), "refused the write"),
         (lambda s, r: s.record_step(r, 1, "a", "h", "backup", "ok", {"when": object()}), "not plain JSON"),
         (lambda s, r: s.add_evidence(r, "a", "h", "c", True, {"x": float("nan")}), "not plain JSON"),
