@@ -50,7 +50,7 @@ def dc_by_province(estate: dict[str, Any]) -> Figure:
         if any(counts):
             data.append(_hbar(provinces, counts, f"tier {tier}", colour))
     return _figure(data, "Legacy data centers by province and tier", max(300, 90 + 18 * len(provinces)),
-                   barmode="stack")
+                   barmode="stack", legend={"traceorder": "normal"})
 
 
 def apps_by_agency(estate: dict[str, Any]) -> Figure:

@@ -26,11 +26,12 @@ def fmt_number(value: float, unit: str) -> str:
     if unit == "idr":
         sign = "-" if value < 0 else ""
         v = abs(value)
+        # Three significant figures: the model's inputs are not more precise than that.
         if v >= 1e12:
-            return f"{sign}Rp {v / 1e12:.2f} T"
+            return f"{sign}Rp {v / 1e12:.3g} T"
         if v >= 1e9:
-            return f"{sign}Rp {v / 1e9:.2f} bn"
-        return f"{sign}Rp {v / 1e6:.0f} M"
+            return f"{sign}Rp {v / 1e9:.3g} bn"
+        return f"{sign}Rp {v / 1e6:.3g} M"
     return f"{value:,.0f}"
 
 
