@@ -64,7 +64,7 @@ def read_yaml(path: Path, problems: Problems) -> Any:
     """The parsed document, or None (with a problem recorded) when it cannot be read."""
     try:
         with path.open(encoding="utf-8") as stream:
-            return yaml.load(stream, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+            return yaml.load(stream, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problems.add(path, mark.line + 1 if mark else None, None, f"malformed YAML: {exc.problem}")

@@ -30,26 +30,36 @@ class Table:
 def parse_record(columns: tuple[Column, ...], raw: dict[str, Any], file: Path, line: int,
                  problems: Problems) -> dict[str, Any] | None:
     """The typed values of one record, or None when any field is wrong (all reported)."""
-    known = {c.name for c in columns}
     ok = True
-    for key in raw:
-        if key not in known:
-            problems.add(file, line, key, "unknown key")
-            ok = False
+    if len(raw) > len(columns) or not _names(columns).issuperset(raw):
+        for key in raw:
+            if key not in _names(columns):
+                problems.add(file, line, key, "unknown key")
+                ok = False
     values: dict[str, Any] = {}
-    for column in columns:
-        raw_value = raw.get(column.name)
+    for name, parse, required, key in columns:  # Column is a slotted dataclass: unpack via __iter__
+        raw_value = raw.get(name)
         if raw_value is None or raw_value == "":
-            if column.required:
-                problems.add(file, line, column.name, "missing required key")
+            if required:
+                problems.add(file, line, name, "missing required key")
                 ok = False
             continue
         try:
-            values[column.key] = column.parse(raw_value)
+            values[key] = parse(raw_value)
         except ValueError as exc:
-            problems.add(file, line, column.name, str(exc))
+            problems.add(file, line, name, str(exc))
             ok = False
     return values if ok else None
+
+
+_NAMES: dict[int, frozenset[str]] = {}
+
+
+def _names(columns: tuple[Column, ...]) -> frozenset[str]:
+    names = _NAMES.get(id(columns))
+    if names is None:
+        names = _NAMES[id(columns)] = frozenset(c.name for c in columns)
+    return names
 
 
 def build_table(cls: type, columns: tuple[Column, ...], file: Path,

@@ -46,7 +46,7 @@ class Refs:
     def check_hosts(self) -> None:
         table = self.tables["hosts"]
         dcs: dict[str, DataCenter] = self.tables["datacenters"].objects
-        networks = {dc.id: ipaddress.ip_network(dc.subnet) for dc in dcs.values() if dc.subnet}
+        networks = {dc.id: _span(dc.subnet) for dc in dcs.values() if dc.subnet}
         ips: dict[str, str] = {}
         for line, host in table.rows:
             where = (table.file, line)
@@ -60,9 +60,9 @@ class Refs:
         if host.ip in ips:
             self.problems.add(*where, "ip", f"{host.ip} is already the ip of host {ips[host.ip]!r}")
         ips[host.ip] = host.id
-        net = networks.get(host.datacenter)
-        if net is not None and ipaddress.ip_address(host.ip) not in net:
-            self.problems.add(*where, "ip", f"{host.ip} is outside data center subnet {net}")
+        span = networks.get(host.datacenter)
+        if span is not None and not span[0] <= _ip_int(host.ip) <= span[1]:
+            self.problems.add(*where, "ip", f"{host.ip} is outside data center subnet {span[2]}")
 
     def _check_target(self, host: Host, where: tuple[Path | None, int]) -> None:
         if host.target is None:
@@ -100,3 +100,16 @@ class Refs:
             self.expect("apps", dep.to_app, (*where, "to"), "app")
             if dep.from_app == dep.to_app:
                 self.problems.add(*where, "to", f"app {dep.to_app!r} cannot depend on itself")
+
+
+def _span(subnet: str) -> tuple[int, int, str]:
+    """(first, last, text) of a subnet, as integers for a fast containment test."""
+    net = ipaddress.ip_network(subnet)
+    return int(net.network_address), int(net.broadcast_address), subnet
+
+
+def _ip_int(address: str) -> int:
+    parts = address.split(".")
+    if len(parts) == 4:  # the loader already checked it is a canonical IPv4 dotted quad
+        return int(parts[0]) << 24 | int(parts[1]) << 16 | int(parts[2]) << 8 | int(parts[3])
+    return int(ipaddress.ip_address(address))

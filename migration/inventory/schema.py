@@ -21,6 +21,8 @@ _ID = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 
 
 def text(raw: Any) -> str:
+    if type(raw) is str:  # the common case (every CSV cell) first: this runs ~10^6 times
+        return raw.strip()
     # YAML turns `yes`/`no`/`on` into booleans; accepting them silently would store "True".
     if isinstance(raw, bool):
         raise ValueError("expected text, got a boolean (quote it)")
@@ -30,7 +32,7 @@ def text(raw: Any) -> str:
 
 
 def ident(raw: Any) -> str:
-    value = text(raw)
+    value = raw if type(raw) is str else text(raw)
     if not _ID.match(value):
         raise ValueError(f"bad id {value!r} (lower-case letters, digits, '.', '_', '-')")
     return value
@@ -98,8 +100,13 @@ def _check_range(value: float, low: float | None, high: float | None) -> None:
         raise ValueError(f"{value:g} is above the maximum {high:g}")
 
 
+_IPV4 = re.compile(r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\Z")
+
+
 def ip(raw: Any) -> str:
     value = text(raw)
+    if _IPV4.match(value):  # canonical dotted quad: skip ipaddress, ~10x faster at 60,000 hosts
+        return value
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
@@ -128,15 +135,14 @@ class Column:
     name: str
     parse: Parser
     required: bool = False
-    attr: str = ""  # model attribute when it differs from the file's field name
+    key: str = ""  # model attribute; differs from `name` only for dependencies' from/to
 
-    @property
-    def key(self) -> str:
-        return self.attr or self.name
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter((self.name, self.parse, self.required, self.key))
 
 
 def _c(name: str, parse: Parser, required: bool = False, attr: str = "") -> Column:
-    return Column(name, parse, required, attr)
+    return Column(name, parse, required, attr or name)
 
 
 TABLES: dict[str, tuple[type, tuple[Column, ...]]] = {
