@@ -34,8 +34,16 @@ def _kill(pids: set[int]) -> None:
         except ProcessLookupError:
             pass
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
+    while time.monotonic() < deadline and any(running(p) for p in pids):
         time.sleep(0.02)
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a killed child of this very process stays a zombie until reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def kill_processes(estate: str) -> None:
@@ -56,10 +64,12 @@ def kill_processes(estate: str) -> None:
 
 
 def mounts_under(root: Path) -> list[str]:
-    prefix = str(root).rstrip("/") + "/"
+    """Mount points at or below `root`, deepest first."""
+    base = str(root).rstrip("/")
     with open("/proc/self/mountinfo") as fh:
         points = [line.split()[4].replace("\\040", " ") for line in fh]
-    return sorted({p for p in points if p.startswith(prefix)}, key=lambda p: p.count("/"), reverse=True)
+    mine = {p for p in points if p == base or p.startswith(base + "/")}
+    return sorted(mine, key=lambda p: p.count("/"), reverse=True)
 
 
 def unmount_all(root: Path) -> None:

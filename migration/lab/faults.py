@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from migration.errors import InputError, LabError
-from migration.lab import access, hosts, keys, lifecycle, naming, network
+from migration.lab import access, cleanup, hosts, keys, lifecycle, naming, network
 from migration.lab.estate import LabEstate
 from migration.lab.run import run
 
@@ -91,7 +91,7 @@ def _crash(est: LabEstate, host: str, value: str | None, off: bool) -> str:
 def _wait_gone(pid: int, timeout: float = 10) -> None:
     """SIGKILL is asynchronous: return once the process (and so its PID namespace) is gone."""
     deadline = time.monotonic() + timeout
-    while Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text():
+    while cleanup.running(pid):
         if time.monotonic() > deadline:
             raise LabError(f"pid {pid} survived SIGKILL for {timeout:.0f} s")
         time.sleep(0.02)

@@ -17,8 +17,10 @@ from migration.lab import access, base, hosts, naming, network, state
 from migration.lab import appinstall as apps
 from migration.lab import estate as estate_mod
 from migration.lab.estate import LabEstate
+from migration.lab.run import run
 
 Progress = Callable[[str, int, int], None]  # (message, done, total)
+RUN_DIR_SIZE = "8g"  # a cap, not a reservation: tmpfs uses only what the hosts write
 
 
 def require_root() -> None:
@@ -52,6 +54,15 @@ def check_overlap(est: LabEstate) -> None:
                                f"({s}); renumber it (migration.lab.renumber) or `dcc lab down {other}`")
 
 
+def _mount_run_dir(name: str) -> None:
+    """The run dir is a tmpfs: upper dirs get fast metadata ops (this disk's unlink costs ~3 ms
+    with online discard) and `down` drops thousands of files with one umount."""
+    rd = naming.run_dir(name)
+    rd.mkdir(parents=True, exist_ok=True)
+    if not hosts.is_mounted(rd):
+        run(["mount", "-t", "tmpfs", "-o", f"size={RUN_DIR_SIZE},mode=0755", f"dcc-lab-{name}", str(rd)])
+
+
 def _prepare(est: LabEstate, lower: Path) -> None:
     st = state.load(est.name)
     pids = st.pids if st and st.estate == est.name else {}
@@ -81,7 +92,7 @@ def up(estate_dir: Path | str, progress: Progress = lambda *_: None) -> access.L
     require_root()
     src = estate_mod.load(estate_dir)
     check_overlap(src)
-    naming.run_dir(src.name).mkdir(parents=True, exist_ok=True)
+    _mount_run_dir(src.name)
     est = estate_mod.load(state.copy_estate(Path(estate_dir), src.name))
     img = base.ensure_base(lambda line: progress(line, 0, len(est.hosts)))
     _prepare(est, img.rootfs)

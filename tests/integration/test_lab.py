@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -46,11 +47,11 @@ def get_json(url: str, host_header: str | None = None) -> dict:
 def test_ssh_to_every_host_with_pinned_keys(acc: LabAccess) -> None:
     config = acc.ssh_config.read_text()
     assert config.count("StrictHostKeyChecking yes") == len(acc.hosts())
-    names = {}
-    for host in acc.hosts():
-        res = lab_ssh(acc, host, "cat /etc/hostname")
-        assert res.returncode == 0, f"ssh {host}: rc={res.returncode} {res.stderr}"
-        names[host] = res.stdout.strip()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = dict(zip(acc.hosts(), pool.map(lambda h: lab_ssh(acc, h, "cat /etc/hostname"), acc.hosts())))
+    failed = {h: r.stderr for h, r in results.items() if r.returncode != 0}
+    assert failed == {}, f"ssh failed: {failed}"
+    names = {h: r.stdout.strip() for h, r in results.items()}
     assert names == {h: h for h in acc.hosts()}, f"hostnames differ from ids: {names}"
 
 
