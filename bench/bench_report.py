@@ -23,11 +23,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from migration.report import build_report, load_cost_model, render_html  # noqa: E402
-from migration.report.sources import (  # noqa: E402
-    PlanApp, PlanView, Sources, StateView, WaveView, load_plan_view, views_from_estate,
+from migration.report import build_report, load_cost_model, render_html
+from migration.report.sources import (
+    PlanApp,
+    PlanView,
+    Sources,
+    StateView,
+    WaveView,
+    load_plan_view,
+    views_from_estate,
 )
-from migration.state import BackupRecord, StepRecord  # noqa: E402
+from migration.state import BackupRecord, StepRecord
 
 STEPS = ("preflight", "backup", "transfer", "deploy", "verify", "cutover", "decommission")
 MIX = (("rehost", 55), ("replatform", 15), ("replace", 15), ("retire", 8), ("retain", 7))

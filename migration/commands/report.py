@@ -7,6 +7,7 @@ KPI table (or, with --json, the JSON document on stdout for CI).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -16,20 +17,32 @@ def register(app: typer.Typer) -> None:
 
 
 def report(
-    estate: Path = typer.Option(..., "--estate", help="Estate folder (inventory/<estate>/)."),
-    plan: Path | None = typer.Option(None, "--plan", help="Plan file from `dcc plan`; without it the Plan section says 'not planned'."),
-    state: str | None = typer.Option(None, "--state", help="State store URL; default sqlite:///<estate>/state/dcc.sqlite (absent = not started)."),
-    out: Path = typer.Option(Path("report.html"), "--out", help="Where to write the HTML dashboard."),
-    as_json: bool = typer.Option(False, "--json", help="Print the same figures as JSON on stdout (for CI); the HTML is still written."),
-    previous: Path | None = typer.Option(None, "--previous", help="A previous report's JSON: show KPI definition changes and figure deltas."),
-    cost_model: Path | None = typer.Option(None, "--cost-model", help="Cost model YAML (default config/cost-model.yaml)."),
-    top: int = typer.Option(15, "--top", min=1, max=200, help="Rows in top-N tables and charts."),
+    estate: Annotated[Path, typer.Option("--estate", help="Estate folder (inventory/<estate>/).")],
+    plan: Annotated[Path | None, typer.Option(
+        "--plan", help="Plan file from `dcc plan`; without it the Plan section says 'not planned'.")] = None,
+    state: Annotated[str | None, typer.Option(
+        "--state", help="State store URL; default sqlite:///<estate>/state/dcc.sqlite (absent = not started).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the HTML dashboard.")] = Path("report.html"),
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the same figures as JSON on stdout (for CI); the HTML is still written.")] = False,
+    previous: Annotated[Path | None, typer.Option(
+        "--previous", help="A previous report's JSON: show KPI definition changes and figure deltas.")] = None,
+    cost_model: Annotated[Path | None, typer.Option(
+        "--cost-model", help="Cost model YAML (default config/cost-model.yaml).")] = None,
+    top: Annotated[int, typer.Option("--top", min=1, max=200, help="Rows in top-N tables and charts.")] = 15,
 ) -> None:
     """Write the consolidation dashboard: estate, plan, progress and the KPI ledger, in one offline HTML file."""
     from rich.console import Console
     from rich.progress import Progress
 
-    from migration.report import build_report, load_cost_model, load_sources, render_html, render_json, write_atomic
+    from migration.report import (
+        build_report,
+        load_cost_model,
+        load_sources,
+        render_html,
+        render_json,
+        write_atomic,
+    )
     from migration.report.compare import load_previous
 
     console = Console(stderr=as_json)

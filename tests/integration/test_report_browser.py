@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from test_report_scenario import LAB, build_scenario  # noqa: E402
+from test_report_scenario import LAB, build_scenario
 
-from migration.report import build_report, load_cost_model, load_sources, render_html, write_atomic  # noqa: E402
+from migration.report import build_report, load_cost_model, load_sources, render_html, write_atomic
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -29,7 +29,7 @@ def _chromium(tmp: Path, page: Path, *mode: str) -> subprocess.CompletedProcess[
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
            "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
            "--hide-scrollbars", "--window-size=1400,3000", "--virtual-time-budget=8000", *mode, page.as_uri()]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
