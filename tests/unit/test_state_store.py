@@ -22,12 +22,10 @@ def pg_socket() -> Path:
         yield socket_dir
 
 
-@pytest.fixture(params=["estate_dir", "file_url", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> StateStore:
-    """The same tests run for the estate default, an explicit SQLite file URL and PostgreSQL."""
-    if request.param == "estate_dir":
-        opened = StateStore.open(estate_dir=tmp_path)
-    elif request.param == "file_url":
+    """The same tests run for a SQLite file URL and for PostgreSQL (the estate default is tested below)."""
+    if request.param == "sqlite":
         opened = StateStore.open(f"sqlite:///{tmp_path / 'elsewhere' / 'journal.db'}")
     else:
         opened = StateStore.open(fresh_database(request.getfixturevalue("pg_socket")))
