@@ -76,13 +76,27 @@ def plan_section(src: Sources) -> dict[str, Any]:
 
 
 def _reason(detail: Any) -> str:
-    """The human reason a step failed, from the usual keys of its detail."""
+    """The human reason a step or check failed, from the keys the pipeline puts in its detail."""
     if not isinstance(detail, dict):
         return "" if detail is None else str(detail)[:200]
+    return _keyed_reason(detail)[:200]
+
+
+def _keyed_reason(d: dict[str, Any]) -> str:
     for key in ("reason", "error", "msg", "message", "stderr"):
-        if detail.get(key):
-            return str(detail[key])[:200]
-    return json.dumps(detail, sort_keys=True, default=str)[:200] if detail else ""
+        if d.get(key):
+            return str(d[key])
+    if isinstance(d.get("failed_hosts"), dict) and d["failed_hosts"]:
+        return "; ".join(f"{h}: {m}" for h, m in d["failed_hosts"].items())
+    if isinstance(d.get("failed"), list) and d["failed"]:
+        return "checks failed: " + ", ".join(map(str, d["failed"]))
+    if d.get("gate") and d["gate"] != "passed":
+        return f"backup gate: {d['gate']}"
+    if "portal_serves" in d:
+        return f"portal answered from {d['portal_serves']}"
+    if "expected" in d or "got" in d:
+        return f"expected {d.get('expected')!r}, got {d.get('got')!r}"
+    return json.dumps(d, sort_keys=True, default=str) if d else ""
 
 
 def progress_section(src: Sources, top: int = 40) -> dict[str, Any]:
@@ -130,7 +144,8 @@ def _name(rank: int) -> str:
 
 
 def _problems(steps: Any, top: int) -> list[dict[str, Any]]:
-    bad = [s for s in steps if s.status in ("failed", "rolled_back") or (s.step == "rollback" and s.status != "started")]
+    # A rollback re-marks deploy/verify/cutover as rolled_back with no detail; the rollback row says it.
+    bad = [s for s in steps if s.status == "failed" or (s.step == "rollback" and s.status != "started")]
     bad.sort(key=lambda s: s.at, reverse=True)
     return [{"at": _when(s.at), "wave": s.wave, "app": s.app, "host": s.host,
              "step": s.step, "status": s.status, "reason": _reason(s.detail)} for s in bad[:top]]

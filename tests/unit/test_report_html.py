@@ -108,3 +108,21 @@ def test_figures_are_formatted_for_people(value: float, unit: str, shown: str) -
     from migration.report.render import fmt_number
 
     assert fmt_number(value, unit) == shown
+
+
+@pytest.mark.parametrize(("detail", "reason"), [
+    (None, ""),
+    ({"reason": "GET /health returned 503"}, "GET /health returned 503"),
+    ({"error": "ssh: connection refused", "reason": ""}, "ssh: connection refused"),
+    ({"failed_hosts": {"kmk-web1": "unreachable", "kmk-db1": "disk full"}}, "kmk-web1: unreachable; kmk-db1: disk full"),
+    ({"checks": 6, "failed": ["health", "data_sha256"]}, "checks failed: health, data_sha256"),
+    ({"gate": "manifest mismatch"}, "backup gate: manifest mismatch"),
+    ({"portal_serves": "kmk-web1"}, "portal answered from kmk-web1"),
+    ({"expected": 200, "got": 503}, "expected 200, got 503"),
+    ({"x": 1}, '{"x": 1}'),
+    ({"error": "e" * 500}, "e" * 200),
+])
+def test_failure_reasons_come_from_the_pipeline_detail(detail, reason: str) -> None:
+    from migration.report.sections import _reason
+
+    assert _reason(detail) == reason
