@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from migration import lab  # noqa: E402
-from migration.discovery import Settings, discover_all, select_targets  # noqa: E402
-from migration.inventory import load_estate  # noqa: E402
+from migration import lab
+from migration.discovery import Settings, discover_all, select_targets
+from migration.inventory import load_estate
 
 NAME, OCTET = "disc", 79  # discovery's reserved lab copy
 PLAYBOOK = """\

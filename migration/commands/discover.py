@@ -7,6 +7,7 @@ the command exit non-zero after the good hosts' facts are stored.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -27,17 +28,19 @@ def register(app: typer.Typer) -> None:
 @discover_app.callback(invoke_without_command=True)
 def discover(
     ctx: typer.Context,
-    estate: Path = typer.Option(None, "--estate", help=_ESTATE_HELP),
-    hosts: str = typer.Option("*", "--hosts", help="Only hosts whose id matches this glob, e.g. 'kmk-*'."),
-    known_hosts: Path = typer.Option(None, "--known-hosts",
-                                     help="Pinned host keys (default: the lab's access/known_hosts)."),
-    identity: Path = typer.Option(None, "--identity", help="Private key (default: the lab's access/id_ed25519)."),
-    user: str = typer.Option("root", "--user", help="Remote user."),
-    accept_new_keys: bool = typer.Option(False, "--accept-new-keys",
-                                         help="Record keys of hosts not yet in known_hosts (changed keys are "
-                                              "always refused)."),
-    concurrency: int = typer.Option(16, "--concurrency", min=1, max=256, help="Hosts discovered at once."),
-    timeout: float = typer.Option(10.0, "--connect-timeout", min=0.5, help="Seconds to connect and handshake."),
+    estate: Annotated[Path | None, typer.Option("--estate", help=_ESTATE_HELP)] = None,
+    hosts: Annotated[str, typer.Option("--hosts", help="Only hosts whose id matches this glob, e.g. 'kmk-*'.")] = "*",
+    known_hosts: Annotated[Path | None, typer.Option(
+        "--known-hosts", help="Pinned host keys (default: the lab's access/known_hosts).")] = None,
+    identity: Annotated[Path | None, typer.Option(
+        "--identity", help="Private key (default: the lab's access/id_ed25519).")] = None,
+    user: Annotated[str, typer.Option("--user", help="Remote user.")] = "root",
+    accept_new_keys: Annotated[bool, typer.Option(
+        "--accept-new-keys",
+        help="Record keys of hosts not yet in known_hosts (a changed key is always refused).")] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="Hosts discovered at once.")] = 16,
+    timeout: Annotated[float, typer.Option(
+        "--connect-timeout", min=0.5, help="Seconds to connect and handshake.")] = 10.0,
 ) -> None:
     """Discover hosts: OS, CPU, memory, disks, packages, services, processes, listening ports,
     connections, data folders, databases, cron jobs and users. Nothing on a host is changed."""
@@ -68,8 +71,8 @@ def discover(
 
 @discover_app.command("diff")
 def diff_command(
-    estate: Path = typer.Option(..., "--estate", help=_ESTATE_HELP),
-    facts: Path = typer.Option(None, "--facts", help="Facts folder (default: <estate>/facts)."),
+    estate: Annotated[Path, typer.Option("--estate", help=_ESTATE_HELP)],
+    facts: Annotated[Path | None, typer.Option("--facts", help="Facts folder (default: <estate>/facts).")] = None,
 ) -> None:
     """Compare declared dependencies with those observed in stored facts (no SSH)."""
     from rich.console import Console
