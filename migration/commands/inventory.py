@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -16,7 +17,7 @@ def register(app: typer.Typer) -> None:
 
 
 @inventory.command("validate")
-def validate(estate: Path = typer.Argument(..., help="Estate folder, e.g. inventory/lab.")) -> None:
+def validate(estate: Annotated[Path, typer.Argument(help="Estate folder, e.g. inventory/lab.")]) -> None:
     """Check every file of an estate; print each problem as `file:line: field: message` (exit 2 if any)."""
     from rich.console import Console
 
@@ -36,21 +37,23 @@ def validate(estate: Path = typer.Argument(..., help="Estate folder, e.g. invent
 
 
 @inventory.command("show")
-def show(estate: Path = typer.Argument(..., help="Estate folder, e.g. inventory/lab.")) -> None:
+def show(estate: Annotated[Path, typer.Argument(help="Estate folder, e.g. inventory/lab.")]) -> None:
     """Summarise an estate: counts per data-center kind, host role, app criticality and data class."""
     from rich.console import Console
 
-    from migration.inventory.summary import summary_table
     from migration.inventory import load_estate
+    from migration.inventory.summary import summary_table
 
     Console().print(summary_table(load_estate(estate)))
 
 
 @inventory.command("generate")
 def generate(
-    out: Path = typer.Option(Path("inventory/national"), "--out", help="Folder to write the estate into."),
-    seed: int = typer.Option(None, "--seed", help="Random seed (default: generate.yaml's, else 2024)."),
-    scale: float = typer.Option(None, "--scale", help="Size factor: 1.0 is national (~60,000 hosts)."),
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the estate into.")] = Path("inventory/national"),
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: generate.yaml's, else 2024).")]
+    = None,
+    scale: Annotated[float | None, typer.Option("--scale", help="Size factor: 1.0 is national (~60,000 hosts).")]
+    = None,
 ) -> None:
     """Write a reproducible national-scale sample estate (same seed and scale, byte-identical files)."""
     from rich.console import Console

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import yaml
 
 from migration.errors import InputError
 from migration.inventory import samplers
+from migration.inventory.atomic import write_text_atomic
 
 _FILES = ("agencies.csv", "datacenters.csv", "hosts.csv", "apps.csv", "dependencies.csv",
           "estate.yaml", "constraints.yaml")
@@ -76,7 +75,7 @@ def write_estate(out: Path, settings: GenerateSettings) -> dict[str, int]:
     estate = samplers.NationalSample(settings, random.Random(settings.seed)).build()
     out.mkdir(parents=True, exist_ok=True)
     for name in _FILES:
-        _write_atomic(out / name, _render(name, estate))
+        write_text_atomic(out / name, _render(name, estate))
     return {k: len(v) for k, v in estate.tables.items()}
 
 
@@ -89,18 +88,6 @@ def _render(name: str, estate: samplers.Sample) -> str:
     writer.writerow(samplers.COLUMNS[name.removesuffix(".csv")])
     writer.writerows(table)
     return buffer.getvalue()
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the sample from other users
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 __all__ = ["GenerateSettings", "write_estate"]

@@ -7,6 +7,7 @@ short message; the loader prefixes it with file:line and the field name.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,9 +26,9 @@ def text(raw: Any) -> str:
         return raw.strip()
     # YAML turns `yes`/`no`/`on` into booleans; accepting them silently would store "True".
     if isinstance(raw, bool):
-        raise ValueError("expected text, got a boolean (quote it)")
+        raise ValueError("expected text, got a boolean (quote it)")  # noqa: TRY004 - the parser contract
     if isinstance(raw, (dict, list)):
-        raise ValueError(f"expected text, got a {type(raw).__name__}")
+        raise ValueError(f"expected text, got a {type(raw).__name__}")  # noqa: TRY004
     return str(raw).strip()
 
 
@@ -80,12 +81,12 @@ def integer(low: int | None = None, high: int | None = None) -> Parser:
 def number(low: float | None = 0.0, high: float | None = None) -> Parser:
     def parse(raw: Any) -> float:
         if isinstance(raw, bool):
-            raise ValueError(f"expected a number, got {raw!r}")
+            raise ValueError(f"expected a number, got {raw!r}")  # noqa: TRY004 - the parser contract
         try:
             value = float(raw)
         except (TypeError, ValueError):
             raise ValueError(f"expected a number, got {raw!r}") from None
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise ValueError(f"expected a finite number, got {raw!r}")
         _check_range(value, low, high)
         return value
