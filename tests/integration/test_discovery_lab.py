@@ -155,3 +155,18 @@ def test_garbage_from_a_fake_ss_is_survived_with_warnings(lab, estate_dir: Path)
     assert any(w.startswith("ss-listen: line 1: unparsable") for w in found.facts.warnings), found.facts.warnings
     assert any("binary or control" in w for w in found.facts.warnings)
     assert found.facts.packages, "the other sections still parse"
+
+
+def test_host_behind_a_down_link_times_out_while_the_rest_succeed(lab, estate_dir: Path) -> None:
+    from migration.lab.faults import apply
+
+    apply("disc", "pdn-t09", "link-down")
+    try:
+        targets = select_targets(load_estate(estate_dir), "pdn-t0[89]")
+        settings = Settings(known_hosts=lab.known_hosts, identity=lab.identity, connect_timeout=2)
+        found = {o.host: o for o in discover_all(targets, settings)}
+    finally:
+        apply("disc", "pdn-t09", "link-down", off=True)
+    assert found["pdn-t09"].status == "unreachable", found["pdn-t09"]
+    assert found["pdn-t09"].ssh_connections == 0
+    assert found["pdn-t08"].status == "ok", found["pdn-t08"].message
