@@ -1,7 +1,7 @@
-"""A small private reader of the parts of an estate folder the lab needs.
+"""The slice of an estate the lab needs, as typed frozen dataclasses with real addresses.
 
-Reads estate.yaml, datacenters, hosts and apps (YAML) into typed frozen dataclasses;
-errors name the file and key. The full model lives in `migration.inventory`.
+Loaded through `migration.inventory.load_estate` (full validation, YAML or CSV), plus the
+lab's own checks: names usable for namespaces, a subnet per data center, ips inside it.
 """
 
 from __future__ import annotations
@@ -9,11 +9,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from migration.errors import InputError
+from migration.inventory import Estate, load_estate
 from migration.lab import naming
 
 
@@ -76,106 +74,58 @@ class LabEstate:
         return tuple(a for a in self.apps if host_id in a.hosts or a.db_host == host_id)
 
 
-def _read_list(path: Path) -> list[dict[str, Any]]:
-    try:
-        data = yaml.safe_load(path.read_text()) or []
-    except FileNotFoundError:
-        raise InputError("file is missing", where=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where) from None
-    if not isinstance(data, list):
-        raise InputError("expected a list of mappings", where=str(path))
-    return data
+def _where(est_dir: Path, file: str, row_id: str, key: str) -> str:
+    return f"{est_dir / file} id {row_id!r} key {key!r}"
 
 
-def _field(row: dict[str, Any], key: str, path: Path, index: int) -> Any:
-    if key not in row or row[key] in (None, ""):
-        raise InputError(f"missing required key {key!r}", where=f"{path} row {index + 1}")
-    return row[key]
-
-
-def _datacenters(folder: Path) -> tuple[DataCenter, ...]:
-    path = folder / "datacenters.yaml"
+def _datacenters(inv: Estate, folder: Path) -> tuple[DataCenter, ...]:
     out = []
-    for i, row in enumerate(_read_list(path)):
+    used = {h.datacenter for h in inv.hosts.values()}
+    for dc in inv.datacenters.values():
+        if dc.id not in used:
+            continue
+        where = _where(folder, "datacenters", dc.id, "subnet")
+        if not dc.subnet:
+            raise InputError("the lab needs a subnet for every data center that has hosts", where=where)
         try:
-            subnet = ipaddress.IPv4Network(str(_field(row, "subnet", path, i)))
+            subnet = ipaddress.IPv4Network(dc.subnet)
         except ValueError as exc:
-            raise InputError(f"bad subnet: {exc}", where=f"{path} row {i + 1} key 'subnet'") from None
-        out.append(DataCenter(str(_field(row, "id", path, i)), str(row.get("kind", "legacy")), subnet))
+            raise InputError(f"bad subnet: {exc}", where=where) from None
+        out.append(DataCenter(dc.id, dc.kind, subnet))
     return tuple(out)
 
 
-def _hosts(folder: Path, dcs: dict[str, DataCenter]) -> tuple[Host, ...]:
-    path = folder / "hosts.yaml"
+def _hosts(inv: Estate, folder: Path, dcs: dict[str, DataCenter]) -> tuple[Host, ...]:
     out = []
-    for i, row in enumerate(_read_list(path)):
-        hid, dc = str(_field(row, "id", path, i)), str(_field(row, "datacenter", path, i))
-        where = f"{path} row {i + 1}"
-        if not naming.valid_name(hid):
-            raise InputError(f"host id {hid!r} must be lower-case letters, digits and '-'", where=where)
-        if dc not in dcs:
-            raise InputError(f"unknown datacenter {dc!r}", where=f"{where} key 'datacenter'")
+    for h in inv.hosts.values():
+        if not naming.valid_name(h.id):
+            raise InputError("host ids must be lower-case letters, digits and '-' (they name namespaces)",
+                             where=_where(folder, "hosts", h.id, "id"))
+        dc, where = dcs[h.datacenter], _where(folder, "hosts", h.id, "ip")
         try:
-            ip = ipaddress.IPv4Address(str(_field(row, "ip", path, i)))
-        except ValueError as exc:
-            raise InputError(f"bad ip: {exc}", where=f"{where} key 'ip'") from None
-        if ip not in dcs[dc].subnet or ip == dcs[dc].gateway:
-            raise InputError(f"ip {ip} is not a host address in {dcs[dc].subnet} (.1 is the gateway)",
-                             where=f"{where} key 'ip'")
-        out.append(Host(hid, dc, str(_field(row, "role", path, i)), ip))
+            ip = ipaddress.IPv4Address(h.ip or "")
+        except ValueError:
+            raise InputError(f"the lab needs an IPv4 address, got {h.ip!r}", where=where) from None
+        if ip not in dc.subnet or ip in (dc.gateway, dc.subnet.network_address, dc.subnet.broadcast_address):
+            raise InputError(f"ip {ip} is not a host address in {dc.subnet} (.1 is the gateway)", where=where)
+        out.append(Host(h.id, h.datacenter, h.role, ip))
     return tuple(out)
 
 
-def _apps(folder: Path) -> tuple[App, ...]:
-    path = folder / "apps.yaml"
-    out = []
-    for i, row in enumerate(_read_list(path)):
-        hosts = row.get("hosts") or []
-        hosts = hosts.split(";") if isinstance(hosts, str) else hosts
-        out.append(App(
-            id=str(_field(row, "id", path, i)),
-            archetype=str(row.get("archetype") or "api"),
-            hosts=tuple(str(h) for h in hosts),
-            db_host=str(row["db_host"]) if row.get("db_host") else None,
-            port=int(row.get("port") or 8080),
-            service=str(row["service"]) if row.get("service") else None,
-        ))
-    return tuple(out)
-
-
-def _dependencies(folder: Path) -> tuple[Dependency, ...]:
-    path = folder / "dependencies.yaml"
-    if not path.exists():
-        return ()
-    return tuple(Dependency(str(r["from"]), str(r["to"])) for r in _read_list(path))
-
-
-def _check_refs(est: LabEstate) -> None:
-    ids = {h.id for h in est.hosts}
-    for app in est.apps:
-        for ref in (*app.hosts, *([app.db_host] if app.db_host else [])):
-            if ref not in ids:
-                raise InputError(f"app {app.id!r} names unknown host {ref!r}", where=f"{est.path}/apps.yaml")
-    if est.portal_host and est.portal_host not in ids:
-        raise InputError(f"unknown portal_host {est.portal_host!r}", where=f"{est.path}/estate.yaml")
+def _apps(inv: Estate) -> tuple[App, ...]:
+    return tuple(App(a.id, a.archetype or "api", tuple(a.hosts), a.db_host, int(a.port or 8080), a.service)
+                 for a in inv.apps.values())
 
 
 def load(folder: Path | str) -> LabEstate:
-    """Read an estate folder; raise `InputError` naming file and key on the first problem."""
+    """Read an estate folder with `migration.inventory.load_estate`, then the lab's own checks
+    (valid names, a subnet per data center, host ips inside it); errors name file and key."""
     folder = Path(folder)
-    meta_path = folder / "estate.yaml"
-    if not meta_path.exists():
-        raise InputError("not an estate folder (estate.yaml is missing)", where=str(folder))
-    meta = yaml.safe_load(meta_path.read_text()) or {}
-    name = str(meta.get("name") or "")
-    if not naming.valid_name(name):
-        raise InputError(f"estate name {name!r} must be lower-case letters, digits and '-'",
-                         where=f"{meta_path} key 'name'")
-    dcs = _datacenters(folder)
-    est = LabEstate(name, folder.resolve(), meta.get("portal_host"), dcs,
-                    _hosts(folder, {d.id: d for d in dcs}), _apps(folder), _dependencies(folder))
-    _check_refs(est)
-    return est
+    inv = load_estate(folder)
+    if not naming.valid_name(inv.name):
+        raise InputError(f"estate name {inv.name!r} must be lower-case letters, digits and '-'",
+                         where=f"{folder / 'estate.yaml'} key 'name'")
+    dcs = _datacenters(inv, folder)
+    deps = tuple(Dependency(d.from_app, d.to_app) for d in inv.dependencies)
+    return LabEstate(inv.name, folder.resolve(), inv.portal_host, dcs, _hosts(inv, folder, {d.id: d for d in dcs}),
+                     _apps(inv), deps)
