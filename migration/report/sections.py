@@ -27,7 +27,7 @@ def estate_section(src: Sources, top: int = 15) -> dict[str, Any]:
     for d in legacy:
         by_prov[d.province][d.tier] += 1
     agencies = Counter(a.agency for a in src.apps)
-    plan = src.plan.apps if src.plan else {}
+    plan = src.classes()
     classes = Counter(plan[a.id].strategy if a.id in plan else NOT_ASSESSED for a in src.apps)
     return {
         "datacenters": len(src.datacenters), "legacy_datacenters": len(legacy),
@@ -44,11 +44,9 @@ def estate_section(src: Sources, top: int = 15) -> dict[str, Any]:
 
 def shared_services(src: Sources, top: int) -> list[dict[str, Any]]:
     """Duplicates the assessment found, grouped by the national service that replaces them."""
-    if src.plan is None:
-        return []
     agency = {a.id: a.agency for a in src.apps}
     groups: dict[str, dict[str, Any]] = {}
-    for app_id, pa in src.plan.apps.items():
+    for app_id, pa in src.classes().items():
         if pa.strategy not in ("replace", "retire"):
             continue
         g = groups.setdefault(pa.shared_service or "(retired duplicate)",

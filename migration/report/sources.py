@@ -90,6 +90,12 @@ class Sources:
     apps: tuple[AppView, ...]
     plan: PlanView | None = None
     state: StateView = field(default_factory=StateView)
+    # With no plan, the estate section still shows assessment classes, from `migration.assess`.
+    assessment: Mapping[str, PlanApp] = field(default_factory=dict)
+
+    def classes(self) -> Mapping[str, PlanApp]:
+        """App id -> strategy: the plan's where there is one, else the assessment's."""
+        return self.plan.apps if self.plan is not None else self.assessment
 
 
 def _values(items: Any) -> Iterable[Any]:
@@ -179,6 +185,14 @@ def load_sources(estate_dir: Path, plan: Path | None = None, state_url: str | No
 
     from migration.inventory import load_estate
 
-    base = views_from_estate(load_estate(estate_dir))
-    plan_view = load_plan_view(plan) if plan is not None else None
-    return replace(base, plan=plan_view, state=load_state_view(state_url, estate_dir))
+    estate = load_estate(estate_dir)
+    base = replace(views_from_estate(estate), state=load_state_view(state_url, estate_dir))
+    if plan is not None:
+        return replace(base, plan=load_plan_view(plan))
+    return replace(base, assessment=assessment_view(estate))
+
+
+def assessment_view(estate: Any) -> dict[str, PlanApp]:
+    from migration.assess import assess
+
+    return {a: PlanApp(x.strategy, x.rule_line, x.shared_service, None) for a, x in assess(estate).items()}

@@ -69,6 +69,7 @@ def test_no_plan_and_no_journal_still_renders_with_not_started(tmp_path: Path) -
     page = render_html(build_report(load_sources(LAB, None, None), load_cost_model()))
     assert "Not planned yet" in page and "Not started: the state store has no runs yet." in page
     assert 'id="chart-dc_by_province"' in page  # the estate is known even before any plan
+    assert "SP4N-LAPOR" in page and "from <code>dcc assess</code> rules" in page  # classes from assessment
     assert not (LAB / "state").exists(), "reading an absent store must not create one"
 
 
