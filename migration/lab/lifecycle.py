@@ -59,7 +59,8 @@ def _mount_run_dir(name: str) -> None:
     with online discard) and `down` drops thousands of files with one umount."""
     rd = naming.run_dir(name)
     rd.mkdir(parents=True, exist_ok=True)
-    if not hosts.is_mounted(rd):
+    # Never cover a run dir that already holds an estate (mounting over it would hide its hosts).
+    if not hosts.is_mounted(rd) and not any(rd.iterdir()):
         run(["mount", "-t", "tmpfs", "-o", f"size={RUN_DIR_SIZE},mode=0755", f"dcc-lab-{name}", str(rd)])
 
 
