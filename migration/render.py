@@ -12,14 +12,16 @@ import re
 import shutil
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 import yaml
 
 from migration.errors import InputError
 from migration.inventory import Application, Estate
 from stacks.builders.app import app_objects
+from stacks.builders.meta import app_label
 from stacks.builders.platform import platform_objects
 from stacks.builders.specs import AppSpec, EstateSpecs, TenantSpec
 from stacks.builders.tenant import tenant_objects
@@ -32,7 +34,6 @@ PLATFORM_FOLDER = "_platform"
 MANIFEST_FILE = "manifests.yaml"
 POLICY_CONFIG = "policy-config.json"
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$")
-_LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 
 
 def read_strategies(path: str | Path) -> dict[str, str]:
@@ -63,16 +64,10 @@ def _dns_name(value: str, where: str) -> str:
     return value
 
 
-def _label_value(value: str, where: str) -> str:
-    if not _LABEL_VALUE.match(value):
-        raise InputError(f"{value!r} cannot be a label value (letters, digits, '-_.', <= 63)", where=where)
-    return value
-
-
 def _app_spec(app: Application, estate: Estate, version: str, depends_on: tuple[str, ...]) -> AppSpec:
     hosts = [estate.hosts[h] for h in app.all_hosts if h in estate.hosts]
     return AppSpec(
-        id=_label_value(app.id, f"apps: {app.id}"), agency=app.agency, name=app.name,
+        id=app.id, agency=app.agency, name=app.name,
         archetype=app.archetype or "api", service=app.service or f"{app.id}.{estate.portal_host or 'portal.go.id'}",
         port=app.port or 8080, version=version,
         cpu=float(sum(h.cpu or 1 for h in hosts) or 1), memory_gb=float(sum(h.memory_gb or 2 for h in hosts) or 2),
@@ -110,7 +105,8 @@ def specs_from_estate(estate: Estate, strategies: Mapping[str, str], settings: S
 
 def policy_context(specs: EstateSpecs, settings: StackSettings) -> PolicyContext:
     """What the policy pack needs to judge this estate's objects."""
-    return PolicyContext(allowed_app_ids=specs.inventory_app_ids, storage_allow_list=settings.storage_allow_list,
+    return PolicyContext(allowed_app_ids=frozenset(app_label(a) for a in specs.inventory_app_ids),
+                         storage_allow_list=settings.storage_allow_list,
                          platform_namespaces=frozenset(specs.platform.namespaces()))
 
 

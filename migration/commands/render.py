@@ -30,7 +30,14 @@ def render(
     from rich.table import Table
 
     from migration.inventory import load_estate
-    from migration.render import iter_folders, load_settings, policy_context, read_strategies, specs_from_estate, write_manifests
+    from migration.render import (
+        iter_folders,
+        load_settings,
+        policy_context,
+        read_strategies,
+        specs_from_estate,
+        write_manifests,
+    )
 
     settings = load_settings(stack_config, estate, plan)
     specs = specs_from_estate(load_estate(estate), read_strategies(plan), settings)

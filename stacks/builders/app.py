@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from stacks.builders import sizing
-from stacks.builders.meta import labels, meta, obj
+from stacks.builders.meta import app_label, labels, meta, obj
 from stacks.builders.specs import AppSpec, PlatformRefs
 
 
@@ -64,7 +64,7 @@ def _claim_spec(app: AppSpec) -> dict[str, Any]:
 def workload(app: AppSpec, refs: PlatformRefs) -> dict[str, Any]:
     """A StatefulSet for web-db apps with data (volume per replica), else a Deployment."""
     lbls = labels(app.agency, app.id)
-    selector = {"matchLabels": {"dcc.go.id/app-id": app.id}}
+    selector = {"matchLabels": {"dcc.go.id/app-id": app_label(app.id)}}
     has_data = sizing.app_storage_gi(app) > 0
     if app.archetype == "web-db" and has_data:
         template = _pod_template(app, refs, with_claim=False)
@@ -88,7 +88,7 @@ def volume_claim(app: AppSpec) -> dict[str, Any] | None:
 
 
 def service(app: AppSpec) -> dict[str, Any]:
-    spec = {"type": "ClusterIP", "selector": {"dcc.go.id/app-id": app.id},
+    spec = {"type": "ClusterIP", "selector": {"dcc.go.id/app-id": app_label(app.id)},
             "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]}
     return obj("v1", "Service", meta(app.object_name, app.agency, labels(app.agency, app.id)), spec=spec)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
 AGENCY = "dcc.go.id/agency"
@@ -10,11 +12,25 @@ MANAGED = "app.kubernetes.io/managed-by"
 PSS = "pod-security.kubernetes.io"
 
 
+def short_name(value: str, limit: int) -> str:
+    """`value` if it is a DNS label within `limit`, else a prefix plus 8 hex of its hash:
+    unique, stable, and valid as an object name or a label value."""
+    if len(value) <= limit and re.fullmatch(r"[a-z]([-a-z0-9]*[a-z0-9])?", value):
+        return value
+    stem = re.sub(r"[^a-z0-9-]+", "-", value.lower())[: limit - 9].strip("-")
+    return f"{stem}-{hashlib.sha256(value.encode()).hexdigest()[:8]}"
+
+
+def app_label(app_id: str) -> str:
+    """The `dcc.go.id/app-id` label value of an inventory app id (label values stop at 63)."""
+    return short_name(app_id, 63)
+
+
 def labels(agency: str, app_id: str | None = None) -> dict[str, str]:
     """The labels every tenant object carries; `app_id` marks a workload of an inventory app."""
     out = {MANAGED: "dcc", AGENCY: agency}
     if app_id is not None:
-        out[APP_ID] = app_id
+        out[APP_ID] = app_label(app_id)
     return out
 
 

@@ -6,8 +6,6 @@ program and `dcc render` both build from these, so both produce the same objects
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -35,11 +33,9 @@ class AppSpec:
     def object_name(self) -> str:
         """The app's Kubernetes object name: its id, or, when too long for a StatefulSet's pods
         (52), a prefix plus a hash of the id, so it stays unique and stable."""
-        if len(self.id) <= 52 and re.fullmatch(r"[a-z]([-a-z0-9]*[a-z0-9])?", self.id):
-            return self.id
-        digest = hashlib.sha256(self.id.encode()).hexdigest()[:8]
-        stem = re.sub(r"[^a-z0-9-]+", "-", self.id.lower())[:43].strip("-")
-        return f"{stem}-{digest}"
+        from stacks.builders.meta import short_name
+
+        return short_name(self.id, 52)
 
 
 @dataclass(frozen=True)
