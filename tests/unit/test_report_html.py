@@ -127,3 +127,14 @@ def test_failure_reasons_come_from_the_pipeline_detail(detail, reason: str) -> N
     from migration.report.sections import _reason
 
     assert _reason(detail) == reason
+
+
+@pytest.mark.parametrize(("args", "code", "says"), [
+    (["--state", "sqlite:///{tmp}/none.sqlite"], 7, "no state store yet"),
+    (["--previous", "{tmp}/old.json"], 2, "previous report not found"),
+])
+def test_cli_bad_inputs_exit_with_their_code(tmp_path: Path, args: list[str], code: int, says: str) -> None:
+    out = tmp_path / "report.html"
+    run = _dcc("--estate", str(LAB), "--out", str(out), *[a.format(tmp=tmp_path) for a in args])
+    assert (run.returncode, run.stderr.count("\n")) == (code, 1), run.stderr
+    assert says in run.stderr and not out.exists()
