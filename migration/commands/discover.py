@@ -7,11 +7,19 @@ the command exit non-zero after the good hosts' facts are stored.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from migration.errors import InputError, RemoteError
+
+if TYPE_CHECKING:  # only for annotations: the heavy modules load inside the commands
+    from rich.console import Console
+    from rich.table import Table
+
+    from migration.discovery import HostFacts, HostOutcome, Settings
+    from migration.inventory import Estate
+    from migration.ssh import SshTarget
 
 discover_app = typer.Typer(
     help="Collect read-only facts from the estate's hosts over SSH (one connection per host), "
@@ -87,20 +95,20 @@ def diff_command(
     _print_diff(Console(), load_estate(estate), found)
 
 
-def _access(estate: object, given: Path | None, name: str, option: str) -> Path:
+def _access(estate: Estate, given: Path | None, name: str, option: str) -> Path:
     from migration.discovery.targets import lab_access_file
 
     if given is not None:
         if name == "identity" and not given.is_file():
             raise InputError("identity file not found", where=str(given))
         return given
-    found = lab_access_file(estate, name)  # type: ignore[arg-type]
+    found = lab_access_file(estate, name)
     if found is None:
         raise InputError(f"no default {name} for this estate (its lab is not up); pass {option}", where=option)
     return found
 
 
-def _run(targets: list, settings: object, facts_dir: Path) -> list:
+def _run(targets: list[SshTarget], settings: Settings, facts_dir: Path) -> list[HostOutcome]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from migration.discovery import discover_all, store
@@ -110,15 +118,15 @@ def _run(targets: list, settings: object, facts_dir: Path) -> list:
     with Progress(*columns, transient=True) as progress:
         task = progress.add_task("", total=len(targets))
 
-        def done(outcome: object) -> None:
-            progress.update(task, advance=1, description=f"{outcome.host}: {outcome.status}")  # type: ignore[attr-defined]
+        def done(outcome: HostOutcome) -> None:
+            progress.update(task, advance=1, description=f"{outcome.host}: {outcome.status}")
 
-        outcomes = discover_all(targets, settings, done)  # type: ignore[arg-type]
+        outcomes = discover_all(targets, settings, done)
     store(outcomes, facts_dir)
     return outcomes
 
 
-def _outcome_table(outcomes: list) -> object:
+def _outcome_table(outcomes: list[HostOutcome]) -> Table:
     from rich.table import Table
 
     table = Table(title="Discovery", show_lines=False)
@@ -134,12 +142,12 @@ def _outcome_table(outcomes: list) -> object:
     return table
 
 
-def _print_diff(console: object, estate: object, facts: dict) -> None:
+def _print_diff(console: Console, estate: Estate, facts: dict[str, HostFacts]) -> None:
     from rich.table import Table
 
     from migration.discovery import diff
 
-    result = diff(estate, facts)  # type: ignore[arg-type]
+    result = diff(estate, facts)
     table = Table(title="Dependencies: declared vs observed")
     for column in ("from", "to", "kind", "finding"):
         table.add_column(column)
@@ -154,4 +162,4 @@ def _print_diff(console: object, estate: object, facts: dict) -> None:
     for o in result.other:
         table.add_row(o.from_app or f"host {o.from_host or '?'}", o.to_app or (f"{o.to_host}:{o.to_port}" if o.to_host else o.peer),
                       o.kind, f"[dim]not an app-to-app edge ({o.evidence})[/]")
-    console.print(table)  # type: ignore[attr-defined]
+    console.print(table)

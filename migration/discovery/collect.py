@@ -12,12 +12,16 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migration import ssh
 from migration.discovery import script
 from migration.discovery.assemble import assemble
 from migration.discovery.facts import HostFacts, write_facts
 from migration.errors import RemoteError
+
+if TYPE_CHECKING:
+    import paramiko
 
 MAX_OUTPUT = 8 << 20  # bytes of script output accepted from one host
 
@@ -49,14 +53,14 @@ class HostOutcome:
 
 
 def discover_host(target: ssh.SshTarget, settings: Settings, known: ssh.KnownHosts,
-                  identity: object) -> HostOutcome:
+                  identity: paramiko.PKey) -> HostOutcome:
     """Connect once, run the script once, parse; failures become a non-ok outcome."""
     started = time.monotonic()
     options = ssh.SshOptions(identity=settings.identity, connect_timeout=settings.connect_timeout,
                              accept_new_keys=settings.accept_new_keys)
     opened = 0
     try:
-        transport = ssh.connect(target, options, known, identity)  # type: ignore[arg-type]
+        transport = ssh.connect(target, options, known, identity)
         opened = 1
         try:
             facts = _collect(transport, target, settings.command_timeout)
@@ -70,11 +74,11 @@ def discover_host(target: ssh.SshTarget, settings: Settings, known: ssh.KnownHos
                        time.monotonic() - started, facts, ssh_connections=opened)
 
 
-def _collect(transport: object, target: ssh.SshTarget, timeout: float) -> HostFacts:
+def _collect(transport: paramiko.Transport, target: ssh.SshTarget, timeout: float) -> HostFacts:
     marker = script.new_marker()
     taken_at = datetime.now(UTC).isoformat(timespec="seconds")
-    result = ssh.run(transport, script.build(marker), host_id=target.host_id,  # type: ignore[arg-type]
-                     timeout=timeout, max_bytes=MAX_OUTPUT)
+    result = ssh.run(transport, script.build(marker), host_id=target.host_id, timeout=timeout,
+                     max_bytes=MAX_OUTPUT)
     notes: list[str] = []
     if result.truncated:
         notes.append(f"output: more than {MAX_OUTPUT} bytes; cut there")

@@ -61,9 +61,8 @@ def merged_dependencies(estate: Estate, facts_dir: Path | None = None) -> list[D
 def _observed_pairs(observations: Iterable[Observation]) -> dict[Pair, Dependency]:
     pairs: dict[Pair, Dependency] = {}
     for o in observations:
-        if o.is_app_edge:
-            pairs.setdefault((o.from_app, o.to_app),  # type: ignore[arg-type]
-                             Dependency(o.from_app, o.to_app, o.kind, origin="observed"))  # type: ignore[arg-type]
+        if o.is_app_edge and o.from_app and o.to_app:
+            pairs.setdefault((o.from_app, o.to_app), Dependency(o.from_app, o.to_app, o.kind, origin="observed"))
     return pairs
 
 
