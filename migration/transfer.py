@@ -9,131 +9,21 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from migration.errors import CorruptObject, InputError, RemoteError
+from migration.manifest import CHUNK, MANIFEST_NAME, Manifest, ManifestEntry, build_manifest, safe_relpath
 
 __all__ = ["CorruptObject", "Manifest", "ManifestEntry", "ObjectStore", "build_manifest"]
 
-CHUNK = 1024 * 1024
-DEFAULT_MODE = 0o644
-MANIFEST_FORMAT = 1
-MANIFEST_NAME = "manifest.json"
 Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class ManifestEntry:
-    """One file of a tree: POSIX path relative to the tree root, size in bytes, SHA-256 hex, and
-    permission bits (an init script must come back executable)."""
-
-    path: str
-    size: int
-    sha256: str
-    mode: int = DEFAULT_MODE
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """Every file of a tree, sorted by path; its canonical JSON is what we store and hash."""
-
-    entries: tuple[ManifestEntry, ...]
-
-    @property
-    def total_bytes(self) -> int:
-        return sum(e.size for e in self.entries)
-
-    def to_json(self) -> str:
-        """Canonical JSON: sorted keys, no spaces, so equal manifests give equal bytes."""
-        body = {"format": MANIFEST_FORMAT, "entries": [
-            {"path": e.path, "size": e.size, "sha256": e.sha256, "mode": e.mode} for e in self.entries]}
-        return json.dumps(body, sort_keys=True, separators=(",", ":"))
-
-    def digest(self) -> str:
-        """SHA-256 of the canonical JSON: the backup's identity in the state store."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()
-
-    @classmethod
-    def from_json(cls, text: str | bytes, *, where: str = MANIFEST_NAME) -> Manifest:
-        """Parse and check a manifest; a malformed or unsafe one raises CorruptObject naming `where`."""
-        try:
-            body = json.loads(text)
-            if body.get("format") != MANIFEST_FORMAT:
-                raise ValueError(f"unknown manifest format {body.get('format')!r}")
-            entries = tuple(_entry(raw) for raw in body["entries"])
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise CorruptObject(f"not a valid dcc manifest: {exc}", key=where)
-        if [e.path for e in entries] != sorted({e.path for e in entries}):
-            raise CorruptObject("manifest entries are not unique and sorted", key=where)
-        return cls(entries)
-
-
-def _entry(raw: dict[str, Any]) -> ManifestEntry:
-    path, size, sha, mode = raw["path"], raw["size"], raw["sha256"], raw.get("mode", DEFAULT_MODE)
-    if not isinstance(path, str) or not _safe_relpath(path):
-        raise ValueError(f"unsafe path {path!r}")
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise ValueError(f"bad size for {path!r}")
-    if not isinstance(sha, str) or len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha):
-        raise ValueError(f"bad sha256 for {path!r}")
-    if not isinstance(mode, int) or isinstance(mode, bool) or not 0 <= mode <= 0o777:
-        raise ValueError(f"bad mode for {path!r}")  # no setuid/setgid/sticky from storage
-    return ManifestEntry(path, size, sha, mode)
-
-
-def _safe_relpath(path: str) -> bool:
-    """A manifest path must stay inside the tree: relative, no `..`, no empty parts."""
-    parts = path.split("/")
-    return bool(path) and not path.startswith("/") and all(p not in ("", ".", "..") for p in parts) \
-        and "\x00" not in path and "\\" not in path
-
-
-def sha256_file(path: Path) -> tuple[int, str]:
-    """(size, SHA-256 hex) of a file, read in 1 MiB chunks so memory stays constant."""
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
-
-
-def build_manifest(local_dir: Path) -> Manifest:
-    """SHA-256 and size of every regular file under `local_dir`, relative POSIX paths, sorted."""
-    root = Path(local_dir)
-    if not root.is_dir():
-        raise InputError("not a directory", where=str(root))
-    entries = []
-    for path in _walk_files(root):
-        size, sha = sha256_file(path)
-        mode = path.stat().st_mode & 0o777
-        entries.append(ManifestEntry(path.relative_to(root).as_posix(), size, sha, mode))
-    return Manifest(tuple(sorted(entries, key=lambda e: e.path)))
-
-
-def _walk_files(root: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root, onerror=_walk_error):
-        dirnames.sort()
-        for name in sorted(filenames) + [d for d in dirnames if Path(dirpath, d).is_symlink()]:
-            path = Path(dirpath, name)
-            if path.is_symlink() or not path.is_file():
-                # A link or device would be restored as something else: refuse rather than lose it.
-                raise InputError("not a regular file (symlinks and special files are not backed up)",
-                                 where=str(path))
-            yield path
-
-
-def _walk_error(exc: OSError) -> None:
-    raise InputError(f"cannot read: {exc.strerror}", where=str(exc.filename))
 
 
 class ObjectStore:
@@ -181,9 +71,10 @@ class ObjectStore:
         _norm_prefix(prefix)  # refuse a bad prefix before hashing a large tree
         manifest = build_manifest(local_dir)
         present = self._present_sha256(prefix)
-        todo = [e for e in manifest.entries if present.get(self._key(prefix, e.path)) != (e.size, e.sha256)]
+        todo = [e for e in manifest.entries
+                if e.link is None and present.get(self._key(prefix, e.path)) != (e.size, e.sha256)]
         if progress:
-            progress(manifest.total_bytes - sum(e.size for e in todo))
+            progress(manifest.total_bytes - sum(e.size for e in todo))  # skipped bytes count as done
         with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
             for _ in pool.map(lambda e: self._upload_one(Path(local_dir), prefix, e, progress), todo):
                 pass
@@ -244,8 +135,9 @@ class ObjectStore:
         try:
             with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
                 for _ in pool.map(lambda e: self._fetch_verified(prefix, e, staging, progress),
-                                  manifest.entries):
+                                  [e for e in manifest.entries if e.link is None]):
                     pass
+            _make_links(manifest, staging)
             _place(staging, dest)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -273,6 +165,14 @@ class ObjectStore:
             raise CorruptObject(f"object does not match the manifest (size {size} vs {entry.size}, "
                                 f"sha256 {digest.hexdigest()[:12]}… vs {entry.sha256[:12]}…)",
                                 key=f"s3://{self.bucket}/{key}")
+
+
+def _make_links(manifest: Manifest, staging: Path) -> None:
+    """Symlinks go in last: no file is ever written through one (the manifest forbids nesting)."""
+    for e in manifest.entries:
+        if e.link is not None:
+            (staging / e.path).parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(e.link, staging / e.path)
 
 
 def _place(staging: Path, dest: Path) -> None:
@@ -303,7 +203,7 @@ def _sha(data: bytes) -> str:
 
 def _norm_prefix(prefix: str) -> str:
     norm = prefix.strip("/")
-    if not norm or not _safe_relpath(norm):
+    if not norm or not safe_relpath(norm):
         raise InputError(f"bad object prefix {prefix!r} (use e.g. backups/<app>/<stamp>)", where="prefix")
     return norm
 

@@ -51,13 +51,17 @@ def tree(tmp_path: Path) -> Path:
     (root / "files" / "empty").write_bytes(b"")
     (root / "etc-init.d-simpeg").write_bytes(b"#!/bin/sh\necho start\n")
     os.chmod(root / "etc-init.d-simpeg", 0o755)
+    os.symlink("surat 01.pdf", root / "files" / "latest.pdf")
+    os.symlink("../files", root / "db" / "files-link")  # a directory link, restored as a link
     (root / "manifest.json").write_text("a user file that happens to share our manifest's name")
     return root
 
 
 def _tree_state(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mode & 0o777)
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file's bytes and mode, and every link's target, by relative path."""
+    return {p.relative_to(root).as_posix(): (os.readlink(p),) if p.is_symlink()
+            else (p.read_bytes(), p.stat().st_mode & 0o777)
+            for p in sorted(root.rglob("*")) if p.is_symlink() or p.is_file()}
 
 
 def _leftovers(parent: Path) -> list[str]:
@@ -66,7 +70,7 @@ def _leftovers(parent: Path) -> list[str]:
 
 def test_round_trip_restores_the_exact_tree_and_manifest(store: ObjectStore, tree: Path, tmp_path: Path) -> None:
     sent = store.upload_tree(tree, "simpeg/2027-01-04")
-    assert sent == build_manifest(tree) and len(sent.entries) == 5
+    assert sent == build_manifest(tree) and len(sent.entries) == 7
     assert store.read_manifest("simpeg/2027-01-04") == sent
     got = store.download_tree("simpeg/2027-01-04", tmp_path / "restored", expected_digest=sent.digest())
     assert got.digest() == sent.digest()

@@ -14,6 +14,7 @@ from migration.objectstore_server import LocalS3Server
 from migration.transfer import Manifest, ManifestEntry, ObjectStore, build_manifest
 
 SHA = "a" * 64
+_LINK_SHA = hashlib.sha256(b"/etc").hexdigest()
 
 
 def test_build_manifest_hashes_every_file_sorted_with_posix_paths(tmp_path: Path) -> None:
@@ -62,6 +63,10 @@ def _doc(*entries: dict, fmt: object = 1) -> str:
         (_doc({"path": "a", "size": 1, "sha256": SHA, "mode": "755"}), "bad mode"),
         (_doc({"path": "b", "size": 1, "sha256": SHA}, {"path": "a", "size": 1, "sha256": SHA}), "sorted"),
         (_doc({"path": "a", "size": 1, "sha256": SHA}, {"path": "a", "size": 1, "sha256": SHA}), "unique"),
+        (_doc({"path": "a", "size": 4, "sha256": SHA, "link": "/etc"}), "bad link"),
+        (_doc({"path": "a", "size": 4, "sha256": _LINK_SHA, "mode": 0o777, "link": "/etc"},
+              {"path": "a/passwd", "size": 1, "sha256": SHA}), "lies inside the file or link 'a'"),
+        (_doc({"path": "f", "size": 1, "sha256": SHA}, {"path": "f/g", "size": 1, "sha256": SHA}), "lies inside"),
     ],
 )
 def test_bad_or_unsafe_manifests_are_corrupt(text: str, fragment: str) -> None:
@@ -70,12 +75,26 @@ def test_bad_or_unsafe_manifests_are_corrupt(text: str, fragment: str) -> None:
     assert fragment in caught.value.line() and caught.value.key == "s3://b/p/manifest.json"
 
 
-def test_symlinks_are_refused_rather_than_silently_dropped(tmp_path: Path) -> None:
-    (tmp_path / "real").write_text("x")
-    os.symlink(tmp_path / "real", tmp_path / "link")
+def test_symlinks_are_recorded_with_their_target_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "releases" / "v2").mkdir(parents=True)
+    (tmp_path / "releases" / "v2" / "app.py").write_text("print('v2')")
+    os.symlink("releases/v2", tmp_path / "current")  # a directory link: not descended into
+    os.symlink("/etc/hostname", tmp_path / "hostname")  # absolute targets are kept verbatim
+    got = {e.path: e for e in build_manifest(tmp_path).entries}
+    assert sorted(got) == ["current", "hostname", "releases/v2/app.py"]
+    assert got["current"] == ManifestEntry("current", 11, hashlib.sha256(b"releases/v2").hexdigest(), 0o777,
+                                           "releases/v2")
+    assert got["hostname"].link == "/etc/hostname"
+    assert build_manifest(tmp_path).total_bytes == len("print('v2')"), "links hold no object bytes"
+    again = Manifest.from_json(build_manifest(tmp_path).to_json())
+    assert again == build_manifest(tmp_path)
+
+
+def test_special_files_are_refused_rather_than_silently_dropped(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
     with pytest.raises(InputError) as caught:
         build_manifest(tmp_path)
-    assert caught.value.where == str(tmp_path / "link")
+    assert caught.value.where == str(tmp_path / "pipe")
 
 
 def test_a_missing_tree_is_an_input_error(tmp_path: Path) -> None:
