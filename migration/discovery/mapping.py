@@ -49,6 +49,7 @@ class _Index:
         self.facts = facts
         self.host_by_ip = {h.ip: h.id for h in estate.hosts.values() if h.ip}
         self.apps_on = estate.apps_on_host()
+        self.commands = {host: {p.pid: p.command for p in f.processes} for host, f in facts.items()}
         self.listener: dict[tuple[str, int], str] = {}
         self.db_apps: dict[str, list[str]] = {}
         for app in estate.apps.values():
@@ -84,7 +85,7 @@ class _Index:
         """The app owning a client socket: by its process, else the host's only app."""
         candidates = self.apps_on.get(host, [])
         if socket.pid:
-            command = next((p.command for p in self.facts[host].processes if p.pid == socket.pid), "")
+            command = self.commands[host].get(socket.pid, "")
             named = [a for a in candidates if _runs(self.estate.apps[a], command)]
             if len(named) == 1:
                 return named[0]
