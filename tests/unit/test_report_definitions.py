@@ -54,6 +54,8 @@ def test_a_changed_definition_is_flagged_and_not_compared(src) -> None:
     assert rows["apps_migrated"] == {**rows["apps_migrated"], "change": "unchanged", "delta": 0}
     page = render_html(now)
     assert 'id="definition-changed"' in page and "v1 &rarr; v2" in page and "not comparable" in page
+    tile = page[page.index('id="kpi-servers_retired"'):page.index('id="kpi-shared_cloud_share"')]
+    assert "definition changed" in tile, "the KPI's own tile must say its definition changed"
     assert "count removed hardware only" in page, "the history must list the new version's reason"
 
 
