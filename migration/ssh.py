@@ -193,6 +193,7 @@ def connect(target: SshTarget, options: SshOptions, known: KnownHosts,
         _prefer_pinned_types(transport, known.pinned(target))
         transport.banner_timeout = options.connect_timeout
         transport.handshake_timeout = options.connect_timeout
+        transport.auth_timeout = options.connect_timeout
         _handshake(transport, target, options.connect_timeout)
         known.check(target, transport.get_remote_server_key(), options.accept_new_keys)
         _authenticate(transport, target, identity)
@@ -228,6 +229,9 @@ def _handshake(transport: paramiko.Transport, target: SshTarget, timeout: float)
 
     try:
         transport.start_client(timeout=timeout)
+        # start_client returns quietly when its timeout passes mid-negotiation.
+        if not transport.is_active() or transport.host_key is None:
+            raise TimeoutError
     except TimeoutError as exc:
         raise SshTimeout(f"SSH handshake timed out after {timeout:g}s", where=target.host_id) from exc
     except (paramiko.SSHException, EOFError, OSError) as exc:

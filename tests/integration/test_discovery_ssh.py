@@ -125,3 +125,67 @@ def test_closed_port_is_unreachable(sshd: dict) -> None:
     outcome = _discover(sshd, _known(sshd["dir"], sshd["port"], sshd["host_b64"]), port=_free_port())
     assert outcome.status == "unreachable", outcome
     assert outcome.ssh_connections == 0
+
+
+@pytest.fixture
+def silent_port():
+    """A TCP port that accepts connections and never says a word (a tarpit)."""
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(timeout=5)
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_silent_host_times_out_instead_of_hanging(sshd: dict, silent_port: int) -> None:
+    settings = Settings(known_hosts=_known(sshd["dir"], sshd["port"], sshd["host_b64"]),
+                        identity=sshd["dir"] / "client", connect_timeout=1)
+    target = ssh.SshTarget("tarpit", "127.0.0.1", silent_port)
+    outcome = discover_host(target, settings, ssh.KnownHosts(settings.known_hosts),
+                            ssh.load_identity(settings.identity))
+    assert outcome.status in ("timeout", "ssh-error"), outcome
+    assert "SSH handshake" in outcome.message
+
+
+@pytest.fixture
+def transport(sshd: dict):
+    options = ssh.SshOptions(identity=sshd["dir"] / "client", connect_timeout=5)
+    known = ssh.KnownHosts(_known(sshd["dir"], sshd["port"], sshd["host_b64"]))
+    t = ssh.connect(ssh.SshTarget("h1", "127.0.0.1", sshd["port"]), options, known,
+                    ssh.load_identity(options.identity))
+    yield t
+    t.close()
+
+
+def test_output_past_the_limit_is_cut(transport) -> None:
+    result = ssh.run(transport, "head -c 200000 /dev/zero", host_id="h1", timeout=30, max_bytes=1000)
+    assert result.truncated and len(result.stdout) == 1000 and result.exit_status is None
+
+
+def test_command_past_its_deadline_raises_timeout(transport) -> None:
+    with pytest.raises(ssh.SshTimeout, match="did not finish in time"):
+        ssh.run(transport, "sleep 5", host_id="h1", timeout=0.5, max_bytes=1000)
+
+
+def test_exit_status_and_stderr_come_back(transport) -> None:
+    result = ssh.run(transport, "echo out; echo err >&2; exit 3", host_id="h1", timeout=30, max_bytes=1000)
+    assert (result.exit_status, result.stdout, result.stderr, result.truncated) == (3, b"out\n", b"err\n", False)
