@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ from migration.lab.estate import LabEstate
 from migration.lab.run import run
 
 Progress = Callable[[str, int, int], None]  # (message, done, total)
+_STATE_LOCK = threading.Lock()
 RUN_DIR_SIZE = "8g"  # a cap, not a reservation: tmpfs uses only what the hosts write
 
 
@@ -84,7 +87,8 @@ def boot(est: LabEstate, host_id: str, lower: Path, client_pub: str) -> tuple[st
         return key, False
     apps.install(est, host, paths.root)
     pid = hosts.start(est, host, paths)
-    state.save(state.load(est.name).with_pid(host.id, pid))  # type: ignore[union-attr]
+    with _STATE_LOCK:  # hosts boot in parallel threads; the state file is read-modify-write
+        state.save(state.load(est.name).with_pid(host.id, pid))  # type: ignore[union-attr]
     return key, True
 
 
@@ -102,10 +106,13 @@ def up(estate_dir: Path | str, progress: Progress = lambda *_: None) -> access.L
 
     client_pub = keys.load_or_create(client.identity).public_openssh
     host_keys, started = {}, []
-    for i, h in enumerate(est.hosts):
-        host_keys[h.id], new = boot(est, h.id, img.rootfs, client_pub)
-        started += [h.id] if new else []
-        progress(f"started {h.id}" if new else f"{h.id} already up", i + 1, len(est.hosts))
+    # A few threads overlap the many short `ip`/`mount` forks; more gain nothing on 2 cores.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {pool.submit(boot, est, h.id, img.rootfs, client_pub): h.id for h in est.hosts}
+        for i, fut in enumerate(as_completed(futures)):
+            host_keys[futures[fut]], new = fut.result()
+            started += [futures[fut]] if new else []
+            progress(f"started {futures[fut]}" if new else f"{futures[fut]} already up", i + 1, len(est.hosts))
     hosts.wait_banners(est, [h.id for h in est.hosts])
     apps.after_boot(est, started)
     return access.write_all(est, host_keys)
