@@ -46,7 +46,7 @@ def migrate(
     session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state))
     moves = session.moves(wave)
     run_id = session.store.start_run(session.estate.name, wave)
-    ctx = session.context(run_id, retain_days=retain_days)
+    ctx = session.context(run_id, wave=wave, retain_days=retain_days)
     console = Console()
     columns = (TextColumn("[bold]wave {task.fields[wave]}[/]"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.description}"), TimeElapsedColumn())

@@ -32,7 +32,7 @@ def rollback(
     move = session.move_of(app_id)
     run_id = session.store.start_run(session.estate.name, move.wave)
     with Console().status(f"rolling back {app_id}"):
-        result = rollback_app(session.context(run_id), move)
+        result = rollback_app(session.context(run_id, wave=move.wave), move)
     session.store.finish_run(run_id, "succeeded" if result.status == "rolled_back" else "failed")
     if result.status != "rolled_back":
         raise MigrationFailed(f"rollback of {app_id} incomplete: {result.message}", where=app_id)

@@ -27,7 +27,6 @@ def verify(
 
     from migration.commands._pipeline_view import checks_table
     from migration.errors import InputError, MigrationFailed
-    from migration.execution.runner import control_path_dir
     from migration.execution.session import Inputs, open_session
     from migration.execution.steps import expected_for
     from migration.verify import verify_move
@@ -41,7 +40,7 @@ def verify(
     rows = []
     with Console().status("verifying"):
         for move in moves:
-            for r in verify_move(move, ctx.access, expected_for(ctx, move), control_path_dir(ctx.work_dir)):
+            for r in verify_move(move, ctx.access, expected_for(ctx, move)):
                 session.store.add_evidence(run_id, move.app, r.host, r.check, r.passed, r.detail())
                 rows.append((move.app, r))
     failed = [f"{a}/{r.check}" for a, r in rows if not r.passed]

@@ -54,10 +54,12 @@ def restore(moves: list[AppMove], digests: dict[str, str]) -> Jobs:
     return dict(jobs)
 
 
-def deploy(moves: list[AppMove]) -> Jobs:
+def deploy(moves: list[AppMove], moved: dict[str, str] | None = None) -> Jobs:
+    """`moved` maps legacy host ids to their targets so PEERS URLs follow apps that moved."""
+    rewrites = [f"{old}={new}" for old, new in sorted((moved or {}).items())]
     jobs = _jobs()
     for m in moves:
-        jobs[m.primary[1].id].append({"app": m.app, "db_host": m.db[1].ip if m.db else ""})
+        jobs[m.primary[1].id].append({"app": m.app, "db_host": m.db[1].id if m.db else "", "peers": rewrites})
     return dict(jobs)
 
 

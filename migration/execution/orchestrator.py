@@ -13,8 +13,10 @@ from migration.execution import steps as S
 from migration.execution.wave import STEPS, AppMove, batches
 
 DONE = frozenset({"ok", "changed", "skipped"})
-# A failure at these steps may leave the target serving or the portal switched: roll back.
-ROLLBACK_AFTER = frozenset({"deploy", "verify", "cutover"})
+# A failure at these steps may have changed the target or switched the portal: roll back.
+ROLLBACK_AFTER = frozenset({"transfer", "deploy", "verify", "cutover"})
+# After a rollback these must run again (decommission too: a manual rollback revives the source).
+REDO_AFTER_ROLLBACK = ("transfer", "deploy", "verify", "cutover", "decommission")
 Notify = Callable[[str, str, str], None]  # (app, step, status)
 
 
@@ -75,7 +77,7 @@ def roll_back(ctx: S.Context, moves: list[AppMove], notify: Notify) -> dict[str,
     for move in moves:
         out = outcomes[move.app]
         _record(ctx, move, "rollback", "rolled_back" if out.ok else "failed", out.detail)
-        for step in ROLLBACK_AFTER:
+        for step in REDO_AFTER_ROLLBACK:
             if ctx.store.last_status(move.wave, move.app, move.sources[0], step) is not None:
                 _record(ctx, move, step, "rolled_back")
         notify(move.app, "rollback", "rolled_back" if out.ok else "failed")
@@ -151,7 +153,7 @@ def replay_phases(ctx: S.Context, moves: list[AppMove]) -> dict[str, int]:
     digests = {m.app: S.latest_backup(ctx, m.app).manifest_sha256 for m in moves}
     plan = {
         "preflight": J.preflight(moves), "backup": J.backup(moves), "restore": J.restore(moves, digests),
-        "deploy": J.deploy(moves), "cutover": J.route(moves, to_source=False),
+        "deploy": J.deploy(moves, ctx.moved), "cutover": J.route(moves, to_source=False),
         "decommission": J.decommission(moves, ctx.retain_days),
     }
     return {name: ctx.phase(name, jobs).changed for name, jobs in plan.items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,9 @@ class RunnerTuning:
 
 
 def _envvars(access: LabAccess, tuning: RunnerTuning, control_dir: Path) -> dict[str, str]:
-    ssh_args = f"-F {access.ssh_config}"
+    # ansible connects by address, which the config's `Host <id>` blocks do not match: pin keys here too.
+    ssh_args = (f"-F {access.ssh_config} -o UserKnownHostsFile={access.known_hosts} -o StrictHostKeyChecking=yes"
+                f" -o IdentitiesOnly=yes")
     if tuning.control_persist:
         # Reuse one SSH connection per host across tasks: the main lever after task count.
         ssh_args += f" -o ControlMaster=auto -o ControlPersist=120s -o ControlPath={control_dir}/%C"
@@ -84,6 +87,8 @@ def _envvars(access: LabAccess, tuning: RunnerTuning, control_dir: Path) -> dict
         "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
         "ANSIBLE_TIMEOUT": "15",
         "ANSIBLE_LOCAL_TEMP": str(control_dir / "tmp"),
+        # ansible-playbook lives beside this interpreter (the venv), which may not be on PATH.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
 
 

@@ -49,11 +49,17 @@ class Session:
                 return next(m for m in self.moves(entry["number"]) if m.app == app)
         raise InputError(f"app {app!r} is in no wave of the plan", where=str(self.inputs.plan))
 
-    def context(self, run_id: int, *, tuning: RunnerTuning | None = None, retain_days: int = 30,
+    def moved_hosts(self, up_to_wave: int) -> dict[str, str]:
+        """Legacy host -> target for every host the plan moves in waves up to `up_to_wave`."""
+        return {p["source"]: p["target"] for w in self.plan["waves"] if w.get("number", 0) <= up_to_wave
+                for p in w.get("hosts", [])}
+
+    def context(self, run_id: int, *, wave: int = 0, tuning: RunnerTuning | None = None, retain_days: int = 30,
                 hook: Hook | None = None) -> Context:
         return Context(estate=self.estate.name, access=access_for(self.estate.name), store=self.store,
                        objects=self.objects, work_dir=self.work_dir, run_id=run_id,
-                       tuning=tuning or RunnerTuning(), retain_days=retain_days, hook=hook)
+                       tuning=tuning or RunnerTuning(), retain_days=retain_days, hook=hook,
+                       moved=self.moved_hosts(wave))
 
 
 def open_session(inputs: Inputs) -> Session:

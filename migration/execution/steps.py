@@ -20,7 +20,7 @@ from migration.errors import DccError
 from migration.execution import datapath
 from migration.execution import jobs as J
 from migration.execution.access import LabAccess
-from migration.execution.runner import PhaseResult, RunnerTuning, control_path_dir, run_phase
+from migration.execution.runner import PhaseResult, RunnerTuning, run_phase
 from migration.execution.wave import AppMove
 
 Hook = Callable[[str, AppMove], None]
@@ -47,6 +47,7 @@ class Context:
     retain_days: int = 30
     hook: Hook | None = None
     workers: int = 4
+    moved: dict[str, str] = field(default_factory=dict)  # legacy host -> target, for PEERS rewrites
     _seq: Any = field(default_factory=itertools.count)
 
     def phase(self, name: str, jobs: J.Jobs) -> PhaseResult:
@@ -137,7 +138,7 @@ def transfer(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
 
 
 def deploy(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
-    return _phase_step(ctx, "deploy", moves, J.deploy(moves))
+    return _phase_step(ctx, "deploy", moves, J.deploy(moves, ctx.moved))
 
 
 def expected_for(ctx: Context, move: AppMove) -> Any:
@@ -157,10 +158,8 @@ def expected_for(ctx: Context, move: AppMove) -> Any:
 def verify(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
     from migration.verify import verify_move
 
-    control = control_path_dir(ctx.work_dir)
-
     def check(move: AppMove) -> StepOutcome:
-        results = verify_move(move, ctx.access, expected_for(ctx, move), control)
+        results = verify_move(move, ctx.access, expected_for(ctx, move))
         for r in results:
             ctx.store.add_evidence(ctx.run_id, move.app, r.host, r.check, r.passed, r.detail())
         failed = [r.check for r in results if not r.passed]

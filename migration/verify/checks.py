@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from migration.execution.access import LabAccess
@@ -48,13 +47,11 @@ class Expected:
     db_counts: str | None = None
 
 
-def _host(name: str, access: LabAccess, control_dir: Path | None) -> Any:
+def _host(name: str, access: LabAccess) -> Any:
     import testinfra
 
-    kwargs: dict[str, Any] = {"ssh_config": str(access.ssh_config), "timeout": 10}
-    if control_dir is not None:
-        kwargs["controlpath"] = f"{control_dir}/%C"
-    return testinfra.get_host(f"ssh://{name}", **kwargs)
+    # The lab's ssh_config carries a ControlPath, so every check reuses one connection per host.
+    return testinfra.get_host(f"ssh://{name}", ssh_config=str(access.ssh_config), timeout=10)
 
 
 def _service(host: Any, move: AppMove, name: str) -> CheckResult:
@@ -63,7 +60,9 @@ def _service(host: Any, move: AppMove, name: str) -> CheckResult:
 
 
 def _port(host: Any, move: AppMove, name: str) -> CheckResult:
-    listening = host.socket(f"tcp://{move.port}").is_listening
+    # Any address will do (0.0.0.0, ::, the host's own): the portal reaches it by the host's ip.
+    listening = any(s.rsplit(":", 1)[-1] == str(move.port) for s in host.socket.get_listening_sockets()
+                    if s.startswith("tcp://"))
     return CheckResult("port_listening", name, listening, f"tcp {move.port} listening",
                        "listening" if listening else "not listening")
 
@@ -104,15 +103,14 @@ def _db(host: Any, move: AppMove, name: str, expected: str) -> CheckResult:
                        (got or out.stderr.strip()).replace("\n", "; ")[:300])
 
 
-def verify_move(move: AppMove, access: LabAccess, expected: Expected,
-                control_dir: Path | None = None) -> list[CheckResult]:
+def verify_move(move: AppMove, access: LabAccess, expected: Expected) -> list[CheckResult]:
     """Run the archetype's checks on the move's targets."""
     target = move.primary[1].id
-    host = _host(target, access, control_dir)
+    host = _host(target, access)
     results = [_service(host, move, target), _port(host, move, target), _health(host, move, target)]
     if move.archetype in ("files", "web-db") or expected.data:
         results.append(_data(host, move, target, expected.data))
     if move.db and expected.db_counts is not None:
         db_target = move.db[1].id
-        results.append(_db(_host(db_target, access, control_dir), move, db_target, expected.db_counts))
+        results.append(_db(_host(db_target, access), move, db_target, expected.db_counts))
     return results

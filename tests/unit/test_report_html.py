@@ -60,6 +60,7 @@ def test_plotly_bundle_is_embedded_exactly_once(html: str) -> None:
     'id="kpi-datacenters_closed"', 'id="kpi-backups_restorable"', 'id="chart-dc_by_province"',
     'id="chart-waves"', 'id="chart-step_status"', 'id="chart-backups"', "GET /health returned 503",
     "sp4n-lapor", "srikandi", "Definition history", "def v1", "Rp 1.18 bn",
+    "Waves: newest status of each step", '<span class="st st-failed">1 failed</span>',
 ])
 def test_sections_show_the_scenario(html: str, fragment: str) -> None:
     assert fragment in html, f"expected {fragment!r} on the page"

@@ -1,5 +1,4 @@
 #!/bin/bash
-# {{ ansible_managed }}
 # Restore a dump into a FRESH database in one transaction, compare row counts and checksums
 # with the source's (taken in the dump's snapshot), then swap it in. Prints "changed" or "unchanged".
 set -euo pipefail

@@ -1,5 +1,4 @@
 #!/bin/bash
-# {{ ansible_managed }}
 # Dump one database, its owner role and per-table row counts + checksums, all from ONE
 # snapshot, without stopping anything. Prints "changed" only when the dump differs from the last.
 set -euo pipefail

@@ -1,5 +1,4 @@
 #!/bin/bash
-# {{ ansible_managed }}
 # Move the app's transferred data from its temp path beside the destination into place with
 # one rename, so the destination is either the old tree or the complete new one, never half.
 set -euo pipefail
