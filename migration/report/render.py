@@ -16,6 +16,7 @@ from typing import Any
 from migration.report import charts
 from migration.report.document import Report, as_json
 from migration.report.ledger import Kpi
+from migration.report.sections import STEPS
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -85,7 +86,7 @@ def render_html(r: Report) -> str:
     return env.get_template("report.html.j2").render(
         r=r, tiles=[tile(k) for k in r.kpis], charts=figs, css=css,
         plotlyjs=get_plotlyjs() if figs else "", changed=r.definition_changed,
-        changed_keys={c["key"] for c in r.definition_changed},
+        changed_keys={c["key"] for c in r.definition_changed}, steps=STEPS,
         tenants=next(k.detail.get("tenants", {}) for k in r.kpis if k.key == "backups_restorable"),
         cost_model=next(k.detail["cost_model"] for k in r.kpis if k.key == "annual_savings_idr"),
     )
