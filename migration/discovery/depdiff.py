@@ -12,6 +12,7 @@ from pathlib import Path
 
 from migration.discovery.facts import HostFacts, load_all
 from migration.discovery.mapping import Observation, observe
+from migration.errors import InputError
 from migration.inventory.model import Dependency, Estate
 
 Pair = tuple[str, str]
@@ -52,7 +53,12 @@ def diff(estate: Estate, facts: dict[str, HostFacts]) -> DependencyDiff:
 
 
 def merged_dependencies(estate: Estate, facts_dir: Path | None = None) -> list[Dependency]:
-    """Declared dependencies plus observed undeclared ones, each tagged by `origin`."""
+    """Declared dependencies plus observed undeclared ones, each tagged by `origin`.
+
+    `facts_dir` defaults to `<estate>/facts` (missing: declared only); a given folder must exist.
+    """
+    if facts_dir is not None and not facts_dir.is_dir():
+        raise InputError("facts folder not found; run `dcc discover` first", where=str(facts_dir))
     facts = load_all(facts_dir if facts_dir is not None else facts_dir_of(estate))
     result = diff(estate, facts)
     return list(estate.dependencies) + list(result.undeclared)

@@ -9,6 +9,7 @@ import pytest
 from migration.discovery import diff, merged_dependencies, write_facts
 from migration.discovery.facts import Endpoint, HostFacts, Process
 from migration.discovery.mapping import observe
+from migration.errors import InputError
 from migration.inventory import Dependency, load_estate
 
 LAB = Path(__file__).resolve().parents[2] / "inventory" / "lab"
@@ -92,3 +93,9 @@ def test_client_process_picks_the_app_on_a_shared_host(estate) -> None:
     facts = {"kmk-db1": _facts("kmk-db1", (22, 5432), ((IP["kmk-files1"], 8081),), process="/usr/bin/curl")}
     (o,) = observe(estate, facts)
     assert (o.from_app, o.to_app) == ("simpeg-kemenkes", "arsip-kemenkes")
+
+
+def test_merged_dependencies_refuses_a_missing_facts_folder(estate, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="facts folder not found") as caught:
+        merged_dependencies(estate, tmp_path / "nope")
+    assert caught.value.where == str(tmp_path / "nope")
