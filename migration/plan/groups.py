@@ -1,0 +1,87 @@
+"""Move groups: apps that must move together, and the order groups must respect.
+
+One graph over the moving apps: an edge per dependency (caller -> callee) and a pair of
+edges between apps that share a host. Its strongly connected components are the move
+groups (a dependency cycle or a shared host binds apps); its condensation is a DAG.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+import networkx as nx
+
+from migration.inventory import Dependency, Estate
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A move group before it has a wave: its apps, hosts, data and why they are bound."""
+
+    key: str  # smallest app id: stable while the inventory changes elsewhere
+    apps: tuple[str, ...]
+    hosts: tuple[str, ...]
+    data_gb: float
+    reason: str
+    needs: tuple[str, ...]  # keys of the groups this one calls (they move no later)
+
+
+def move_groups(estate: Estate, moving: set[str], deps: tuple[Dependency, ...]) -> dict[str, Group]:
+    """Group key -> group, for the apps in `moving`."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(sorted(moving))
+    calls = [(d.from_app, d.to_app) for d in deps if d.from_app in moving and d.to_app in moving]
+    graph.add_edges_from(calls)
+    shared = _shared_hosts(estate, moving)
+    for apps in shared.values():
+        for a, b in pairwise(apps):
+            graph.add_edge(a, b)
+            graph.add_edge(b, a)
+    member: dict[str, str] = {}
+    components = [sorted(c) for c in nx.strongly_connected_components(graph)]
+    for component in components:
+        for app in component:
+            member[app] = component[0]
+    needs: dict[str, set[str]] = {c[0]: set() for c in components}
+    for a, b in calls:
+        if member[a] != member[b]:
+            needs[member[a]].add(member[b])
+    return {c[0]: _group(estate, c, shared, calls, member, needs[c[0]]) for c in components}
+
+
+def _shared_hosts(estate: Estate, moving: set[str]) -> dict[str, list[str]]:
+    """Host -> the moving apps on it, for hosts that more than one moving app uses."""
+    on_host: dict[str, list[str]] = {}
+    for app_id in sorted(moving):
+        for host in estate.apps[app_id].all_hosts:
+            on_host.setdefault(host, []).append(app_id)
+    return {h: apps for h, apps in on_host.items() if len(apps) > 1}
+
+
+def _group(estate: Estate, apps: list[str], shared: dict[str, list[str]], calls: list[tuple[str, str]],
+           member: dict[str, str], needs: set[str]) -> Group:
+    hosts: list[str] = []
+    for app_id in apps:
+        hosts += [h for h in estate.apps[app_id].all_hosts if h not in hosts]
+    data = round(sum(estate.apps[a].data_gb for a in apps), 3)
+    return Group(apps[0], tuple(apps), tuple(hosts), data, _reason(apps, hosts, shared, calls, member),
+                 tuple(sorted(needs)))
+
+
+def _reason(apps: list[str], hosts: list[str], shared: dict[str, list[str]], calls: list[tuple[str, str]],
+            member: dict[str, str]) -> str:
+    if len(apps) == 1:
+        return "one app on its own hosts"
+    parts = []
+    common = [h for h in hosts if h in shared]
+    if common:
+        parts.append(f"share host{'s' if len(common) > 1 else ''} {', '.join(common[:5])}"
+                     + (f" and {len(common) - 5} more" if len(common) > 5 else ""))
+    key = member[apps[0]]
+    inner = sorted((a, b) for a, b in calls if member[a] == key and member[b] == key)
+    if inner:
+        shown = "; ".join(f"{a} -> {b}" for a, b in inner[:4]) + (" ..." if len(inner) > 4 else "")
+        # Without a shared host, only a cycle of calls can have bound these apps.
+        parts.append(f"call each other ({shown})" if common else f"call each other in a cycle ({shown})")
+    return f"{len(apps)} apps that " + " and ".join(parts)

@@ -1,0 +1,97 @@
+"""Place moving legacy hosts onto target hosts: pinned targets first, then first fit.
+
+Capacity is cpu, memory and disk per target host, plus the estate-wide `target_capacity`
+limit. Unknown sizes count as zero (they cannot be checked, so they do not block).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from migration.inventory import Estate, Host
+
+
+@dataclass
+class _Room:
+    id: str
+    cpu: float
+    memory_gb: float
+    disk_gb: float
+
+    def fits(self, need: tuple[float, float, float]) -> bool:
+        return need[0] <= self.cpu and need[1] <= self.memory_gb and need[2] <= self.disk_gb
+
+    def take(self, need: tuple[float, float, float]) -> None:
+        self.cpu -= need[0]
+        self.memory_gb -= need[1]
+        self.disk_gb -= need[2]
+
+
+_INF = float("inf")
+_WINDOW = 16
+
+
+def _size(host: Host) -> tuple[float, float, float]:
+    return (host.cpu or 0, host.memory_gb or 0.0, host.disk_gb or 0.0)
+
+
+class Placer:
+    """Remaining room on each target host and in the estate-wide capacity."""
+
+    def __init__(self, estate: Estate) -> None:
+        self.estate = estate
+        self.rooms = [_Room(h.id, h.cpu or _INF, h.memory_gb or _INF, h.disk_gb or _INF)
+                      for h in sorted(estate.target_hosts(), key=lambda h: h.id)]
+        self.by_id = {room.id: room for room in self.rooms}
+        cap = estate.constraints.target_capacity
+        self.total = _Room("target_capacity", *(v if v is not None else _INF for v in
+                                                ((cap.cpu, cap.memory_gb, cap.disk_gb) if cap else (None,) * 3)))
+        self.first_open = 0  # rooms before this index are full for any realistic host
+        self.fresh = 0  # rooms from this index on have never been used
+
+    def place(self, hosts: tuple[str, ...]) -> tuple[dict[str, str], str | None]:
+        """Host -> target for all `hosts`, or ({}, why not) leaving every room untouched."""
+        needs = {h: _size(self.estate.hosts[h]) for h in hosts}
+        total = tuple(sum(n[i] for n in needs.values()) for i in range(3))
+        if not self.total.fits(total):  # type: ignore[arg-type]
+            return {}, (f"target_capacity exhausted: needs cpu {total[0]:g}, memory {total[1]:g} GB, "
+                        f"disk {total[2]:g} GB; left cpu {self.total.cpu:g}, memory {self.total.memory_gb:g} GB, "
+                        f"disk {self.total.disk_gb:g} GB")
+        chosen: dict[str, str] = {}
+        taken: list[tuple[_Room, tuple[float, float, float]]] = []
+        for host in hosts:
+            room, why = self._room_for(self.estate.hosts[host], needs[host])
+            if room is None:
+                for done, need in taken:  # undo: a group moves whole or not at all
+                    done.cpu, done.memory_gb, done.disk_gb = (done.cpu + need[0], done.memory_gb + need[1],
+                                                              done.disk_gb + need[2])
+                return {}, why
+            room.take(needs[host])
+            taken.append((room, needs[host]))
+            chosen[host] = room.id
+        self.total.take(total)  # type: ignore[arg-type]
+        return chosen, None
+
+    def _room_for(self, host: Host, need: tuple[float, float, float]) -> tuple[_Room | None, str | None]:
+        if host.target:
+            room = self.by_id[host.target]
+            if room.fits(need):
+                return room, None
+            return None, f"pinned target {host.target} has no room left for {host.id}"
+        # First fit over a short window of partly used rooms, then the next untouched one:
+        # a full first-fit scan is quadratic at 2,600 targets x 57,000 hosts.
+        while self.first_open < self.fresh and self.rooms[self.first_open].cpu < 1:
+            self.first_open += 1
+        for room in self.rooms[self.first_open:min(self.fresh, self.first_open + _WINDOW)]:
+            if room.fits(need):
+                return room, None
+        while self.fresh < len(self.rooms):
+            room = self.rooms[self.fresh]
+            self.fresh += 1
+            if room.fits(need):
+                return room, None
+        for room in self.rooms[self.first_open:]:  # the last resort: every leftover
+            if room.fits(need):
+                return room, None
+        return None, (f"no target host has room for {host.id} "
+                      f"(cpu {need[0]:g}, memory {need[1]:g} GB, disk {need[2]:g} GB)")

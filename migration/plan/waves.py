@@ -1,0 +1,162 @@
+"""Assign move groups to ordered waves under the estate's constraints.
+
+Rule: a group moves no earlier than every group it calls (dependencies first, callers in
+the same wave or later). Groups are taken data center by data center, smallest first, so
+data centers empty (and close) early; a group pulls its unplanned dependencies in first.
+Each group goes to the first wave, from its earliest allowed one, whose host and data
+limits hold and whose start is outside every blackout of the group's agencies and data
+centers. Every reason that pushed a group later is kept for `dcc plan explain`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from migration.inventory import Estate
+from migration.plan.groups import Group
+from migration.plan.placement import Placer
+
+MAX_WAVES = 520  # ten years of weekly waves: beyond that a constraint is wrong, not the plan
+
+
+@dataclass
+class Slot:
+    """What one group got: its wave (None when it cannot move), host targets and the reasons."""
+
+    wave: int | None
+    targets: dict[str, str] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Load:
+    hosts: int = 0
+    data_gb: float = 0.0
+    groups: int = 0
+
+
+class Scheduler:
+    def __init__(self, estate: Estate, groups: dict[str, Group], criticality: dict[str, bool]) -> None:
+        self.estate, self.groups, self.critical = estate, groups, criticality
+        self.c = estate.constraints
+        self.loads: list[_Load] = [_Load()]  # index 0 unused: waves are 1-based
+        self.slots: dict[str, Slot] = {}
+        self.placer = Placer(estate)
+        self.blackouts = self._blackouts_by_scope()
+
+    def run(self) -> dict[str, Slot]:
+        for key in self._order():
+            self._place_with_needs(key)
+        return self.slots
+
+    # -- order --------------------------------------------------------------------------------
+    def _order(self) -> list[str]:
+        """Groups by their home data center (fewest moving hosts first), then by key."""
+        home = {k: _home_dc(self.estate, g) for k, g in self.groups.items()}
+        size = Counter(self.estate.hosts[h].datacenter for g in self.groups.values() for h in g.hosts)
+        return sorted(self.groups, key=lambda k: (size[home[k]], home[k], k))
+
+    def _place_with_needs(self, root: str) -> None:
+        """Place `root` after the groups it calls (iterative post-order: chains can be long)."""
+        stack = [(root, False)]
+        while stack:
+            key, expanded = stack.pop()
+            if key in self.slots:
+                continue
+            if expanded:
+                self.slots[key] = self._place(self.groups[key])
+                continue
+            stack.append((key, True))
+            stack.extend((need, False) for need in reversed(self.groups[key].needs) if need not in self.slots)
+
+    # -- one group ------------------------------------------------------------------------------
+    def _place(self, group: Group) -> Slot:
+        wave, reasons = self._earliest(group)
+        skipped: Counter[str] = Counter()
+        while wave <= MAX_WAVES:
+            blocked = self._blocked(group, wave)
+            if blocked is None:
+                return self._commit(group, wave, reasons, skipped)
+            skipped[blocked] += 1
+            wave += 1
+        reasons += _skips(skipped)
+        return Slot(None, reasons=[*reasons, f"no wave within {MAX_WAVES} satisfies the constraints"])
+
+    def _earliest(self, group: Group) -> tuple[int, list[str]]:
+        wave, reasons = 1, []
+        for need in group.needs:
+            slot = self.slots[need]
+            if slot.wave is None:
+                reasons.append(f"depends on the group of {need}, which cannot move yet: this group moves anyway")
+            elif slot.wave > wave:
+                wave = slot.wave
+                reasons.append(f"depends on the group of {need} (wave {slot.wave}): dependencies move first")
+        floor = self.c.critical_not_before_wave
+        if floor > wave and any(self.critical[a] for a in group.apps):
+            wave = floor
+            reasons.append(f"has a high-criticality app: not before wave {floor} (critical_not_before_wave)")
+        return wave, reasons
+
+    def _blocked(self, group: Group, wave: int) -> str | None:
+        """Why `group` cannot go in `wave` (a short reason), or None when it can."""
+        load = self._load(wave)
+        limit_hosts, limit_data = self.c.max_hosts_per_wave, self.c.max_data_gb_per_wave
+        alone = load.groups == 0  # a group bigger than a wave's limits moves alone in an empty wave
+        if limit_hosts is not None and load.hosts + len(group.hosts) > limit_hosts and not alone:
+            return f"wave full: max_hosts_per_wave {limit_hosts}"
+        if limit_data is not None and load.data_gb + group.data_gb > limit_data and not alone:
+            return f"wave full: max_data_gb_per_wave {limit_data:g}"
+        return self._blackout(group, wave)
+
+    def _blackout(self, group: Group, wave: int) -> str | None:
+        day = self.c.schedule.wave_start(wave)
+        scopes = {("agency", self.estate.apps[a].agency) for a in group.apps}
+        scopes |= {("datacenter", self.estate.hosts[h].datacenter) for h in group.hosts}
+        for scope in sorted(scopes):
+            for b in self.blackouts.get(scope, ()):
+                if b.covers(day):
+                    return (f"blackout for {scope[0]} {scope[1]} {b.start}..{b.end}"
+                            + (f" ({b.reason})" if b.reason else ""))
+        return None
+
+    def _commit(self, group: Group, wave: int, reasons: list[str], skipped: Counter[str]) -> Slot:
+        targets, why_not = self.placer.place(group.hosts)
+        reasons = reasons + _skips(skipped)
+        if why_not is not None:
+            return Slot(None, reasons=[*reasons, why_not])
+        load = self._load(wave)
+        if load.groups == 0 and self._oversize(group):
+            reasons.append("larger than one wave's limits: moves alone")
+        load.hosts += len(group.hosts)
+        load.data_gb += group.data_gb
+        load.groups += 1
+        start = self.c.schedule.wave_start(wave)
+        return Slot(wave, targets, [*reasons, f"placed in wave {wave} (starts {start})"])
+
+    def _oversize(self, group: Group) -> bool:
+        return ((self.c.max_hosts_per_wave or 10**9) < len(group.hosts)
+                or (self.c.max_data_gb_per_wave or float("inf")) < group.data_gb)
+
+    def _load(self, wave: int) -> _Load:
+        while len(self.loads) <= wave:
+            self.loads.append(_Load())
+        return self.loads[wave]
+
+    def _blackouts_by_scope(self) -> dict[tuple[str, str], list]:
+        scoped: dict[tuple[str, str], list] = {}
+        for b in self.c.blackouts:
+            if b.agency:
+                scoped.setdefault(("agency", b.agency), []).append(b)
+            if b.datacenter:
+                scoped.setdefault(("datacenter", b.datacenter), []).append(b)
+        return scoped
+
+
+def _home_dc(estate: Estate, group: Group) -> str:
+    count = Counter(estate.hosts[h].datacenter for h in group.hosts)
+    return min(count, key=lambda dc: (-count[dc], dc))
+
+
+def _skips(skipped: Counter[str]) -> list[str]:
+    return [f"skipped {n} wave{'s' if n > 1 else ''}: {why}" for why, n in sorted(skipped.items())]
