@@ -180,6 +180,8 @@ def _place(staging: Path, dest: Path) -> None:
     otherwise swap atomically (renameat2 RENAME_EXCHANGE) and drop the old tree afterwards."""
     if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
         raise InputError("destination exists and is not a directory", where=str(dest))
+    # mkdtemp made the staging dir 0700; the restored root keeps the old one's mode, else 0755.
+    os.chmod(staging, dest.stat().st_mode & 0o777 if dest.is_dir() else 0o755)
     if dest.is_dir() and any(dest.iterdir()):
         _exchange(staging, dest)  # staging now holds the old tree; the caller's rmtree removes it
         return
@@ -187,14 +189,31 @@ def _place(staging: Path, dest: Path) -> None:
     staging.mkdir()  # keep the caller's cleanup path valid
 
 
-def _exchange(a: Path, b: Path) -> None:
+def _exchange(staging: Path, dest: Path) -> None:
     import ctypes
+    import errno
 
     libc = ctypes.CDLL(None, use_errno=True)
     at_fdcwd, rename_exchange = -100, 2
-    if libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) != 0:
-        err = ctypes.get_errno()
-        raise InputError(f"cannot replace the destination atomically: {os.strerror(err)}", where=str(b))
+    if libc.renameat2(at_fdcwd, os.fsencode(staging), at_fdcwd, os.fsencode(dest), rename_exchange) == 0:
+        return
+    err = ctypes.get_errno()
+    if err not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        raise InputError(f"cannot replace the destination: {os.strerror(err)}", where=str(dest))
+    _swap_by_renames(staging, dest)
+
+
+def _swap_by_renames(staging: Path, dest: Path) -> None:
+    """For file systems without RENAME_EXCHANGE: three renames; `dest` is missing only between the
+    first two, and the old tree is never deleted before the new one is in place."""
+    aside = dest.with_name(f".{dest.name}.dcc-old-{os.getpid()}")
+    os.rename(dest, aside)
+    try:
+        os.rename(staging, dest)
+    except OSError:
+        os.rename(aside, dest)
+        raise
+    os.rename(aside, staging)
 
 
 def _sha(data: bytes) -> str:

@@ -159,6 +159,30 @@ def test_placement_replaces_the_destination_as_a_whole(store: ObjectStore, tree:
     assert _leftovers(tmp_path) == []
 
 
+def test_the_restored_root_gets_a_usable_mode_not_the_temp_dirs_0700(store: ObjectStore, tree: Path,
+                                                                      tmp_path: Path) -> None:
+    store.upload_tree(tree, "p")
+    store.download_tree("p", tmp_path / "fresh")
+    assert (tmp_path / "fresh").stat().st_mode & 0o777 == 0o755
+    (tmp_path / "kept").mkdir(mode=0o750)
+    (tmp_path / "kept" / "old").write_text("old")
+    store.download_tree("p", tmp_path / "kept")
+    assert (tmp_path / "kept").stat().st_mode & 0o777 == 0o750, "an existing destination keeps its mode"
+
+
+def test_the_fallback_swap_keeps_old_or_new_and_hands_back_the_old(tmp_path: Path) -> None:
+    from migration.transfer import _swap_by_renames
+
+    new, dest = tmp_path / "staging", tmp_path / "dest"
+    new.mkdir()
+    (new / "new.txt").write_text("new")
+    dest.mkdir()
+    (dest / "old.txt").write_text("old")
+    _swap_by_renames(new, dest)
+    assert [p.name for p in dest.iterdir()] == ["new.txt"] and [p.name for p in new.iterdir()] == ["old.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dest", "staging"]
+
+
 def test_a_20_mb_file_goes_multipart_and_round_trips(store: ObjectStore, raw, tmp_path: Path) -> None:
     src = tmp_path / "big"
     src.mkdir()
