@@ -31,6 +31,7 @@ from migration.report.sources import (
     StateView,
     WaveView,
     load_plan_view,
+    parse_plan,
     views_from_estate,
 )
 from migration.state import BackupRecord, StepRecord
@@ -120,11 +121,23 @@ def load(args: argparse.Namespace, tmp: Path) -> tuple[Sources, float, str]:
         subprocess.run([sys.executable, "-m", "migration", "inventory", "generate", "--out", str(estate),
                         "--scale", str(args.scale)], check=True, capture_output=True)
     start = time.perf_counter()
-    src = views_from_estate(load_estate(estate))
+    model = load_estate(estate)
+    src = views_from_estate(model)
     loaded = time.perf_counter() - start
-    plan = load_plan_view(args.plan) if args.plan else synthetic_plan(src)
+    plan, kind = (load_plan_view(args.plan), "file") if args.plan else real_plan(model, src)
     src = replace(src, plan=plan)
-    return replace(src, state=synthetic_journal(src, len(plan.waves) // 5)), loaded, "file" if args.plan else "synthetic"
+    return replace(src, state=synthetic_journal(src, len(plan.waves) // 5)), loaded, kind
+
+
+def real_plan(model: object, src: Sources) -> tuple[PlanView, str]:
+    """The planner's own plan (migration.plan); the synthetic one only if the planner is absent."""
+    try:
+        from migration.plan import make_plan, plan_to_json
+    except ImportError:
+        return synthetic_plan(src), "synthetic"
+    start = time.perf_counter()
+    doc = plan_to_json(make_plan(model))
+    return parse_plan(doc, "make_plan"), f"make_plan, {time.perf_counter() - start:.1f} s"
 
 
 def main() -> None:
