@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -75,6 +77,42 @@ def test_hosts_have_separate_filesystems(acc: LabAccess) -> None:
 def test_hosts_resolve_peers_by_id_across_subnets(acc: LabAccess) -> None:
     res = lab_ssh(acc, "kmk-api1", "getent hosts pdn-t01 && ping -c1 -W2 pdn-t01 >/dev/null && echo ok")
     assert res.stdout.split()[-1] == "ok" and ip(acc, "pdn-t01") in res.stdout, res.stdout + res.stderr
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_nothing_is_forwarded_off_the_lab_bridges(acc: LabAccess) -> None:
+    """An outsider interface (our own netns, not an estate bridge) must not be reachable via
+    forwarding, while the same outsider is reachable from the root namespace itself."""
+    ns, outer = "dcc-labt-outsider-x", "dvlabtoutsider"
+    net, server = f"10.{OCTET}.200", None
+    try:
+        subprocess.run(["ip", "netns", "add", ns], check=True)
+        subprocess.run(["ip", "link", "add", outer, "type", "veth", "peer", "name", "eth0", "netns", ns], check=True)
+        subprocess.run(["ip", "addr", "add", f"{net}.1/24", "dev", outer], check=True)
+        subprocess.run(["ip", "link", "set", outer, "up"], check=True)
+        for cmd in (f"addr add {net}.2/24 dev eth0", "link set eth0 up", f"route add default via {net}.1"):
+            subprocess.run(["ip", "-n", ns, *cmd.split()], check=True)
+        server = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-m", "http.server", "8000",
+                                   "--bind", f"{net}.2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not _answers(f"http://{net}.2:8000/"):
+            time.sleep(0.1)
+        assert _answers(f"http://{net}.2:8000/"), "the outsider is not reachable at all; the test would prove nothing"
+        res = lab_ssh(acc, "kmk-web1", f"curl -s -m 3 -o /dev/null http://{net}.2:8000/")
+        assert res.returncode == 28, f"a lab host reached a non-lab interface (curl rc={res.returncode})"
+    finally:
+        if server is not None:
+            server.kill()
+            server.wait()
+        subprocess.run(["ip", "link", "delete", outer], check=False, capture_output=True)
+        subprocess.run(["ip", "netns", "delete", ns], check=False, capture_output=True)
 
 
 def test_access_files_contract(acc: LabAccess) -> None:
