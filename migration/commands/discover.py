@@ -59,10 +59,11 @@ def discover(
     from rich.console import Console
 
     from migration.discovery import Settings, load_all, select_targets
+    from migration.discovery.targets import lab_addresses
     from migration.inventory import load_estate
 
     loaded = load_estate(estate)
-    targets = select_targets(loaded, hosts, user)
+    targets = select_targets(loaded, hosts, user, lab_addresses(loaded))
     settings = Settings(known_hosts=_access(loaded, known_hosts, "known_hosts", "--known-hosts"),
                         identity=_access(loaded, identity, "identity", "--identity"), user=user,
                         accept_new_keys=accept_new_keys, concurrency=concurrency, connect_timeout=timeout)

@@ -10,15 +10,28 @@ from migration.inventory.model import Estate
 from migration.ssh import SshTarget
 
 
-def select_targets(estate: Estate, pattern: str = "*", user: str = "root") -> list[SshTarget]:
-    """Hosts whose id matches the glob `pattern`, in inventory order, dialled at their `ip`."""
+def select_targets(estate: Estate, pattern: str = "*", user: str = "root",
+                   addresses: dict[str, str] | None = None) -> list[SshTarget]:
+    """Hosts whose id matches the glob `pattern`, in inventory order, dialled at their `ip`
+    (or, for hosts the inventory gives no ip, at `addresses[host id]`, e.g. the lab's hosts.yaml)."""
     chosen = [h for h in estate.hosts.values() if fnmatch.fnmatchcase(h.id, pattern)]
     if not chosen:
         raise InputError(f"no host id matches {pattern!r}", where="--hosts")
-    missing = [h.id for h in chosen if not h.ip]
+    dial = {h.id: h.ip or (addresses or {}).get(h.id) for h in chosen}
+    missing = [host for host, ip in dial.items() if not ip]
     if missing:
         raise InputError(f"hosts without an ip cannot be reached: {', '.join(missing[:5])}", where="hosts")
-    return [SshTarget(h.id, str(h.ip), 22, user) for h in chosen]
+    return [SshTarget(host, str(ip), 22, user) for host, ip in dial.items()]
+
+
+def lab_addresses(estate: Estate) -> dict[str, str]:
+    """Host id -> ip from the lab's access/hosts.yaml when the estate's lab is up, else empty."""
+    from migration.lab import LabAccess
+
+    access = LabAccess.for_estate(estate.name)
+    if not access.hosts_yaml.exists():
+        return {}
+    return {host: str(info["ip"]) for host, info in access.hosts().items() if isinstance(info, dict) and "ip" in info}
 
 
 def lab_access_file(estate: Estate, name: str) -> Path | None:

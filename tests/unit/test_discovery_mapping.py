@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from migration.discovery import diff, merged_dependencies, write_facts
+from migration.discovery import diff, merged_dependencies, select_targets, write_facts
 from migration.discovery.facts import Endpoint, HostFacts, Process
 from migration.discovery.mapping import observe
 from migration.errors import InputError
@@ -99,3 +100,37 @@ def test_merged_dependencies_refuses_a_missing_facts_folder(estate, tmp_path: Pa
     with pytest.raises(InputError, match="facts folder not found") as caught:
         merged_dependencies(estate, tmp_path / "nope")
     assert caught.value.where == str(tmp_path / "nope")
+
+
+def test_time_wait_sockets_count_as_evidence_without_a_process(estate) -> None:
+    ip = IP["kmk-api1"]
+    facts = {"kmk-api1": HostFacts(host="kmk-api1", address=ip, taken_at="t",
+                                   listening=(Endpoint("0.0.0.0", 8082, "0.0.0.0", 0),),
+                                   recent_connections=(Endpoint(ip, 41000, IP["kmk-files1"], 8081),
+                                                       Endpoint(ip, 8082, IP["jbr-api1"], 41001)))}
+    found = {(o.from_app, o.to_app, o.evidence) for o in observe(estate, facts)}
+    # Outbound TIME-WAIT resolves by host; the inbound one counts because jbr-api1 was not discovered.
+    assert found == {("sehat-api", "arsip-kemenkes", "time-wait"), ("lapor-jabar", "sehat-api", "inbound")}
+
+
+@pytest.mark.parametrize(("pattern", "addresses", "expected"), [
+    ("kmk-*", None, [("kmk-web1", "10.77.1.11"), ("kmk-db1", "10.77.1.12"), ("kmk-files1", "10.77.1.13"),
+                     ("kmk-api1", "10.77.1.14")]),
+    ("pdn-portal", {"pdn-portal": "10.9.9.9"}, [("pdn-portal", "10.77.10.10")]),  # the inventory's ip wins
+    ("bgr-old?", None, [("bgr-old1", "10.77.3.13")]),
+])
+def test_select_targets(estate, pattern: str, addresses: dict[str, str] | None,
+                        expected: list[tuple[str, str]]) -> None:
+    found = select_targets(estate, pattern, addresses=addresses)
+    assert [(t.host_id, t.address) for t in found] == expected
+    assert {(t.port, t.user) for t in found} == {(22, "root")}
+
+
+def test_select_targets_refuses_an_empty_match_and_hosts_without_address(estate) -> None:
+    with pytest.raises(InputError, match="no host id matches") as caught:
+        select_targets(estate, "nothing-*")
+    assert caught.value.where == "--hosts"
+    no_ip = replace(estate, hosts={**estate.hosts, "kmk-web1": replace(estate.hosts["kmk-web1"], ip=None)})
+    with pytest.raises(InputError, match="without an ip cannot be reached: kmk-web1"):
+        select_targets(no_ip, "kmk-web1")
+    assert select_targets(no_ip, "kmk-web1", addresses={"kmk-web1": "10.1.2.3"})[0].address == "10.1.2.3"
