@@ -7,7 +7,7 @@ under (migration/report/definitions.py), so two ledgers compare only like with l
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,58 +91,74 @@ def _kpi(d: Definition, value: float, planned: float | None, total: float | None
     return Kpi(d.kpi, d.label, d.unit, value, planned, total, d.version, d.text, detail)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One state of the estate: what the journal says now, or what the plan says at its end."""
+
+    dcs_closed: frozenset[str]
+    servers_retired: frozenset[str]
+    migrated: int
+    retired: int
+    replaced: int
+
+
 def _apps_gone(apps: list[Any], gone: frozenset[str]) -> int:
     return sum(1 for a in apps if a.hosts and set(a.hosts) <= gone)
 
 
-def compute_ledger(src: Sources, costs: CostModel, defs: Mapping[str, Definition] | None = None) -> tuple[Kpi, ...]:
-    """Every KPI, in the definitions table's order."""
-    d = defs or current()
+def actual(src: Sources) -> Outcome:
     p = progress(src)
-    has_plan = src.plan is not None
-    plan_closes = {dc for w in src.plan.waves for dc in w.closes} if src.plan else set()
-    movers = _strategy_apps(src, MOVES)
-    retired = _strategy_apps(src, frozenset({"retire"}))
-    replaced = _strategy_apps(src, frozenset({"replace"}))
-    legacy_dcs = _legacy_hosts_by_dc(src)
-    legacy_hosts = {h for hosts in legacy_dcs.values() for h in hosts}
-    planned_hosts = {h for a in movers + retired + replaced for h in a.hosts} & legacy_hosts
-    n_migrated = len(p.apps_migrated & {a.id for a in movers}) if has_plan else len(p.apps_migrated)
-    n_retired, n_replaced = _apps_gone(retired, p.hosts_decommissioned), _apps_gone(replaced, p.hosts_decommissioned)
-    n_apps = len(src.apps)
-    share = (n_migrated + n_replaced) / n_apps if n_apps else 0.0
-    plan_share = (len(movers) + len(replaced)) / n_apps if has_plan and n_apps else None
-    maybe = (lambda v: v) if has_plan else (lambda v: None)
-    return (
-        _kpi(d["datacenters_closed"], len(p.dcs_closed), maybe(len(plan_closes)), len(legacy_dcs),
-             closed_ids=sorted(p.dcs_closed)[:200], planned_ids=sorted(plan_closes)[:200]),
-        _kpi(d["apps_migrated"], n_migrated, maybe(len(movers)), n_apps),
-        _kpi(d["apps_retired"], n_retired, maybe(len(retired)), n_apps),
-        _kpi(d["apps_replaced"], n_replaced, maybe(len(replaced)), n_apps),
-        _kpi(d["servers_retired"], len(p.hosts_decommissioned & legacy_hosts), maybe(len(planned_hosts)),
-             len(legacy_hosts)),
-        _kpi(d["shared_cloud_share"], share, plan_share, 1.0),
-        _savings(d["annual_savings_idr"], src, costs, p, (n_migrated, n_replaced), has_plan,
-                 (plan_closes, planned_hosts, len(movers), len(replaced))),
-        _backups(d["backups_restorable"], src, [a.id for a in movers] if has_plan else None),
-    )
-
-
-def savings_idr(src: Sources, costs: CostModel, closed: set[str] | frozenset[str], retired_hosts: set[str],
-                on_cloud: int, replaced: int) -> float:
-    """Cost model: closed DCs + servers retired in open DCs - what the cloud and shared services cost."""
-    dc_cost = sum(costs.dc_cost(dc.tier, dc.annual_cost_idr) for dc in src.datacenters if dc.id in closed)
-    loose = sum(1 for h in src.hosts if h.id in retired_hosts and h.datacenter not in closed)
-    return (dc_cost + loose * costs.server_idr - on_cloud * costs.cloud_per_app_idr
-            - replaced * costs.shared_service_per_app_idr)
-
-
-def _savings(d: Definition, src: Sources, costs: CostModel, p: Progress, done: tuple[int, int],
-             has_plan: bool, plan: tuple[set[str], set[str], int, int]) -> Kpi:
     legacy = {h.id for h in src.hosts if h.role == "legacy"}
-    value = savings_idr(src, costs, p.dcs_closed, set(p.hosts_decommissioned & legacy), *done)
-    planned = savings_idr(src, costs, *plan) if has_plan else None
-    return _kpi(d, value, planned, None, cost_model=costs.as_inputs())
+    movers = p.apps_migrated & {a.id for a in _strategy_apps(src, MOVES)} if src.plan else p.apps_migrated
+    gone = p.hosts_decommissioned
+    return Outcome(p.dcs_closed, gone & legacy, len(movers),
+                   _apps_gone(_strategy_apps(src, frozenset({"retire"})), gone),
+                   _apps_gone(_strategy_apps(src, frozenset({"replace"})), gone))
+
+
+def planned(src: Sources) -> Outcome | None:
+    if src.plan is None:
+        return None
+    legacy = {h.id for h in src.hosts if h.role == "legacy"}
+    movers, retired, replaced = (_strategy_apps(src, frozenset(s)) for s in (MOVES, {"retire"}, {"replace"}))
+    hosts = frozenset(h for a in movers + retired + replaced for h in a.hosts) & legacy
+    closes = frozenset(dc for w in src.plan.waves for dc in w.closes)
+    return Outcome(closes, hosts, len(movers), len(retired), len(replaced))
+
+
+def savings_idr(src: Sources, costs: CostModel, o: Outcome) -> float:
+    """Cost model: closed DCs + servers retired in open DCs - what the cloud and shared services cost."""
+    dc_cost = sum(costs.dc_cost(dc.tier, dc.annual_cost_idr) for dc in src.datacenters if dc.id in o.dcs_closed)
+    loose = sum(1 for h in src.hosts if h.id in o.servers_retired and h.datacenter not in o.dcs_closed)
+    return (dc_cost + loose * costs.server_idr - o.migrated * costs.cloud_per_app_idr
+            - o.replaced * costs.shared_service_per_app_idr)
+
+
+def compute_ledger(src: Sources, costs: CostModel, defs: Mapping[str, Definition] | None = None) -> tuple[Kpi, ...]:
+    """Every KPI: its figure now (journal) and at the plan's end, each under its current definition."""
+    d = defs or current()
+    now, end = actual(src), planned(src)
+    n_apps = len(src.apps)
+    n_dcs = sum(1 for dc in src.datacenters if dc.kind == "legacy")
+    n_hosts = sum(1 for h in src.hosts if h.role == "legacy")
+    figures: tuple[tuple[str, Callable[[Outcome], float], float | None], ...] = (
+        ("datacenters_closed", lambda o: len(o.dcs_closed), n_dcs),
+        ("apps_migrated", lambda o: o.migrated, n_apps),
+        ("apps_retired", lambda o: o.retired, n_apps),
+        ("apps_replaced", lambda o: o.replaced, n_apps),
+        ("servers_retired", lambda o: len(o.servers_retired), n_hosts),
+        ("shared_cloud_share", lambda o: (o.migrated + o.replaced) / n_apps if n_apps else 0.0, 1.0),
+        ("annual_savings_idr", lambda o: savings_idr(src, costs, o), None),
+    )
+    details: dict[str, dict[str, Any]] = {
+        "datacenters_closed": {"closed_ids": sorted(now.dcs_closed)[:200],
+                               "planned_ids": sorted(end.dcs_closed)[:200] if end else []},
+        "annual_savings_idr": {"cost_model": costs.as_inputs()},
+    }
+    kpis = [_kpi(d[key], f(now), f(end) if end else None, total, **details.get(key, {}))
+            for key, f, total in figures]
+    movers = [a.id for a in _strategy_apps(src, MOVES)] if src.plan else None
+    return (*kpis, _backups(d["backups_restorable"], src, movers))
 
 
 def _backups(d: Definition, src: Sources, planned_apps: list[str] | None) -> Kpi:
