@@ -26,6 +26,7 @@ from stacks.builders.platform import platform_objects
 from stacks.builders.specs import AppSpec, EstateSpecs, TenantSpec
 from stacks.builders.tenant import tenant_objects
 from stacks.policy.policies import PolicyContext
+from stacks.manifest_yaml import dump_all, load_all
 from stacks.settings import ConfigProblem, StackSettings, parse_settings
 from stacks.stackfile import StackFileProblem, stack_values
 
@@ -152,8 +153,7 @@ def write_manifests(out: str | Path, folders: Mapping[str, list[dict[str, Any]]]
     try:
         for folder, objs in folders.items():
             (tmp / folder).mkdir()
-            text = yaml.dump_all(objs, Dumper=yaml.CSafeDumper, sort_keys=False, default_flow_style=False)
-            (tmp / folder / MANIFEST_FILE).write_text(text)
+            (tmp / folder / MANIFEST_FILE).write_text(dump_all(objs))
         (tmp / POLICY_CONFIG).write_text(json.dumps(policy_config(ctx), indent=1, sort_keys=True) + "\n")
         _swap_in(tmp, out)
     except BaseException:
@@ -182,7 +182,7 @@ def read_manifests(folder: str | Path) -> list[tuple[str, dict[str, Any]]]:
     out = []
     for path in sorted(root.rglob("*.y*ml")):
         try:
-            docs = list(yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader))
+            docs = load_all(path.read_text())
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{path}:{mark.line + 1}" if mark else str(path)
