@@ -70,7 +70,7 @@ class ObjectStore:
         """Upload a tree and then its manifest (the commit marker); objects already there are skipped."""
         _norm_prefix(prefix)  # refuse a bad prefix before hashing a large tree
         manifest = build_manifest(local_dir)
-        present = self._present_sha256(prefix)
+        present = self._present_sha256(prefix, manifest)
         todo = [e for e in manifest.entries
                 if e.link is None and present.get(self._key(prefix, e.path)) != (e.size, e.sha256)]
         if progress:
@@ -84,17 +84,25 @@ class ObjectStore:
                                 ContentType="application/json", Metadata={"sha256": _sha(body)})
         return manifest
 
-    def _present_sha256(self, prefix: str) -> dict[str, tuple[int, str]]:
-        """Key -> (size, recorded sha256) of the objects already under the prefix (for resuming)."""
-        found: dict[str, tuple[int, str]] = {}
+    def _present_sha256(self, prefix: str, manifest: Manifest) -> dict[str, tuple[int, str]]:
+        """Key -> (size, recorded sha256) of objects already under the prefix that could be skipped.
+
+        Only objects whose listed size matches the manifest are asked for their metadata (HEAD, in
+        parallel); anything else is re-sent anyway.
+        """
+        wanted = {self._key(prefix, e.path): e.size for e in manifest.entries if e.link is None}
         data_prefix = f"{_norm_prefix(prefix)}/data/"
         with _s3_errors(self, f"s3://{self.bucket}/{data_prefix}"):
-            for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
-                                                                             Prefix=data_prefix):
-                for obj in page.get("Contents", []):
-                    head = self._s3.head_object(Bucket=self.bucket, Key=obj["Key"])
-                    found[obj["Key"]] = (head["ContentLength"], head.get("Metadata", {}).get("sha256", ""))
-        return found
+            pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=data_prefix)
+            candidates = [o["Key"] for page in pages for o in page.get("Contents", [])
+                          if wanted.get(o["Key"]) == o["Size"]]
+        with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
+            return dict(zip(candidates, pool.map(self._recorded, candidates), strict=True))
+
+    def _recorded(self, key: str) -> tuple[int, str]:
+        with _s3_errors(self, key):
+            head = self._s3.head_object(Bucket=self.bucket, Key=key)
+        return head["ContentLength"], head.get("Metadata", {}).get("sha256", "")
 
     def _upload_one(self, root: Path, prefix: str, entry: ManifestEntry, progress: Progress | None) -> None:
         path, key = root / entry.path, self._key(prefix, entry.path)
