@@ -23,6 +23,7 @@ from migration.lab.run import run
 
 Progress = Callable[[str, int, int], None]  # (message, done, total)
 _STATE_LOCK = threading.Lock()
+BOOT_WORKERS = 4  # a few threads overlap the many short `ip`/`mount` forks; more gain nothing on 2 cores
 RUN_DIR_SIZE = "8g"  # a cap, not a reservation: tmpfs uses only what the hosts write
 
 
@@ -106,8 +107,7 @@ def up(estate_dir: Path | str, progress: Progress = lambda *_: None) -> access.L
 
     client_pub = keys.load_or_create(client.identity).public_openssh
     host_keys, started = {}, []
-    # A few threads overlap the many short `ip`/`mount` forks; more gain nothing on 2 cores.
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=BOOT_WORKERS) as pool:
         futures = {pool.submit(boot, est, h.id, img.rootfs, client_pub): h.id for h in est.hosts}
         for i, fut in enumerate(as_completed(futures)):
             host_keys[futures[fut]], new = fut.result()
