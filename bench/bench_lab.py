@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from migration import lab  # noqa: E402
-from migration.lab import keys, lifecycle  # noqa: E402
+from migration import lab
+from migration.lab import keys, lifecycle
 
 NAME, OCTET, ROUNDS, HOSTS = "labt", 78, 3, 20  # the lab tests' reserved copy
 

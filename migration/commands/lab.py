@@ -15,6 +15,8 @@ from rich.table import Table
 lab_app = typer.Typer(help="The lab: real hosts in network namespaces with sshd, sample apps and faults.",
                       no_args_is_help=True)
 DEFAULT_ESTATE = Path("inventory/lab")
+_ESTATE_DIR = typer.Argument(DEFAULT_ESTATE, help="Estate folder (inventory format).")
+_CMD = typer.Argument(..., help="Command to run inside the host (after --).")
 
 
 def _require_root() -> None:
@@ -31,7 +33,7 @@ def _estate_name(value: str) -> str:
 
 
 @lab_app.command("up")
-def up(estate_dir: Path = typer.Argument(DEFAULT_ESTATE, help="Estate folder (inventory format).")) -> None:
+def up(estate_dir: Path = _ESTATE_DIR) -> None:
     """Start every host of ESTATE_DIR (base image built and cached on first use) and write access files."""
     _require_root()
     import time
@@ -90,7 +92,7 @@ def status(estate: str = typer.Argument("lab", help="Estate name (or folder)."))
 @lab_app.command("exec", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def exec_(estate: str = typer.Argument(..., help="Estate name."),
           host: str = typer.Argument(..., help="Host id."),
-          cmd: list[str] = typer.Argument(..., help="Command to run inside the host (after --).")) -> None:
+          cmd: list[str] = _CMD) -> None:
     """Run a command inside a host (nsenter into its namespaces and root): lab exec lab kmk-web1 -- ps -e."""
     _require_root()
     from migration.lab import hosts, lifecycle

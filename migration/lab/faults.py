@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from migration.errors import InputError, LabError
 from migration.lab import access, cleanup, hosts, keys, lifecycle, naming, network

@@ -9,8 +9,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
