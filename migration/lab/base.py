@@ -6,6 +6,7 @@ zstd tarball keyed by the package list, and extracted once into the overlay lowe
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -110,6 +111,16 @@ def ensure_base(progress: Progress = lambda _line: None) -> BaseImage:
     if rootfs.is_dir():
         return BaseImage(tarball, rootfs, None)
     cache_dir().mkdir(parents=True, exist_ok=True)
+    # Several test sessions or engineers may start at once: one builds, the others wait.
+    with open(cache_dir() / ".lock", "w") as lock:
+        progress("waiting for the base-image lock")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if rootfs.is_dir():
+            return BaseImage(tarball, rootfs, None)
+        return _build_or_unpack(tarball, rootfs, progress)
+
+
+def _build_or_unpack(tarball: Path, rootfs: Path, progress: Progress) -> BaseImage:
     built = None
     if not tarball.exists():
         start = time.monotonic()
