@@ -100,6 +100,7 @@ class KnownHosts:
 
     def __init__(self, path: Path) -> None:
         import paramiko
+        from paramiko.hostkeys import InvalidHostKey
 
         self.path = path
         self._lock = threading.Lock()
@@ -107,8 +108,9 @@ class KnownHosts:
         if path.exists():
             try:
                 self._keys.load(str(path))
-            except (OSError, paramiko.SSHException, ValueError) as exc:
-                raise InputError(f"cannot read known_hosts: {exc}", where=str(path)) from exc
+            except (OSError, UnicodeDecodeError, paramiko.SSHException, InvalidHostKey, ValueError) as exc:
+                line = exc.args[0] if isinstance(exc, InvalidHostKey) else exc
+                raise InputError(f"cannot read known_hosts: bad entry {str(line)[:80]!r}", where=str(path)) from exc
 
     def pinned(self, target: SshTarget) -> dict[str, paramiko.PKey]:
         """Key type -> pinned key, looked up by address (as OpenSSH does) and by host id."""
@@ -150,6 +152,9 @@ class KnownHosts:
     def _record(self, target: SshTarget, key: paramiko.PKey) -> None:
         line = f"{target.known_hosts_name()} {key.get_name()} {key.get_base64()}\n"
         with self._lock:
+            if self._keys.lookup(target.known_hosts_name()):  # another thread pinned it meanwhile
+                raise HostKeyChanged("host key was recorded concurrently by another host entry; rerun",
+                                     where=target.host_id)
             self._keys.add(target.known_hosts_name(), key.get_name(), key)
             current = self.path.read_text() if self.path.exists() else ""
             if current and not current.endswith("\n"):
@@ -162,6 +167,8 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        if path.exists():  # keep the file's mode (mkstemp makes 0600)
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
             handle.flush()

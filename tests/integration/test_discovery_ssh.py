@@ -189,3 +189,4 @@ def test_command_past_its_deadline_raises_timeout(transport) -> None:
 def test_exit_status_and_stderr_come_back(transport) -> None:
     result = ssh.run(transport, "echo out; echo err >&2; exit 3", host_id="h1", timeout=30, max_bytes=1000)
     assert (result.exit_status, result.stdout, result.stderr, result.truncated) == (3, b"out\n", b"err\n", False)
+
