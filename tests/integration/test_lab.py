@@ -179,6 +179,21 @@ def test_fault_total_loss(acc: LabAccess) -> None:
     assert hosts.ssh_banner(ip(acc, "pdn-t02"), timeout=3)
 
 
+def test_fault_delay_is_a_tbf_rate_limit_both_ways(acc: LabAccess) -> None:
+    outer, ns = naming.veth_outer(NAME, "pdn-t02"), naming.netns(NAME, "pdn-t02")
+    qdiscs = lambda: (subprocess.run(["tc", "qdisc", "show", "dev", outer], capture_output=True, text=True,
+                                     check=True).stdout,
+                      subprocess.run(["ip", "netns", "exec", ns, "tc", "qdisc", "show", "dev", "eth0"],
+                                     capture_output=True, text=True, check=True).stdout)
+    faults.apply(NAME, "pdn-t02", "delay", "2mbit")
+    try:
+        assert all("tbf" in q and "2Mbit" in q for q in qdiscs()), qdiscs()
+        assert lab_ssh(acc, "pdn-t02", "true").returncode == 0  # slow, not cut
+    finally:
+        faults.apply(NAME, "pdn-t02", "delay", off=True)
+    assert not any("tbf" in q for q in qdiscs()), qdiscs()
+
+
 def test_fault_sshd_stop_refuses_port_22(acc: LabAccess) -> None:
     assert lab_ssh(acc, "pdn-t03", "true").returncode == 0  # opens a shared connection first
     faults.apply(NAME, "pdn-t03", "sshd-stop")
