@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import os
 import select
 import socket
@@ -194,6 +195,7 @@ def connect(target: SshTarget, options: SshOptions, known: KnownHosts,
     """Open, verify and authenticate one transport; every failure is a `RemoteError`."""
     import paramiko
 
+    _quiet_paramiko()
     sock = _dial(target, options.connect_timeout)
     transport = paramiko.Transport(sock)
     try:
@@ -208,6 +210,15 @@ def connect(target: SshTarget, options: SshOptions, known: KnownHosts,
         transport.close()
         raise
     return transport
+
+
+def _quiet_paramiko() -> None:
+    # paramiko's transport thread logs tracebacks (e.g. a banner read cut by our timeout); with no
+    # handler configured, logging's last resort would print them. Each failure already reaches the
+    # caller as one RemoteError, so the log adds nothing.
+    logger = logging.getLogger("paramiko")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def _dial(target: SshTarget, timeout: float) -> socket.socket:

@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -190,3 +191,18 @@ def test_exit_status_and_stderr_come_back(transport) -> None:
     result = ssh.run(transport, "echo out; echo err >&2; exit 3", host_id="h1", timeout=30, max_bytes=1000)
     assert (result.exit_status, result.stdout, result.stderr, result.truncated) == (3, b"out\n", b"err\n", False)
 
+
+
+def test_silent_host_leaves_no_traceback_on_stderr(sshd: dict, silent_port: int) -> None:
+    # Outside pytest's log capture, as in `dcc discover`: paramiko's thread must not print.
+    code = (
+        "import time; from pathlib import Path; from migration import ssh\n"
+        "from migration.discovery.collect import Settings, discover_host\n"
+        f"s = Settings(known_hosts=Path('{sshd['dir']}/none'), identity=Path('{sshd['dir']}/client'),"
+        " connect_timeout=1)\n"
+        f"o = discover_host(ssh.SshTarget('t', '127.0.0.1', {silent_port}), s, ssh.KnownHosts(s.known_hosts),"
+        " ssh.load_identity(s.identity))\n"
+        "time.sleep(1); print(o.status)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert run.stdout.strip() == "timeout", run.stdout + run.stderr
+    assert run.stderr == ""
