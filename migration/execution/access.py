@@ -37,7 +37,8 @@ class LabAccess:
 
     def ssh_command(self) -> list[str]:
         """The ssh client line for rsync `-e`: the lab's config, so its pinned known_hosts apply."""
-        return ["ssh", "-F", str(self.ssh_config), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10"]
+        return ["ssh", "-F", str(self.ssh_config), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10",
+                "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"]
 
 
 def access_for(estate: str) -> LabAccess:

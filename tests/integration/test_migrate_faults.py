@@ -1,0 +1,142 @@
+"""Fault scenarios on a real lab (octet 81): link down mid-transfer, orchestrator killed mid-wave,
+target disk full, one source's sshd down, a corrupted object in storage.
+
+Each scenario moves different apps, so they share one lab, one S3 server and one state store.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from migration.execution.steps import portal_answer
+from migration.lab import faults
+from migration.objectstore_server import LocalS3Server
+from tests.integration.conftest import lab_ssh
+from tests.integration.migrate_support import run_wave, session_for, write_plan
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+NAME = "pipef"
+DCC = str(Path(sys.executable).parent / "dcc")
+
+
+@pytest.fixture(scope="module")
+def env(make_lab, tmp_path_factory):
+    lab = make_lab(NAME, 81)
+    with LocalS3Server() as s3:
+        yield lab, lab.run_dir / "estate", s3, tmp_path_factory.mktemp("plans")
+
+
+def _session(env, apps: list[str], tag: str):
+    lab, estate_dir, s3, plans = env
+    plan = write_plan(estate_dir, [apps], plans / f"{tag}.json")
+    return session_for(estate_dir, plan, s3.endpoint_url), plan
+
+
+def _starts(session, app: str, step: str) -> int:
+    return sum(1 for s in session.store.steps(app=app) if s.step == step and s.status == "started")
+
+
+def test_link_down_mid_transfer_resumes_without_half_written_data(env):
+    lab = env[0]
+    session, _ = _session(env, ["eoffice-bogor"], "link")
+
+    def cut(event: str, move) -> None:
+        if event == "transfer:data-pushed":
+            faults.apply(NAME, "pdn-t09", "link-down")
+    try:
+        first = run_wave(session, 1, hook=cut)
+    finally:
+        faults.apply(NAME, "pdn-t09", "link-down", off=True)
+    assert [a.status for a in first.apps] == ["rolled_back"], first
+    move = session.move_of("eoffice-bogor")
+    assert portal_answer(move) == "bgr-files1"
+    assert lab_ssh(lab, "pdn-t09", "test -e /srv/eoffice-bogor/data").returncode == 1, "half-written data in place"
+    second = run_wave(session, 1)
+    assert [a.status for a in second.apps] == ["migrated"], second
+    assert portal_answer(move) == "pdn-t09"
+    assert _starts(session, "eoffice-bogor", "backup") == 1, "the rerun must resume, not back up again"
+    assert all(e.passed for e in session.store.evidence(app="eoffice-bogor"))
+
+
+def test_orchestrator_killed_mid_wave_resumes(env):
+    lab, estate_dir, s3, _ = env
+    session, plan = _session(env, ["sehat-api"], "kill")
+    cmd = [DCC, "migrate", "--estate", str(estate_dir), "--plan", str(plan), "--wave", "1"]
+    child_env = {**os.environ, "DCC_S3_ENDPOINT": s3.endpoint_url}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=child_env)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(s.step == "transfer" and s.status == "started" for s in session.store.steps(app="sehat-api")):
+            break
+        time.sleep(0.5)
+    assert proc.poll() is None, "dcc migrate finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=child_env, timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-1000:]
+    assert _starts(session, "sehat-api", "preflight") == 1
+    assert _starts(session, "sehat-api", "backup") == 1
+    assert _starts(session, "sehat-api", "transfer") == 2, "the interrupted step runs again"
+    assert portal_answer(session.move_of("sehat-api")) == "pdn-t04"
+
+
+def test_target_disk_full_rolls_back_and_the_source_keeps_serving(env):
+    lab = env[0]
+    session, _ = _session(env, ["arsip-kemenkes"], "disk")
+
+    def fill(app: str, step: str, status: str) -> None:
+        if step == "preflight" and status in ("ok", "changed"):
+            faults.apply(NAME, "pdn-t03", "disk-full", "/srv/arsip-kemenkes")
+    try:
+        report = run_wave(session, 1, notify=fill)
+    finally:
+        faults.apply(NAME, "pdn-t03", "disk-full", "/srv/arsip-kemenkes", off=True)
+    assert [(a.status, a.step) for a in report.apps] == [("rolled_back", "transfer")], report
+    assert portal_answer(session.move_of("arsip-kemenkes")) == "kmk-files1"
+    assert lab_ssh(lab, "kmk-files1", "/etc/init.d/arsip-kemenkes status").returncode == 0
+    assert lab_ssh(lab, "pdn-t03", "test -e /srv/arsip-kemenkes/data").returncode == 1
+
+
+def test_one_source_sshd_down_the_rest_of_the_batch_migrates(env):
+    session, _ = _session(env, ["lapor-jabar", "lapor-bogor"], "sshd")
+    faults.apply(NAME, "bgr-old1", "sshd-stop")
+    try:
+        report = run_wave(session, 1, batch_size=5, max_failures=1)
+    finally:
+        faults.apply(NAME, "bgr-old1", "sshd-stop", off=True)
+    by_app = {a.app: a for a in report.apps}
+    assert by_app["lapor-jabar"].status == "migrated", report
+    assert (by_app["lapor-bogor"].status, by_app["lapor-bogor"].step) == ("failed", "preflight")
+    assert "bgr-old1" in by_app["lapor-bogor"].message
+    assert portal_answer(session.move_of("lapor-jabar")) == "pdn-t07"
+    assert portal_answer(session.move_of("lapor-bogor")) == "bgr-old1"
+
+
+def test_corrupted_object_is_caught_before_restore(env):
+    lab, estate_dir, s3, _ = env
+    session, _ = _session(env, ["payroll-bogor"], "corrupt")
+    prefix = session.move_of("payroll-bogor").backup_prefix(session.estate.name)
+    key = f"{prefix}/data/db/dump.sql"
+
+    def corrupt(app: str, step: str, status: str) -> None:
+        if step == "backup" and status in ("ok", "changed"):
+            # Overwrite one stored object behind the pipeline's back (moto does not check signatures).
+            req = urllib.request.Request(f"{s3.endpoint_url}/dcc-backups/{key}", data=b"-- tampered\n",
+                                         method="PUT")
+            urllib.request.urlopen(req, timeout=10).close()
+    report = run_wave(session, 1, notify=corrupt)
+    [app] = report.apps
+    assert (app.status, app.step) == ("rolled_back", "transfer"), report
+    assert "dump.sql" in app.message
+    listed = lab_ssh(lab, "pdn-t08", "runuser -u postgres -- psql -XAtc 'SELECT datname FROM pg_database' "
+                                     "2>/dev/null; ls /var/lib/dcc/incoming 2>/dev/null")
+    assert "payroll_bogor" not in listed.stdout and "payroll-bogor" not in listed.stdout
+    assert portal_answer(session.move_of("payroll-bogor")) == "bgr-web1"

@@ -1,0 +1,104 @@
+"""Pure pipeline logic: plan reading, wave moves, batching and per-phase job lists (no network)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from migration.errors import InputError
+from migration.execution import jobs as J
+from migration.execution.wave import AppMove, Node, batches, read_plan, wave_moves
+from migration.inventory import load_estate
+
+LAB = Path(__file__).resolve().parents[2] / "inventory" / "lab"
+PORTAL = Node("pdn-portal", "10.77.10.10")
+
+
+def move(app: str, sources: tuple[str, ...], db: bool = False) -> AppMove:
+    web = tuple((Node(s, f"10.77.1.{i}"), Node(f"t-{s}", f"10.77.10.{i}")) for i, s in enumerate(sources, 1))
+    return AppMove(app, "web-db" if db else "files", 8080, f"{app}.go.id", 1, web,
+                   (Node("db1", "10.77.1.99"), Node("tdb1", "10.77.10.99")) if db else None, PORTAL)
+
+
+def plan_file(tmp_path: Path, waves: list[dict]) -> Path:
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"format": 1, "estate": "lab", "waves": waves}))
+    return path
+
+
+@pytest.mark.parametrize(("sizes", "limit", "expected"), [
+    ([1, 1, 1], 2, [2, 1]),
+    ([2, 1, 1], 2, [1, 2]),
+    ([3], 2, [1]),            # an app larger than a batch still moves, alone
+    ([1, 1, 1, 1, 1], 5, [5]),
+    ([], 5, []),
+])
+def test_batches_keep_an_apps_hosts_together(sizes, limit, expected):
+    moves = [move(f"a{i}", tuple(f"h{i}-{j}" for j in range(n))) for i, n in enumerate(sizes)]
+    assert [len(b) for b in batches(moves, limit)] == expected
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    ("{", "not valid JSON"),
+    ('{"format": 2, "waves": []}', "not a dcc plan"),
+    ('{"format": 1}', "not a dcc plan"),
+])
+def test_bad_plan_files_are_named(tmp_path, content, fragment):
+    path = tmp_path / "plan.json"
+    path.write_text(content)
+    with pytest.raises(InputError) as err:
+        read_plan(path)
+    assert fragment in err.value.line() and str(path) in err.value.line()
+
+
+def test_missing_wave_and_unknown_app_are_user_errors(tmp_path):
+    estate = load_estate(LAB)
+    path = plan_file(tmp_path, [{"number": 1, "apps": ["nope"], "hosts": []}])
+    with pytest.raises(InputError, match="no wave 3"):
+        wave_moves(estate, read_plan(path), 3, path)
+    with pytest.raises(InputError, match="'nope' is not in the estate"):
+        wave_moves(estate, read_plan(path), 1, path)
+
+
+def test_web_db_app_moves_its_web_and_db_hosts(tmp_path):
+    estate = load_estate(LAB)
+    pairs = [{"source": "kmk-web1", "target": "pdn-t01", "app": "simpeg-kemenkes"},
+             {"source": "kmk-db1", "target": "pdn-t02", "app": "simpeg-kemenkes"}]
+    path = plan_file(tmp_path, [{"number": 1, "apps": ["simpeg-kemenkes"], "hosts": pairs}])
+    [m] = wave_moves(estate, read_plan(path), 1, path)
+    assert (m.primary[0].id, m.primary[1].id) == ("kmk-web1", "pdn-t01")
+    assert m.db is not None and (m.db[0].id, m.db[1].id) == ("kmk-db1", "pdn-t02")
+    assert m.sources == ("kmk-web1", "kmk-db1") and m.db_name == "simpeg_kemenkes"
+    assert m.backup_prefix("lab") == "lab/simpeg-kemenkes/wave-1"
+
+
+@pytest.mark.parametrize(("builder", "hosts"), [
+    (lambda ms: J.preflight(ms), {"s", "t-s", "db1", "tdb1"}),
+    (lambda ms: J.backup(ms), {"db1"}),
+    (lambda ms: J.restore(ms, {"app": "d"}), {"t-s", "tdb1"}),
+    (lambda ms: J.deploy(ms), {"t-s"}),
+    (lambda ms: J.route(ms, to_source=False), {"pdn-portal"}),
+    (lambda ms: J.decommission(ms, 30, date(2027, 1, 4)), {"s"}),
+    (lambda ms: J.rollback(ms), {"s", "t-s", "pdn-portal"}),
+])
+def test_each_phase_touches_only_its_hosts(builder, hosts):
+    assert set(builder([move("app", ("s",), db=True)])) == hosts
+
+
+def test_route_points_at_target_or_back_at_source():
+    m = move("app", ("s",))
+    assert J.route([m], to_source=False)["pdn-portal"][0]["backend"] == "10.77.10.1"
+    assert J.route([m], to_source=True)["pdn-portal"][0]["backend"] == "10.77.1.1"
+
+
+def test_deploy_rewrites_peers_of_moved_hosts_and_db_host():
+    [job] = J.deploy([move("app", ("s",), db=True)], {"kmk-web1": "pdn-t01"})["t-s"]
+    assert job["db_host"] == "tdb1" and job["peers"] == ["kmk-web1=pdn-t01"]
+
+
+def test_decommission_records_retention_until():
+    [job] = J.decommission([move("app", ("s",))], 30, date(2027, 1, 4))["s"]
+    assert job == {"app": "app", "retain_until": "2027-02-03", "stamp": "20270104"}
