@@ -17,11 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from migration import lab  # noqa: E402
-from migration.execution.orchestrator import migrate_wave  # noqa: E402
-from migration.execution.runner import RunnerTuning  # noqa: E402
-from migration.objectstore_server import LocalS3Server  # noqa: E402
-from tests.integration.migrate_support import session_for, write_plan  # noqa: E402
+from migration import lab
+from migration.execution.orchestrator import migrate_wave
+from migration.execution.runner import RunnerTuning
+from migration.objectstore_server import LocalS3Server
+from tests.integration.migrate_support import session_for, write_plan
 
 ALL_APPS = ["simpeg-kemenkes", "arsip-kemenkes", "sehat-api", "eoffice-jabar", "perizinan-jabar",
             "lapor-jabar", "payroll-bogor", "eoffice-bogor", "lapor-bogor"]

@@ -16,8 +16,8 @@ PHASES = ("preflight", "backup", "restore", "deploy", "cutover", "decommission",
 @pytest.mark.slow
 def test_ansible_lint_production_profile_passes():
     lint = Path(sys.executable).parent / "ansible-lint"
-    done = subprocess.run([str(lint), "--profile", "production", "--offline", "--nocolor"], cwd=PLAYBOOKS,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run([str(lint), "--profile", "production", "--offline", "--nocolor"],
+                          check=False, cwd=PLAYBOOKS, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
 
 

@@ -5,13 +5,21 @@ set -euo pipefail
 app=$1 incoming=$2 db_host=${3:-} moved=${4:-}
 conf=$incoming/etc/$app/app.conf
 [ -d "$incoming/opt/$app" ] || { echo "no transferred code at $incoming/opt/$app" >&2; exit 1; }
-if [ -n "$db_host" ] && [ -f "$conf" ]; then
-  sed -i "s/^DB_HOST=.*/DB_HOST=$db_host/" "$conf"
+# Rewrite the transferred app.conf only when its content changes, so a second run (same
+# content, same mtime) gives rsync nothing to do.
+if [ -f "$conf" ]; then
+  edits=()
+  [ -n "$db_host" ] && edits+=(-e "s/^DB_HOST=.*/DB_HOST=$db_host/")
+  # PEERS URLs name legacy hosts; follow the apps that moved (old=new host ids).
+  for pair in $moved; do
+    edits+=(-e "/^PEERS=/ s#//${pair%%=*}:#//${pair#*=}:#g")
+  done
+  if [ ${#edits[@]} -gt 0 ]; then
+    sed "${edits[@]}" "$conf" >"$conf.dcc-new"
+    chmod --reference="$conf" "$conf.dcc-new"  # app.conf holds a password: keep its mode
+    if cmp -s "$conf" "$conf.dcc-new"; then rm -f "$conf.dcc-new"; else mv -f "$conf.dcc-new" "$conf"; fi
+  fi
 fi
-# PEERS URLs name legacy hosts; follow the apps that moved (old=new host ids).
-for pair in $moved; do
-  if [ -f "$conf" ]; then sed -i "/^PEERS=/ s#//${pair%%=*}:#//${pair#*=}:#g" "$conf"; fi
-done
 changes=$(
   rsync -ai --delete "$incoming/opt/$app/" "/opt/$app/"
   if [ -d "$incoming/etc/$app" ]; then rsync -ai --delete "$incoming/etc/$app/" "/etc/$app/"; fi
