@@ -20,6 +20,10 @@ COLORS = {
     "ok": "green", "changed": "cyan", "started": "yellow", "failed": "bold red", "skipped": "dim",
     "rolled_back": "magenta", "running": "yellow", "succeeded": "green", "partial": "bold yellow",
 }
+SHORT_STEP = {"preflight": "pre", "backup": "bak", "transfer": "xfr", "deploy": "dep", "verify": "ver",
+              "cutover": "cut", "decommission": "dec", "rollback": "rb"}
+SHORT_STATUS = {"changed": "chg", "started": "run", "failed": "FAIL", "skipped": "skip", "rolled_back": "back"}
+WIDE = 150  # below this many columns the steps table uses short names
 
 
 def register(app: typer.Typer) -> None:
@@ -52,7 +56,9 @@ def status(
                    and (apps is None or b.app in apps)]
     console = Console()
     console.print(f"[bold]state store[/] {store.url}")
-    for table in (runs_table(runs), steps_table(steps), evidence_table(evidence), backups_table(backups)):
+    compact = console.width < WIDE
+    for table in (runs_table(runs), steps_table(steps, compact=compact), evidence_table(evidence),
+                  backups_table(backups)):
         console.print(table)
 
 
@@ -60,8 +66,9 @@ def _when(at: datetime | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M:%S") if at else "-"
 
 
-def _colored(status: str) -> str:
-    return f"[{COLORS.get(status, 'white')}]{status}[/]"
+def _colored(status: str, compact: bool = False) -> str:
+    label = SHORT_STATUS.get(status, status) if compact else status
+    return f"[{COLORS.get(status, 'white')}]{label}[/]"
 
 
 def runs_table(runs: list[RunRecord]) -> Table:
@@ -85,19 +92,27 @@ def latest_by_host(steps: list[StepRecord]) -> dict[tuple[int, str, str], dict[s
     return grid
 
 
-def steps_table(steps: list[StepRecord]) -> Table:
+def steps_table(steps: list[StepRecord], *, compact: bool = False) -> Table:
+    """One row per host; `compact` (narrow terminals) uses short step and status names, with a legend."""
+    from rich import box
     from rich.table import Table
 
     from migration.state import STEPS
 
-    table = Table(title="Hosts x steps (latest status)", title_justify="left")
-    for col in ("wave", "app", "host", *STEPS, "last change (UTC)"):
-        table.add_column(col)
+    table = Table(title="Hosts x steps (latest status)", title_justify="left",
+                  **({"box": box.SIMPLE_HEAD, "pad_edge": False, "show_edge": False, "padding": 0,
+                     "collapse_padding": True} if compact else {}))
+    heads = [SHORT_STEP[s] for s in STEPS] if compact else list(STEPS)
+    for col in ("w" if compact else "wave", "app", "host", *heads):
+        table.add_column(col, no_wrap=col in heads)
+    table.add_column("last (UTC)" if compact else "last change (UTC)")
+    if compact:
+        table.caption = "  ".join(f"{v}={k}" for k, v in {**SHORT_STEP, **SHORT_STATUS}.items())
     grid = latest_by_host(steps)
     for (wave, app, host), by_step in sorted(grid.items()):
-        cells = [_colored(by_step[s].status) if s in by_step else "[dim]·[/]" for s in STEPS]
+        cells = [_colored(by_step[s].status, compact) if s in by_step else "[dim]·[/]" for s in STEPS]
         last = max(r.at for r in by_step.values())
-        table.add_row(str(wave), app, host, *cells, _when(last))
+        table.add_row(str(wave), app, host, *cells, last.strftime("%H:%M:%S") if compact else _when(last))
     if not grid:
         table.add_row("-", "no steps journaled", *[""] * (len(STEPS) + 2))
     return table

@@ -77,3 +77,12 @@ def test_status_filters_by_wave_and_app(_dcc, journal: Path) -> None:
     assert "kmk-web2" in out.stdout and "kmk-web1" not in out.stdout and "simpeg/1" not in out.stdout
     out = _dcc("status", "--estate", str(journal), "--app", "simpeg")
     assert "kmk-web1" in out.stdout and "kmk-web2" not in out.stdout and "sipd/1" not in out.stdout
+
+
+def test_a_narrow_terminal_gets_short_names_and_a_legend(_dcc, journal: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = _dcc("status", "--estate", str(journal), "--wave", "1")
+    assert out.returncode == 0, out.stderr
+    assert "FAIL" in out.stdout and "ver=verify" in out.stdout and "kmk-web1" in out.stdout, out.stdout
+    assert max(len(line) for line in out.stdout.splitlines()) <= 80
