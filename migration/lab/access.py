@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,12 @@ class LabAccess:
     def ssh_args(self, host: str) -> list[str]:
         """argv prefix for a real `ssh` to `host` with pinned host keys: [..., host]."""
         return ["ssh", "-F", str(self.ssh_config), host]
+
+    def ssh(self, host: str, command: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+        """Run `command` on `host` over a real ssh (pinned keys, shared connection); never raises
+        on a non-zero exit: callers assert on returncode, stdout and stderr."""
+        return subprocess.run([*self.ssh_args(host), command], check=False, capture_output=True, text=True,
+                              timeout=timeout)
 
 
 def ssh_config_text(est: LabEstate, acc: LabAccess) -> str:

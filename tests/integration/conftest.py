@@ -35,6 +35,8 @@ def make_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str
         lab.down(name)
 
 
+
 def lab_ssh(acc: LabAccess, host: str, command: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    """A real `ssh -F access/ssh_config` (pinned host keys) running `command` on `host`."""
-    return subprocess.run([*acc.ssh_args(host), command], check=False, capture_output=True, text=True, timeout=timeout)
+    """A real `ssh -F access/ssh_config` (pinned host keys) running `command` on `host`
+    (kept for tests that import it; same as `acc.ssh(host, command)`)."""
+    return acc.ssh(host, command, timeout)

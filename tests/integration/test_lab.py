@@ -23,7 +23,6 @@ from migration.errors import InputError, LabError
 from migration.lab import cleanup, faults, hosts, naming, network, state
 from migration.lab.access import LabAccess
 from migration.lab.appinstall import SEED_FILES, SEED_ROWS, seed_file
-from tests.integration.conftest import lab_ssh
 
 pytestmark = pytest.mark.integration
 NAME, OCTET = "labt", 78
@@ -50,7 +49,7 @@ def test_ssh_to_every_host_with_pinned_keys(acc: LabAccess) -> None:
     config = acc.ssh_config.read_text()
     assert config.count("StrictHostKeyChecking yes") == len(acc.hosts())
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = dict(zip(acc.hosts(), pool.map(lambda h: lab_ssh(acc, h, "cat /etc/hostname"), acc.hosts())))
+        results = dict(zip(acc.hosts(), pool.map(lambda h: acc.ssh(h, "cat /etc/hostname"), acc.hosts())))
     failed = {h: r.stderr for h, r in results.items() if r.returncode != 0}
     assert failed == {}, f"ssh failed: {failed}"
     names = {h: r.stdout.strip() for h, r in results.items()}
@@ -69,14 +68,14 @@ def test_wrong_host_key_is_refused(acc: LabAccess, tmp_path: Path) -> None:
 
 
 def test_hosts_have_separate_filesystems(acc: LabAccess) -> None:
-    assert lab_ssh(acc, "pdn-t05", "echo marker-t05 > /root/only-here").returncode == 0
-    assert lab_ssh(acc, "pdn-t06", "test -e /root/only-here").returncode == 1
+    assert acc.ssh("pdn-t05", "echo marker-t05 > /root/only-here").returncode == 0
+    assert acc.ssh("pdn-t06", "test -e /root/only-here").returncode == 1
     upper = acc.run_dir / "hosts" / "pdn-t05" / "upper" / "root" / "only-here"
     assert upper.read_text() == "marker-t05\n"
 
 
 def test_hosts_resolve_peers_by_id_across_subnets(acc: LabAccess) -> None:
-    res = lab_ssh(acc, "kmk-api1", "getent hosts pdn-t01 && ping -c1 -W2 pdn-t01 >/dev/null && echo ok")
+    res = acc.ssh("kmk-api1", "getent hosts pdn-t01 && ping -c1 -W2 pdn-t01 >/dev/null && echo ok")
     assert res.stdout.split()[-1] == "ok" and ip(acc, "pdn-t01") in res.stdout, res.stdout + res.stderr
 
 
@@ -106,7 +105,7 @@ def test_nothing_is_forwarded_off_the_lab_bridges(acc: LabAccess) -> None:
         while time.monotonic() < deadline and not _answers(f"http://{net}.2:8000/"):
             time.sleep(0.1)
         assert _answers(f"http://{net}.2:8000/"), "the outsider is not reachable at all; the test would prove nothing"
-        res = lab_ssh(acc, "kmk-web1", f"curl -s -m 3 -o /dev/null http://{net}.2:8000/")
+        res = acc.ssh("kmk-web1", f"curl -s -m 3 -o /dev/null http://{net}.2:8000/")
         assert res.returncode == 28, f"a lab host reached a non-lab interface (curl rc={res.returncode})"
     finally:
         if server is not None:
@@ -148,15 +147,15 @@ def test_portal_routes_each_service(acc: LabAccess) -> None:
 
 
 def test_api_apps_hold_established_connections_to_real_peers(acc: LabAccess) -> None:
-    res = lab_ssh(acc, "kmk-api1", "ss -Htn state established")
+    res = acc.ssh("kmk-api1", "ss -Htn state established")
     peers = {line.split()[-1] for line in res.stdout.splitlines()}
     assert f"{ip(acc, 'kmk-web1')}:8080" in peers and f"{ip(acc, 'kmk-files1')}:8081" in peers, res.stdout
-    res = lab_ssh(acc, "jbr-app1", "ss -Htn state established")
+    res = acc.ssh("jbr-app1", "ss -Htn state established")
     assert ":8081" not in res.stdout, f"perizinan-jabar must not call eoffice-bogor: {res.stdout}"
 
 
 def test_targets_run_only_sshd(acc: LabAccess) -> None:
-    res = lab_ssh(acc, "pdn-t07", "ss -Hltn")
+    res = acc.ssh("pdn-t07", "ss -Hltn")
     ports = sorted({line.split()[3].rsplit(":", 1)[1] for line in res.stdout.splitlines()})
     assert ports == ["22"], res.stdout
 
@@ -164,10 +163,10 @@ def test_targets_run_only_sshd(acc: LabAccess) -> None:
 def test_fault_link_down_then_up(acc: LabAccess) -> None:
     faults.apply(NAME, "pdn-t01", "link-down")
     assert not hosts.ssh_banner(ip(acc, "pdn-t01"), timeout=1)
-    assert lab_ssh(acc, "pdn-t01", "true").returncode == 255
+    assert acc.ssh("pdn-t01", "true").returncode == 255
     faults.apply(NAME, "pdn-t01", "link-down", off=True)
     assert hosts.ssh_banner(ip(acc, "pdn-t01"), timeout=3)
-    assert lab_ssh(acc, "pdn-t01", "true").returncode == 0
+    assert acc.ssh("pdn-t01", "true").returncode == 0
 
 
 def test_fault_total_loss(acc: LabAccess) -> None:
@@ -188,24 +187,24 @@ def test_fault_delay_is_a_tbf_rate_limit_both_ways(acc: LabAccess) -> None:
     faults.apply(NAME, "pdn-t02", "delay", "2mbit")
     try:
         assert all("tbf" in q and "2Mbit" in q for q in qdiscs()), qdiscs()
-        assert lab_ssh(acc, "pdn-t02", "true").returncode == 0  # slow, not cut
+        assert acc.ssh("pdn-t02", "true").returncode == 0  # slow, not cut
     finally:
         faults.apply(NAME, "pdn-t02", "delay", off=True)
     assert not any("tbf" in q for q in qdiscs()), qdiscs()
 
 
 def test_fault_sshd_stop_refuses_port_22(acc: LabAccess) -> None:
-    assert lab_ssh(acc, "pdn-t03", "true").returncode == 0  # opens a shared connection first
+    assert acc.ssh("pdn-t03", "true").returncode == 0  # opens a shared connection first
     faults.apply(NAME, "pdn-t03", "sshd-stop")
     with pytest.raises(ConnectionRefusedError):
         __import__("socket").create_connection((ip(acc, "pdn-t03"), 22), timeout=2)
-    assert lab_ssh(acc, "pdn-t03", "true").returncode == 255
+    assert acc.ssh("pdn-t03", "true").returncode == 255
     faults.apply(NAME, "pdn-t03", "sshd-stop", off=True)
-    assert lab_ssh(acc, "pdn-t03", "true").returncode == 0
+    assert acc.ssh("pdn-t03", "true").returncode == 0
 
 
 def test_fault_crash_then_boot_keeps_data(acc: LabAccess) -> None:
-    assert lab_ssh(acc, "pdn-t04", "echo kept > /root/before-crash").returncode == 0
+    assert acc.ssh("pdn-t04", "echo kept > /root/before-crash").returncode == 0
     from migration.lab.lifecycle import host_init_pid
 
     pid1 = host_init_pid(NAME, "pdn-t04")
@@ -213,17 +212,17 @@ def test_fault_crash_then_boot_keeps_data(acc: LabAccess) -> None:
     assert not Path(f"/proc/{pid1}").exists() or Path(f"/proc/{pid1}/status").read_text().find("zombie") > 0
     assert not hosts.ssh_banner(ip(acc, "pdn-t04"), timeout=1)
     faults.boot(NAME, "pdn-t04")
-    assert lab_ssh(acc, "pdn-t04", "cat /root/before-crash").stdout == "kept\n"
+    assert acc.ssh("pdn-t04", "cat /root/before-crash").stdout == "kept\n"
 
 
 def test_fault_disk_full_gives_enospc(acc: LabAccess) -> None:
     faults.apply(NAME, "bgr-files1", "disk-full")
     try:
-        res = lab_ssh(acc, "bgr-files1", "echo x > /srv/eoffice-bogor/data/new.txt")
+        res = acc.ssh("bgr-files1", "echo x > /srv/eoffice-bogor/data/new.txt")
         assert res.returncode != 0 and "No space left on device" in res.stderr, res.stderr
     finally:
         faults.apply(NAME, "bgr-files1", "disk-full", off=True)
-    assert lab_ssh(acc, "bgr-files1", "ls /srv/eoffice-bogor/data/2019 | wc -l").stdout.strip() == "50"
+    assert acc.ssh("bgr-files1", "ls /srv/eoffice-bogor/data/2019 | wc -l").stdout.strip() == "50"
 
 
 @pytest.mark.parametrize("args, needle", [
