@@ -8,6 +8,7 @@ S3 ETags and checksums are never trusted. The only module that imports boto3.
 from __future__ import annotations
 
 import functools
+import glob
 import hashlib
 import os
 import shutil
@@ -139,7 +140,8 @@ class ObjectStore:
                                 key=self._manifest_key(prefix))
         dest = Path(dest_dir).absolute()
         dest.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.dcc-partial-", dir=dest.parent))
+        _sweep_dead_partials(dest)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.dcc-partial-{os.getpid()}-", dir=dest.parent))
         try:
             with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
                 for _ in pool.map(lambda e: self._fetch_verified(prefix, e, staging, progress),
@@ -173,6 +175,25 @@ class ObjectStore:
             raise CorruptObject(f"object does not match the manifest (size {size} vs {entry.size}, "
                                 f"sha256 {digest.hexdigest()[:12]}… vs {entry.sha256[:12]}…)",
                                 key=f"s3://{self.bucket}/{key}")
+
+
+def _sweep_dead_partials(dest: Path) -> None:
+    """Remove temp trees beside `dest` left by a download whose process died (kill -9, power cut)."""
+    for kind in ("partial", "old"):
+        for path in dest.parent.glob(f".{glob.escape(dest.name)}.dcc-{kind}-*"):
+            pid = path.name.removeprefix(f".{dest.name}.dcc-{kind}-").split("-")[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
 
 
 def _make_links(manifest: Manifest, staging: Path) -> None:

@@ -170,6 +170,22 @@ def test_the_restored_root_gets_a_usable_mode_not_the_temp_dirs_0700(store: Obje
     assert (tmp_path / "kept").stat().st_mode & 0o777 == 0o750, "an existing destination keeps its mode"
 
 
+def test_temp_trees_of_a_dead_download_are_swept_and_live_ones_kept(store: ObjectStore, tree: Path,
+                                                                    tmp_path: Path) -> None:
+    import subprocess
+
+    store.upload_tree(tree, "p")
+    dead_pid = subprocess.Popen(["true"])
+    dead_pid.wait()
+    dead = tmp_path / f".out.dcc-partial-{dead_pid.pid}-abc"
+    live = tmp_path / f".out.dcc-partial-{os.getpid()}-xyz"  # ours: alive, so not ours to delete
+    for path in (dead, live):
+        path.mkdir()
+        (path / "half.bin").write_bytes(b"half")
+    store.download_tree("p", tmp_path / "out")
+    assert not dead.exists() and live.exists()
+
+
 def test_the_fallback_swap_keeps_old_or_new_and_hands_back_the_old(tmp_path: Path) -> None:
     from migration.transfer import _swap_by_renames
 
