@@ -92,3 +92,24 @@ def run_program(values: dict[str, Any], stack: str = "lab", platform_outputs: di
     pulumi.runtime.set_mocks(mocks, project="dcc", stack=stack, preview=False, monitor=_Monitor(mocks, recording))
     pulumi.runtime.test(lambda: runpy.run_path(str(PROGRAM), run_name="__main__") and None)()
     return recording
+
+
+def run_components(tenants, refs) -> int:
+    """Register Tenant + MigratedApp components for `tenants` under the mocks (no program, no
+    estate loading); returns how many Kubernetes objects were registered. For the benchmark."""
+    from stacks.app import MigratedApp, MigratedAppArgs
+    from stacks.tenant import Tenant, TenantArgs
+
+    def program() -> None:
+        for spec in tenants:
+            tenant = Tenant(spec.agency, TenantArgs(spec, refs))
+            for app in spec.apps:
+                MigratedApp(app.id, MigratedAppArgs(app, refs, SECRET_SEED, tenant.namespace_resource),
+                            pulumi.ResourceOptions(parent=tenant))
+
+    psettings.ROOT.set(None)
+    recording = Recording()
+    mocks = _Mocks({})
+    pulumi.runtime.set_mocks(mocks, project="dcc", stack="bench", preview=False, monitor=_Monitor(mocks, recording))
+    pulumi.runtime.test(program)()
+    return len(recording.k8s_objects())
