@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from migration.report.costmodel import CostModel
@@ -16,7 +17,9 @@ from migration.report.definitions import Definition, current
 from migration.report.sources import Sources
 
 DONE = frozenset({"ok", "changed"})
-MOVES = frozenset({"rehost", "replatform"})
+_UNDONE = DONE | {"rolled_back"}  # a rollback that ran (ok/changed) or reported itself rolled_back
+MOVES = ("rehost", "replatform")
+_AT = attrgetter("at")
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class Progress:
 def latest(steps: Iterable[Any]) -> dict[tuple[str, str, str], Any]:
     """The newest record of each (app, host, step); the journal is append-only, so time orders it."""
     out: dict[tuple[str, str, str], Any] = {}
-    for s in sorted(steps, key=lambda s: s.at):
+    for s in sorted(steps, key=_AT):  # already in order from the store: timsort makes this one pass
         out[(s.app, s.host, s.step)] = s
     return out
 
@@ -59,32 +62,48 @@ def latest(steps: Iterable[Any]) -> dict[tuple[str, str, str], Any]:
 def _migrated(steps: Iterable[Any]) -> frozenset[str]:
     """Apps whose newest cutover succeeded and were not rolled back after it."""
     last: dict[str, Any] = {}
-    for s in sorted(steps, key=lambda s: s.at):
-        if s.step == "cutover" or (s.step == "rollback" and s.status in DONE | {"rolled_back"}):
+    for s in sorted(steps, key=_AT):
+        if s.step == "cutover" or (s.step == "rollback" and s.status in _UNDONE):
             last[s.app] = s
     return frozenset(a for a, s in last.items() if s.step == "cutover" and s.status in DONE)
 
 
-def progress(src: Sources) -> Progress:
+@dataclass(frozen=True)
+class Index:
+    """Lookups every KPI needs, built once per ledger: legacy hosts per DC, apps per strategy."""
+
+    legacy_by_dc: Mapping[str, frozenset[str]]
+    host_dc: Mapping[str, str]
+    by_strategy: Mapping[str, tuple[Any, ...]]
+
+    @classmethod
+    def of(cls, src: Sources) -> Index:
+        by_dc: dict[str, set[str]] = {d.id: set() for d in src.datacenters if d.kind == "legacy"}
+        for h in src.hosts:
+            if h.role == "legacy" and h.datacenter in by_dc:
+                by_dc[h.datacenter].add(h.id)
+        groups: dict[str, list[Any]] = {}
+        if src.plan is not None:
+            for a in src.apps:
+                if a.id in src.plan.apps:
+                    groups.setdefault(src.plan.apps[a.id].strategy, []).append(a)
+        return cls({dc: frozenset(h) for dc, h in by_dc.items()}, {h.id: h.datacenter for h in src.hosts},
+                   {k: tuple(v) for k, v in groups.items()})
+
+    @property
+    def legacy_hosts(self) -> frozenset[str]:
+        return frozenset(h for hosts in self.legacy_by_dc.values() for h in hosts)
+
+    def apps(self, *strategies: str) -> list[Any]:
+        return [a for s in strategies for a in self.by_strategy.get(s, ())]
+
+
+def progress(src: Sources, ix: Index | None = None) -> Progress:
+    ix = ix or Index.of(src)
     newest = latest(src.state.steps)
     gone = frozenset(h for (_, h, step), s in newest.items() if step == "decommission" and s.status in DONE)
-    legacy = _legacy_hosts_by_dc(src)
-    closed = frozenset(dc for dc, hosts in legacy.items() if hosts and hosts <= gone)
+    closed = frozenset(dc for dc, hosts in ix.legacy_by_dc.items() if hosts and hosts <= gone)
     return Progress(gone, _migrated(src.state.steps), closed)
-
-
-def _legacy_hosts_by_dc(src: Sources) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {d.id: set() for d in src.datacenters if d.kind == "legacy"}
-    for h in src.hosts:
-        if h.role == "legacy" and h.datacenter in out:
-            out[h.datacenter].add(h.id)
-    return out
-
-
-def _strategy_apps(src: Sources, strategies: frozenset[str]) -> list[Any]:
-    if src.plan is None:
-        return []
-    return [a for a in src.apps if a.id in src.plan.apps and src.plan.apps[a.id].strategy in strategies]
 
 
 def _kpi(d: Definition, value: float, planned: float | None, total: float | None, **detail: Any) -> Kpi:
@@ -106,30 +125,27 @@ def _apps_gone(apps: list[Any], gone: frozenset[str]) -> int:
     return sum(1 for a in apps if a.hosts and set(a.hosts) <= gone)
 
 
-def actual(src: Sources) -> Outcome:
-    p = progress(src)
-    legacy = {h.id for h in src.hosts if h.role == "legacy"}
-    movers = p.apps_migrated & {a.id for a in _strategy_apps(src, MOVES)} if src.plan else p.apps_migrated
+def actual(src: Sources, ix: Index) -> Outcome:
+    p = progress(src, ix)
+    movers = p.apps_migrated & {a.id for a in ix.apps(*MOVES)} if src.plan else p.apps_migrated
     gone = p.hosts_decommissioned
-    return Outcome(p.dcs_closed, gone & legacy, len(movers),
-                   _apps_gone(_strategy_apps(src, frozenset({"retire"})), gone),
-                   _apps_gone(_strategy_apps(src, frozenset({"replace"})), gone))
+    return Outcome(p.dcs_closed, gone & ix.legacy_hosts, len(movers),
+                   _apps_gone(ix.apps("retire"), gone), _apps_gone(ix.apps("replace"), gone))
 
 
-def planned(src: Sources) -> Outcome | None:
+def planned(src: Sources, ix: Index) -> Outcome | None:
     if src.plan is None:
         return None
-    legacy = {h.id for h in src.hosts if h.role == "legacy"}
-    movers, retired, replaced = (_strategy_apps(src, frozenset(s)) for s in (MOVES, {"retire"}, {"replace"}))
-    hosts = frozenset(h for a in movers + retired + replaced for h in a.hosts) & legacy
+    leaving = ix.apps(*MOVES, "retire", "replace")
+    hosts = frozenset(h for a in leaving for h in a.hosts) & ix.legacy_hosts
     closes = frozenset(dc for w in src.plan.waves for dc in w.closes)
-    return Outcome(closes, hosts, len(movers), len(retired), len(replaced))
+    return Outcome(closes, hosts, len(ix.apps(*MOVES)), len(ix.apps("retire")), len(ix.apps("replace")))
 
 
-def savings_idr(src: Sources, costs: CostModel, o: Outcome) -> float:
+def savings_idr(src: Sources, costs: CostModel, o: Outcome, ix: Index) -> float:
     """Cost model: closed DCs + servers retired in open DCs - what the cloud and shared services cost."""
     dc_cost = sum(costs.dc_cost(dc.tier, dc.annual_cost_idr) for dc in src.datacenters if dc.id in o.dcs_closed)
-    loose = sum(1 for h in src.hosts if h.id in o.servers_retired and h.datacenter not in o.dcs_closed)
+    loose = sum(1 for h in o.servers_retired if ix.host_dc.get(h) not in o.dcs_closed)
     return (dc_cost + loose * costs.server_idr - o.migrated * costs.cloud_per_app_idr
             - o.replaced * costs.shared_service_per_app_idr)
 
@@ -137,7 +153,8 @@ def savings_idr(src: Sources, costs: CostModel, o: Outcome) -> float:
 def compute_ledger(src: Sources, costs: CostModel, defs: Mapping[str, Definition] | None = None) -> tuple[Kpi, ...]:
     """Every KPI: its figure now (journal) and at the plan's end, each under its current definition."""
     d = defs or current()
-    now, end = actual(src), planned(src)
+    ix = Index.of(src)
+    now, end = actual(src, ix), planned(src, ix)
     n_apps = len(src.apps)
     n_dcs = sum(1 for dc in src.datacenters if dc.kind == "legacy")
     n_hosts = sum(1 for h in src.hosts if h.role == "legacy")
@@ -148,7 +165,7 @@ def compute_ledger(src: Sources, costs: CostModel, defs: Mapping[str, Definition
         ("apps_replaced", lambda o: o.replaced, n_apps),
         ("servers_retired", lambda o: len(o.servers_retired), n_hosts),
         ("shared_cloud_share", lambda o: (o.migrated + o.replaced) / n_apps if n_apps else 0.0, 1.0),
-        ("annual_savings_idr", lambda o: savings_idr(src, costs, o), None),
+        ("annual_savings_idr", lambda o: savings_idr(src, costs, o, ix), None),
     )
     details: dict[str, dict[str, Any]] = {
         "datacenters_closed": {"closed_ids": sorted(now.dcs_closed)[:200],
@@ -157,7 +174,7 @@ def compute_ledger(src: Sources, costs: CostModel, defs: Mapping[str, Definition
     }
     kpis = [_kpi(d[key], f(now), f(end) if end else None, total, **details.get(key, {}))
             for key, f, total in figures]
-    movers = [a.id for a in _strategy_apps(src, MOVES)] if src.plan else None
+    movers = [a.id for a in ix.apps(*MOVES)] if src.plan else None
     return (*kpis, _backups(d["backups_restorable"], src, movers))
 
 
