@@ -51,6 +51,8 @@ def as_json(r: Report) -> dict[str, Any]:
     return {
         "format": FORMAT, "estate": r.estate, "generated_at": r.generated_at.isoformat(timespec="seconds"),
         "kpis": [k.as_dict() for k in r.kpis],
+        # Flat key -> value for CI gates (`jq .figures.datacenters_closed`); same numbers as "kpis".
+        "figures": {k.key: k.value for k in r.kpis},
         "definition_history": [asdict(d) for d in r.history],
         "definition_changes": list(r.changes),
         "estate_summary": dict(r.estate_section), "plan": dict(r.plan_section),

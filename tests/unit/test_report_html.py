@@ -86,6 +86,7 @@ def test_cli_writes_html_and_prints_the_same_figures_as_json(scenario_dir, tmp_p
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     got = {k["key"]: (k["value"], k["planned"], k["total"]) for k in doc["kpis"]}
+    assert doc["figures"] == {k: v[0] for k, v in got.items()}
     for key, want in EXPECTED.items():
         assert got[key] == pytest.approx(want), f"{key}: JSON has {got[key]}, expected {want}"
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
