@@ -67,7 +67,9 @@ def _locate(folder: Path, problems: Problems) -> dict[str, Path]:
             found[stem] = entry
         elif suffix in _SUFFIXES and stem in TABLES:
             if stem in found:
-                problems.add(entry, None, None, f"{stem} is already given by {found[stem].name}; keep one")
+                problems.add(found[stem], None, None, f"{stem} is given twice ({found[stem].name} and "
+                             f"{entry.name}); keep one")
+                found[stem] = folder  # neither is read: guessing which one is meant could hide an error
                 continue
             found[stem] = entry
         else:
@@ -82,8 +84,8 @@ def _locate(folder: Path, problems: Problems) -> dict[str, Path]:
 
 def _load_table(name: str, file: Path | None, problems: Problems) -> Table:
     cls, columns = TABLES[name]
-    if file is None:
-        return Table(complete=name not in REQUIRED_TABLES)
+    if file is None or file.is_dir():  # absent, or given twice (see _locate)
+        return Table(complete=file is None and name not in REQUIRED_TABLES)
     before = len(problems)
     if file.suffix.lower() == ".csv":
         names = frozenset(c.name for c in columns)

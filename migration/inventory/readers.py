@@ -101,33 +101,33 @@ def csv_records(
     """Rows of a CSV table with a header; checks the header once and each row's width."""
     try:
         with path.open(encoding="utf-8", newline="") as stream:
-            reader = csv.reader(stream, strict=True)
-            try:
-                yield from _csv_rows(path, reader, columns, required, problems)
-            except csv.Error as exc:
-                problems.add(path, reader.line_num, None, f"malformed CSV: {exc}")
+            yield from _csv_rows(path, csv.reader(stream, strict=True), columns, required, problems)
     except UnicodeDecodeError as exc:
         problems.add(path, None, None, f"not UTF-8 text: {exc.reason}")
 
 
 def _csv_rows(path: Path, reader: Any, columns: frozenset[str], required: tuple[str, ...],
               problems: Problems) -> Iterator[tuple[int, dict[str, Any]]]:
-    header = next(reader, None)
-    if header is None:
-        problems.add(path, 1, None, "empty file: expected a header row")
-        return
-    header = [name.strip() for name in header]
-    if not _header_ok(path, header, columns, required, problems):
-        return
-    width = len(header)
-    for row in reader:
-        if not row:
-            continue
-        if len(row) != width:
-            problems.add(path, reader.line_num, None, f"malformed CSV: {len(row)} fields, header has {width}")
-            continue
-        # Empty cells are absent values, as a missing YAML key would be.
-        yield reader.line_num, {k: v for k, v in zip(header, row) if v != "" and k in columns}
+    start = 1  # the line a row starts on: a quoted field may span lines, and errors point at its start
+    try:
+        header = next(reader, None)
+        if header is None:
+            problems.add(path, 1, None, "empty file: expected a header row")
+            return
+        header = [name.strip() for name in header]
+        if not _header_ok(path, header, columns, required, problems):
+            return
+        width = len(header)
+        start = reader.line_num + 1
+        for row in reader:
+            if row and len(row) != width:
+                problems.add(path, start, None, f"malformed CSV: {len(row)} fields, header has {width}")
+            elif row:
+                # Empty cells are absent values, as a missing YAML key would be.
+                yield start, {k: v for k, v in zip(header, row) if v != "" and k in columns}
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        problems.add(path, start, None, f"malformed CSV: {exc}")
 
 
 def _header_ok(path: Path, header: list[str], columns: frozenset[str], required: tuple[str, ...],
