@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  python3 python3-venv ca-certificates
+  python3 python3-venv ca-certificates curl
   openssh-server openssh-client iproute2 rsync nftables
   mmdebstrap debootstrap zstd util-linux procps psmisc
   chromium
