@@ -11,7 +11,14 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    IntegrityError,
+    NoSuchModuleError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 
 from migration.errors import InputError, StateError
 from migration.state import schema
@@ -127,8 +134,10 @@ def _create_schema(engine: Engine) -> None:
                                 .where(schema.meta.c.key == "schema_version")).scalar() is None:
                     conn.execute(schema.meta.insert().values(key="schema_version",
                                                              value=str(schema.SCHEMA_VERSION)))
-        except IntegrityError:
-            pass  # another process created the same schema at the same moment; re-read below
+        except (IntegrityError, ProgrammingError):
+            # Another process created the same schema at the same moment (PostgreSQL reports a
+            # duplicate table or type); the caller re-reads the version, which must now be there.
+            pass
 
 
 def _check_version(found: object, url: URL) -> None:

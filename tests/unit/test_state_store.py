@@ -1,10 +1,11 @@
-"""State store round trips, resume semantics, validation and durability on a SQLite file."""
+"""State store round trips, resume semantics, validation, concurrency and durability (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import sqlite3
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 from pathlib import Path
@@ -205,3 +206,22 @@ def test_threads_and_a_second_engine_write_concurrently_without_loss(request: py
         for n in range(threads):
             mine = [s.detail["i"] for s in shared.steps(app=f"app-{n}")]
             assert mine == list(range(lines)), f"app-{n}'s lines came back out of order or incomplete: {mine}"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_many_openers_of_a_fresh_store_agree_on_one_schema(request: pytest.FixtureRequest, tmp_path: Path,
+                                                           backend: str) -> None:
+    url = (f"sqlite:///{tmp_path / 'dcc.sqlite'}" if backend == "sqlite"
+           else fresh_database(request.getfixturevalue("pg_socket")))
+
+    start = threading.Barrier(4)
+
+    def open_and_write(n: int) -> int:
+        start.wait(timeout=60)  # all four race to create the schema at once
+        with StateStore.open(url) as store:
+            return store.start_run("lab", n)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        ids = list(pool.map(open_and_write, range(4)))
+    with StateStore.open(url) as store:
+        assert sorted(r.id for r in store.runs()) == sorted(ids) and len(set(ids)) == 4
