@@ -112,7 +112,7 @@ def _access(estate: Estate, given: Path | None, name: str, option: str) -> Path:
 def _run(targets: list[SshTarget], settings: Settings, facts_dir: Path) -> list[HostOutcome]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from migration.discovery import discover_all, store
+    from migration.discovery import discover_all
 
     columns = (TextColumn("discovering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
@@ -122,9 +122,7 @@ def _run(targets: list[SshTarget], settings: Settings, facts_dir: Path) -> list[
         def done(outcome: HostOutcome) -> None:
             progress.update(task, advance=1, description=f"{outcome.host}: {outcome.status}")
 
-        outcomes = discover_all(targets, settings, done)
-    store(outcomes, facts_dir)
-    return outcomes
+        return discover_all(targets, settings, done, facts_dir)
 
 
 def _outcome_table(outcomes: list[HostOutcome]) -> Table:
@@ -134,12 +132,10 @@ def _outcome_table(outcomes: list[HostOutcome]) -> Table:
     for column in ("host", "status", "os", "listening ports", "connections", "warnings", "seconds", "detail"):
         table.add_column(column, overflow="fold")
     for o in outcomes:
-        f = o.facts
+        s = o.summary
         style = "green" if o.ok else "red"
-        ports = ",".join(str(p) for p in sorted({s.port for s in f.listening})) if f else ""
-        os_name = f"{f.os.id} {f.os.version_id}".strip() if f else ""
-        table.add_row(o.host, f"[{style}]{o.status}[/]", os_name, ports, str(len(f.connections)) if f else "",
-                      str(len(f.warnings)) if f else "", f"{o.duration_s:.1f}", o.message)
+        cells = (s.os, ",".join(map(str, s.ports)), str(s.connections), str(s.warnings)) if s else ("",) * 4
+        table.add_row(o.host, f"[{style}]{o.status}[/]", *cells, f"{o.duration_s:.1f}", o.message)
     return table
 
 

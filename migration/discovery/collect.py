@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,14 +38,30 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class FactsSummary:
+    """What the summary table shows, kept after the full facts are written and dropped."""
+
+    os: str
+    ports: tuple[int, ...]
+    connections: int
+    warnings: int
+
+    @classmethod
+    def of(cls, facts: HostFacts) -> FactsSummary:
+        return cls(f"{facts.os.id} {facts.os.version_id}".strip(), tuple(sorted({s.port for s in facts.listening})),
+                   len(facts.connections), len(facts.warnings))
+
+
+@dataclass(frozen=True)
 class HostOutcome:
     host: str
     address: str
     status: str  # ok, or the failing ssh error's status (unreachable, host-key-changed, ...)
     message: str
     duration_s: float
-    facts: HostFacts | None = None
+    facts: HostFacts | None = None  # None when failed, or already stored by discover_all
     ssh_connections: int = 0  # transports opened: must be 1 for a reachable host
+    summary: FactsSummary | None = None
 
     @property
     def ok(self) -> bool:
@@ -71,7 +87,7 @@ def discover_host(target: ssh.SshTarget, settings: Settings, known: ssh.KnownHos
         return HostOutcome(target.host_id, target.address, status, exc.message,
                            time.monotonic() - started, ssh_connections=opened)
     return HostOutcome(target.host_id, target.address, "ok", _summary(facts),
-                       time.monotonic() - started, facts, ssh_connections=opened)
+                       time.monotonic() - started, facts, ssh_connections=opened, summary=FactsSummary.of(facts))
 
 
 def _collect(transport: paramiko.Transport, target: ssh.SshTarget, timeout: float) -> HostFacts:
@@ -92,8 +108,13 @@ def _summary(facts: HostFacts) -> str:
 
 
 def discover_all(targets: Iterable[ssh.SshTarget], settings: Settings,
-                 on_done: Callable[[HostOutcome], None] = lambda _o: None) -> list[HostOutcome]:
-    """Discover every target with at most `settings.concurrency` at once; results in target order."""
+                 on_done: Callable[[HostOutcome], None] = lambda _o: None,
+                 facts_dir: Path | None = None) -> list[HostOutcome]:
+    """Discover every target with at most `settings.concurrency` at once; results in target order.
+
+    With `facts_dir`, each host's facts are written as soon as it answers and dropped from its
+    outcome (only the summary stays), so memory does not grow with the estate.
+    """
     targets = list(targets)
     known = ssh.KnownHosts(settings.known_hosts)
     identity = ssh.load_identity(settings.identity)
@@ -103,6 +124,9 @@ def discover_all(targets: Iterable[ssh.SshTarget], settings: Settings,
         futures = [pool.submit(discover_host, t, settings, known, identity) for t in targets]
         for future in as_completed(futures):
             outcome = future.result()
+            if facts_dir is not None and outcome.facts is not None:
+                write_facts(facts_dir, outcome.facts)
+                outcome = replace(outcome, facts=None)
             outcomes[outcome.host] = outcome
             on_done(outcome)
     return [outcomes[t.host_id] for t in targets]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -49,8 +50,22 @@ def _dcc(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=120, env=env)
 
 
+def _warm_up(name: str) -> None:
+    """Wait (bounded) until every app answers, then two api polling periods (2 s each), so the
+    keep-alive and database connections the lab's apps hold exist before the snapshot."""
+    from migration.lab import status
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if all(health.endswith("ok") or health == "n/a" for host in status(name) for _, health in host.apps):
+            break
+        time.sleep(1)
+    time.sleep(4.5)
+
+
 @pytest.fixture(scope="module")
 def full_run(lab, estate_dir: Path):
+    _warm_up("disc")
     targets = select_targets(load_estate(estate_dir))
     outcomes = discover_all(targets, _settings(lab))
     store(outcomes, estate_dir / "facts")
@@ -125,6 +140,7 @@ def test_stopped_sshd_is_reported_while_the_rest_succeed(lab, estate_dir: Path, 
     from migration.lab.faults import apply
 
     before = (estate_dir / "facts" / "bgr-old1.json").read_text()
+    good_mtime = (estate_dir / "facts" / "bgr-web1.json").stat().st_mtime_ns
     apply("disc", "bgr-old1", "sshd-stop")
     try:
         run = _dcc("discover", "--estate", str(estate_dir), "--hosts", "bgr-*",
@@ -136,6 +152,7 @@ def test_stopped_sshd_is_reported_while_the_rest_succeed(lab, estate_dir: Path, 
     assert run.stderr.count("\n") == 1 and "1 of 3 hosts failed: bgr-old1 (unreachable)" in run.stderr
     assert "bgr-web1" in run.stdout and "unreachable" in run.stdout
     assert (estate_dir / "facts" / "bgr-old1.json").read_text() == before, "a failed host keeps its old facts"
+    assert (estate_dir / "facts" / "bgr-web1.json").stat().st_mtime_ns > good_mtime, "good hosts' facts stored"
 
 
 def test_garbage_from_a_fake_ss_is_survived_with_warnings(lab, estate_dir: Path) -> None:

@@ -206,3 +206,18 @@ def test_silent_host_leaves_no_traceback_on_stderr(sshd: dict, silent_port: int)
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert run.stdout.strip() == "timeout", run.stdout + run.stderr
     assert run.stderr == ""
+
+
+def test_discover_all_stores_each_host_as_it_answers(sshd: dict, tmp_path: Path) -> None:
+    from migration.discovery import discover_all, read_facts
+
+    settings = Settings(known_hosts=_known(sshd["dir"], sshd["port"], sshd["host_b64"]),
+                        identity=sshd["dir"] / "client", connect_timeout=5)
+    targets = [ssh.SshTarget("h1", "127.0.0.1", sshd["port"]), ssh.SshTarget("h2", "127.0.0.1", _free_port())]
+    seen: list[str] = []
+    outcomes = discover_all(targets, settings, lambda o: seen.append(o.host), facts_dir=tmp_path / "facts")
+    assert [(o.host, o.status) for o in outcomes] == [("h1", "ok"), ("h2", "unreachable")]
+    assert sorted(seen) == ["h1", "h2"]
+    assert outcomes[0].facts is None and sshd["port"] in outcomes[0].summary.ports
+    assert read_facts(tmp_path / "facts" / "h1.json").host == "h1"
+    assert sorted(p.name for p in (tmp_path / "facts").iterdir()) == ["h1.json"]
