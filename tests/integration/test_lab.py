@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -99,13 +98,16 @@ def test_nothing_is_forwarded_off_the_lab_bridges(acc: LabAccess) -> None:
         subprocess.run(["ip", "link", "set", outer, "up"], check=True)
         for cmd in (f"addr add {net}.2/24 dev eth0", "link set eth0 up", f"route add default via {net}.1"):
             subprocess.run(["ip", "-n", ns, *cmd.split()], check=True)
-        server = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-m", "http.server", "8000",
-                                   "--bind", f"{net}.2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        listener = (f"import socket; s = socket.create_server(('{net}.2', 8000)); "
+                    "c = None\nwhile True:\n c, _ = s.accept(); c.recv(1024); "
+                    "c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n'); c.close()")
+        server = subprocess.Popen(["ip", "netns", "exec", ns, "/usr/bin/python3", "-S", "-c", listener],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not _answers(f"http://{net}.2:8000/"):
             time.sleep(0.1)
         assert _answers(f"http://{net}.2:8000/"), "the outsider is not reachable at all; the test would prove nothing"
-        res = acc.ssh("kmk-web1", f"curl -s -m 3 -o /dev/null http://{net}.2:8000/")
+        res = acc.ssh("kmk-web1", f"curl -s -m 2 -o /dev/null http://{net}.2:8000/")
         assert res.returncode == 28, f"a lab host reached a non-lab interface (curl rc={res.returncode})"
     finally:
         if server is not None:
@@ -163,7 +165,9 @@ def test_targets_run_only_sshd(acc: LabAccess) -> None:
 def test_fault_link_down_then_up(acc: LabAccess) -> None:
     faults.apply(NAME, "pdn-t01", "link-down")
     assert not hosts.ssh_banner(ip(acc, "pdn-t01"), timeout=1)
-    assert acc.ssh("pdn-t01", "true").returncode == 255
+    cut = subprocess.run([*acc.ssh_args("pdn-t01")[:-1], "-o", "ConnectTimeout=2", "pdn-t01", "true"],
+                         check=False, capture_output=True, text=True, timeout=30)
+    assert cut.returncode == 255 and "timed out" in cut.stderr, cut.stderr
     faults.apply(NAME, "pdn-t01", "link-down", off=True)
     assert hosts.ssh_banner(ip(acc, "pdn-t01"), timeout=3)
     assert acc.ssh("pdn-t01", "true").returncode == 0
