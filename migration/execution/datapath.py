@@ -52,7 +52,8 @@ def pull(move: AppMove, access: LabAccess, staging: Path) -> Path:
     files.mkdir(parents=True, exist_ok=True)
     src = move.primary[0].id
     remote = [f"{src}:{p}" for p in app_paths(move.app)]
-    rsync(access, remote, f"{files}/", "-R", "--delete", "--ignore-missing-args")
+    # Bytecode caches are rebuilt by the app itself; shipping them only makes noise.
+    rsync(access, remote, f"{files}/", "-R", "--delete", "--ignore-missing-args", "--exclude=__pycache__/")
     if move.db:
         db_dir = local / "db"
         db_dir.mkdir(exist_ok=True)

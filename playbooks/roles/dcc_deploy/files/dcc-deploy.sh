@@ -20,9 +20,11 @@ if [ -f "$conf" ]; then
     if cmp -s "$conf" "$conf.dcc-new"; then rm -f "$conf.dcc-new"; else mv -f "$conf.dcc-new" "$conf"; fi
   fi
 fi
+# The running app writes __pycache__ and so touches its dirs' times: neither is a change.
+copy_tree() { rsync -ai --omit-dir-times --exclude=__pycache__/ "$@"; }
 changes=$(
-  rsync -ai --delete "$incoming/opt/$app/" "/opt/$app/"
-  if [ -d "$incoming/etc/$app" ]; then rsync -ai --delete "$incoming/etc/$app/" "/etc/$app/"; fi
+  copy_tree --delete "$incoming/opt/$app/" "/opt/$app/"
+  if [ -d "$incoming/etc/$app" ]; then copy_tree --delete "$incoming/etc/$app/" "/etc/$app/"; fi
   rsync -ai "$incoming/etc/init.d/$app" "/etc/init.d/$app"
 )
 [ -n "$changes" ] && echo changed || echo unchanged
