@@ -2,7 +2,7 @@
 
 Transfer: ours (SHA-256 manifest, resumable upload, verify-then-rename download) against plain
 boto3 upload_file/download_file of the same tree with the same transfer settings and no checks,
-both against a local S3 endpoint (moto) on loopback. Also a rerun of the upload (resume: all skipped).
+both against a local S3 endpoint (`dcc s3 serve`, moto, in its own process) on loopback. Also a rerun of the upload (resume: all skipped).
 Journal: StateStore.record_step (one committed transaction each, WAL, synchronous=FULL) against
 raw sqlite3 inserts with the same pragmas and a commit per row.
 
@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +31,6 @@ import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
-from migration.objectstore_server import LocalS3Server
 from migration.state import StateStore
 from migration.transfer import ObjectStore
 
@@ -45,6 +49,32 @@ def make_tree(root: Path, small: int, big_mib: int) -> int:
         (root / f"big{i}.bin").write_bytes(os.urandom(big_mib * MIB))
         total += big_mib * MIB
     return total
+
+
+@contextmanager
+def served_s3() -> Iterator[str]:
+    """`dcc s3 serve` in its own process, so the server's memory and CPU are not counted as ours."""
+    proc = subprocess.Popen([sys.executable, "-m", "migration", "s3", "serve", "--port", "0"],
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        found = re.search(r"http://127\.0\.0\.1:\d+", proc.stdout.readline())
+        if not found:
+            raise SystemExit("dcc s3 serve did not announce its endpoint")
+        yield found.group(0)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+
+
+def heap_peak(fn) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def timed(fn) -> float:
@@ -71,10 +101,10 @@ def baseline_download(client, bucket: str, dest: Path) -> None:
 def bench_transfer(args: argparse.Namespace, work: Path) -> None:
     src = work / "src"
     total = make_tree(src, args.small, args.big_mib)
-    with LocalS3Server() as server:
-        ours = ObjectStore(server.endpoint_url, "bench")
+    with served_s3() as endpoint:
+        ours = ObjectStore(endpoint, "bench")
         ours.ensure_bucket()
-        client = boto3.client("s3", endpoint_url=server.endpoint_url, region_name="us-east-1",
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                               aws_access_key_id="b", aws_secret_access_key="b",
                               config=Config(s3={"addressing_style": "path"}))
         rows = [
@@ -85,10 +115,13 @@ def bench_transfer(args: argparse.Namespace, work: Path) -> None:
             ("rerun upload (resume)", timed(lambda: baseline_upload(client, "bench", src)),
              timed(lambda: ours.upload_tree(src, "ours"))),
         ]
+        peak = heap_peak(lambda: ours.download_tree("ours", work / "ours-again"))
     print(f"tree: {args.small + 2} files, {total / MIB:.1f} MiB; S3: moto on loopback")
     print(f"{'transfer':24} {'baseline s':>11} {'dcc s':>8} {'dcc/baseline':>13} {'dcc MiB/s':>10}")
     for name, base, mine in rows:
         print(f"{name:24} {base:11.2f} {mine:8.2f} {mine / base:13.2f} {total / MIB / mine:10.1f}")
+    print(f"peak Python heap during a verified download ({args.big_mib} MiB files): {peak / MIB:.1f} MiB "
+          "(streaming: bounded by chunk size x threads, not by file size)")
 
 
 def bench_journal(lines: int, work: Path) -> None:
