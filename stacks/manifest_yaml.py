@@ -85,12 +85,26 @@ class _NotOurs(Exception):
 _INT = re.compile(r"-?(0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"-?[0-9]+\.[0-9]+")
 _DECODER = json.JSONDecoder()
-_WORDS = {"true": True, "false": False, "null": None, "{}": None, "[]": None}
+_WORDS = {"true": True, "false": False, "null": None}
+
+
+_EMPTY = object()  # marks `{}` / `[]`: mutable, so built fresh for every use
 
 
 def _value(text: str) -> Any:
+    v = _cached_value(text)
+    if v is _EMPTY:
+        return {} if text == "{}" else []
+    return v
+
+
+@lru_cache(maxsize=65536)
+def _cached_value(text: str) -> Any:
+    # Lines repeat across thousands of manifests (labels, security contexts): parse each once.
+    if text in ("{}", "[]"):
+        return _EMPTY
     if text in _WORDS:
-        return {} if text == "{}" else [] if text == "[]" else _WORDS[text]
+        return _WORDS[text]
     if text.startswith('"'):
         value, end = _DECODER.raw_decode(text)
         if end != len(text):
@@ -105,6 +119,7 @@ def _value(text: str) -> Any:
     raise _NotOurs(text)
 
 
+@lru_cache(maxsize=65536)
 def _split_key(text: str) -> tuple[str, str | None]:
     """(key, value text or None when a block follows) of a `key: value` line."""
     if text.startswith('"'):
@@ -122,6 +137,7 @@ def _split_key(text: str) -> tuple[str, str | None]:
     return key, rest[2:]
 
 
+@lru_cache(maxsize=65536)
 def _is_key_line(text: str) -> bool:
     if text.startswith('"'):
         _, end = _DECODER.raw_decode(text)
@@ -129,32 +145,33 @@ def _is_key_line(text: str) -> bool:
     return ": " in text or text.endswith(":")
 
 
+@lru_cache(maxsize=65536)
+def _row(line: str) -> tuple[int, str]:
+    text = line.lstrip(" ")
+    if not text or "\t" in line or text.startswith("#") or text.endswith(" "):
+        raise _NotOurs(line)
+    return len(line) - len(text), text
+
+
 class _Reader:
     def __init__(self, lines: list[str]) -> None:
-        self.rows = []
-        for line in lines:
-            text = line.lstrip(" ")
-            if not text or "\t" in line or text.startswith("#") or text.endswith(" "):
-                raise _NotOurs(line)
-            self.rows.append([len(line) - len(text), text])
+        self.rows = [_row(line) for line in lines]
+        self.n = len(self.rows)
         self.i = 0
 
-    def _at(self, indent: int) -> list | None:
-        row = self.rows[self.i] if self.i < len(self.rows) else None
-        return row if row and row[0] == indent else None
-
     def block(self, indent: int) -> Any:
-        row = self._at(indent)
-        if row is None:
+        row = self.rows[self.i] if self.i < self.n else None
+        if row is None or row[0] != indent:
             raise _NotOurs(f"line {self.i}")
         return self.sequence(indent) if row[1].startswith("- ") else self.mapping(indent)
 
     def sequence(self, indent: int) -> list[Any]:
         out = []
-        while (row := self._at(indent)) and row[1].startswith("- "):
-            item = row[1][2:]
+        rows = self.rows
+        while self.i < self.n and rows[self.i][0] == indent and rows[self.i][1].startswith("- "):
+            item = rows[self.i][1][2:]
             if item.startswith("- ") or _is_key_line(item):
-                row[0], row[1] = indent + 2, item  # the item is a block starting on this line
+                rows[self.i] = (indent + 2, item)  # the item is a block starting on this line
                 out.append(self.block(indent + 2))
             else:
                 out.append(_value(item))
@@ -163,15 +180,16 @@ class _Reader:
 
     def mapping(self, indent: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        while (row := self._at(indent)) and not row[1].startswith("- "):
-            key, text = _split_key(row[1])
+        rows = self.rows
+        while self.i < self.n and rows[self.i][0] == indent and not rows[self.i][1].startswith("- "):
+            key, text = _split_key(rows[self.i][1])
             if key in out:
                 raise _NotOurs(f"duplicate key {key}")
             self.i += 1
             if text is not None:
                 out[key] = _value(text)
                 continue
-            nxt = self.rows[self.i] if self.i < len(self.rows) else None
+            nxt = rows[self.i] if self.i < self.n else None
             if nxt is None or nxt[0] < indent or (nxt[0] == indent and not nxt[1].startswith("- ")):
                 raise _NotOurs(f"empty block for {key}")
             out[key] = self.block(nxt[0])
@@ -187,7 +205,7 @@ def _fast_load(text: str) -> list[Any]:
     for doc in docs:
         reader = _Reader(doc.split("\n"))
         out.append(reader.block(0))
-        if reader.i != len(reader.rows):
+        if reader.i != reader.n:
             raise _NotOurs(f"trailing lines after line {reader.i}")
     return out
 
