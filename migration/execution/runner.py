@@ -180,6 +180,7 @@ def run_phase(
         event_handler=collector,
         settings={"suppress_ansible_output": True},
     )
+    _scrub_environment(private_dir / "artifacts" / ident)
     return PhaseResult(
         phase=phase,
         status=runner.status,
@@ -187,6 +188,16 @@ def run_phase(
         hosts=_outcomes(runner.stats, sorted(set(hosts)), collector.messages),
         artifacts=private_dir / "artifacts" / ident,
     )
+
+
+def _scrub_environment(artifacts: Path) -> None:
+    """ansible-runner records the whole process environment in `command`; secrets (e.g. S3 keys) may
+    live there, so keep only the command line and cwd."""
+    command = artifacts / "command"
+    if command.is_file():
+        data = json.loads(command.read_text())
+        data.pop("env", None)
+        write_json_atomic(command, data)
 
 
 def control_path_dir(work_dir: Path) -> Path:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migration.errors import DccError
+from migration.errors import DccError, MigrationFailed
 from migration.execution import datapath
 from migration.execution import jobs as J
 from migration.execution.access import LabAccess
@@ -116,7 +116,7 @@ def restored_tree(ctx: Context, move: AppMove) -> tuple[Path, Any]:
     """The app's backup, downloaded and verified object by object (CorruptObject before any restore)."""
     record = latest_backup(ctx, move.app)
     if record is None:
-        raise DccError(f"no backup recorded for {move.app}", where=move.app)
+        raise MigrationFailed(f"no backup recorded for {move.app}", where=move.app)
     dest = datapath.fresh_dir(ctx.work_dir / "restore" / move.app)
     manifest = ctx.objects.download_tree(record.prefix, dest, expected_digest=record.manifest_sha256)
     return dest, manifest
@@ -201,8 +201,10 @@ def backup_gate(ctx: Context, move: AppMove) -> str | None:
 
 
 def cutover(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
-    gates = _each(ctx, moves, lambda m: StepOutcome(ok=backup_gate(ctx, m) is None,
-                                                    detail={"gate": backup_gate(ctx, m) or "passed"}))
+    def gate(move: AppMove) -> StepOutcome:
+        refused = backup_gate(ctx, move)
+        return StepOutcome(ok=refused is None, detail={"gate": refused or "passed"})
+    gates = _each(ctx, moves, gate)
     ready = [m for m in moves if gates[m.app].ok]
     routed = _phase_step(ctx, "cutover", ready, J.route(ready, to_source=False)) if ready else {}
 
