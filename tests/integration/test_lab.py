@@ -215,8 +215,19 @@ def test_fault_crash_then_boot_keeps_data(acc: LabAccess) -> None:
     faults.apply(NAME, "pdn-t04", "crash")
     assert not Path(f"/proc/{pid1}").exists() or Path(f"/proc/{pid1}/status").read_text().find("zombie") > 0
     assert not hosts.ssh_banner(ip(acc, "pdn-t04"), timeout=1)
+    assert [h.up for h in lab.status(NAME) if h.id == "pdn-t04"] == [False]
     faults.boot(NAME, "pdn-t04")
     assert acc.ssh("pdn-t04", "cat /root/before-crash").stdout == "kept\n"
+
+
+def test_lab_up_again_reboots_only_crashed_hosts(acc: LabAccess) -> None:
+    from migration.lab.lifecycle import host_init_pid
+
+    before = host_init_pid(NAME, "pdn-t07")
+    faults.apply(NAME, "pdn-t06", "crash")
+    lab.up(acc.run_dir / "estate")
+    assert host_init_pid(NAME, "pdn-t07") == before, "a running host was restarted"
+    assert acc.ssh("pdn-t06", "hostname").stdout == "pdn-t06\n"
 
 
 def test_fault_disk_full_gives_enospc(acc: LabAccess) -> None:
