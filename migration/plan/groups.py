@@ -44,10 +44,13 @@ def move_groups(estate: Estate, moving: set[str], deps: tuple[Dependency, ...]) 
         for app in component:
             member[app] = component[0]
     needs: dict[str, set[str]] = {c[0]: set() for c in components}
+    inner: dict[str, list[tuple[str, str]]] = {}
     for a, b in calls:
         if member[a] != member[b]:
             needs[member[a]].add(member[b])
-    return {c[0]: _group(estate, c, shared, calls, member, needs[c[0]]) for c in components}
+        else:
+            inner.setdefault(member[a], []).append((a, b))
+    return {c[0]: _group(estate, c, shared, inner.get(c[0], []), needs[c[0]]) for c in components}
 
 
 def _shared_hosts(estate: Estate, moving: set[str]) -> dict[str, list[str]]:
@@ -59,18 +62,15 @@ def _shared_hosts(estate: Estate, moving: set[str]) -> dict[str, list[str]]:
     return {h: apps for h, apps in on_host.items() if len(apps) > 1}
 
 
-def _group(estate: Estate, apps: list[str], shared: dict[str, list[str]], calls: list[tuple[str, str]],
-           member: dict[str, str], needs: set[str]) -> Group:
-    hosts: list[str] = []
-    for app_id in apps:
-        hosts += [h for h in estate.apps[app_id].all_hosts if h not in hosts]
+def _group(estate: Estate, apps: list[str], shared: dict[str, list[str]], inner: list[tuple[str, str]],
+           needs: set[str]) -> Group:
+    hosts = list(dict.fromkeys(h for app_id in apps for h in estate.apps[app_id].all_hosts))
     data = round(sum(estate.apps[a].data_gb for a in apps), 3)
-    return Group(apps[0], tuple(apps), tuple(hosts), data, _reason(apps, hosts, shared, calls, member),
+    return Group(apps[0], tuple(apps), tuple(hosts), data, _reason(apps, hosts, shared, sorted(inner)),
                  tuple(sorted(needs)))
 
 
-def _reason(apps: list[str], hosts: list[str], shared: dict[str, list[str]], calls: list[tuple[str, str]],
-            member: dict[str, str]) -> str:
+def _reason(apps: list[str], hosts: list[str], shared: dict[str, list[str]], inner: list[tuple[str, str]]) -> str:
     if len(apps) == 1:
         return "one app on its own hosts"
     parts = []
@@ -78,8 +78,6 @@ def _reason(apps: list[str], hosts: list[str], shared: dict[str, list[str]], cal
     if common:
         parts.append(f"share host{'s' if len(common) > 1 else ''} {', '.join(common[:5])}"
                      + (f" and {len(common) - 5} more" if len(common) > 5 else ""))
-    key = member[apps[0]]
-    inner = sorted((a, b) for a, b in calls if member[a] == key and member[b] == key)
     if inner:
         shown = "; ".join(f"{a} -> {b}" for a, b in inner[:4]) + (" ..." if len(inner) > 4 else "")
         # Without a shared host, only a cycle of calls can have bound these apps.

@@ -34,9 +34,14 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     }
 
 
+INDENT_MAX_APPS = 2000  # indented (diffable) up to this size; compact beyond, where it saves ~60%
+
+
 def dumps(plan: Plan) -> str:
     """The plan file's text: same plan, same bytes."""
-    return json.dumps(plan_to_json(plan), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    small = len(plan.apps) <= INDENT_MAX_APPS
+    return json.dumps(plan_to_json(plan), sort_keys=True, ensure_ascii=False, indent=1 if small else None,
+                      separators=None if small else (",", ":")) + "\n"
 
 
 def write_plan(path: str | Path, plan: Plan) -> None:

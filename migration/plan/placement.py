@@ -38,7 +38,7 @@ def _size(host: Host) -> tuple[float, float, float]:
 class Placer:
     """Remaining room on each target host and in the estate-wide capacity."""
 
-    def __init__(self, estate: Estate) -> None:
+    def __init__(self, estate: Estate, moving_hosts: list[str]) -> None:
         self.estate = estate
         self.rooms = [_Room(h.id, h.cpu or _INF, h.memory_gb or _INF, h.disk_gb or _INF)
                       for h in sorted(estate.target_hosts(), key=lambda h: h.id)]
@@ -48,6 +48,20 @@ class Placer:
                                                 ((cap.cpu, cap.memory_gb, cap.disk_gb) if cap else (None,) * 3)))
         self.first_open = 0  # rooms before this index are full for any realistic host
         self.fresh = 0  # rooms from this index on have never been used
+        self.overbooked = self._reserve_pins(moving_hosts)
+
+    def _reserve_pins(self, moving_hosts: list[str]) -> dict[str, str]:
+        """Book pinned hosts' room up front (first fit must not take it); host -> why, when a pin overbooks."""
+        overbooked = {}
+        for host_id in sorted(set(moving_hosts)):
+            host = self.estate.hosts[host_id]
+            if host.target:
+                room, need = self.by_id[host.target], _size(host)
+                if room.fits(need):
+                    room.take(need)
+                else:
+                    overbooked[host_id] = f"pinned target {host.target} is overbooked: no room left for {host_id}"
+        return overbooked
 
     def place(self, hosts: tuple[str, ...]) -> tuple[dict[str, str], str | None]:
         """Host -> target for all `hosts`, or ({}, why not) leaving every room untouched."""
@@ -60,7 +74,13 @@ class Placer:
         chosen: dict[str, str] = {}
         taken: list[tuple[_Room, tuple[float, float, float]]] = []
         for host in hosts:
-            room, why = self._room_for(self.estate.hosts[host], needs[host])
+            if host in self.overbooked:
+                room, why = None, self.overbooked[host]
+            elif self.estate.hosts[host].target:
+                chosen[host] = self.estate.hosts[host].target  # booked at start
+                continue
+            else:
+                room, why = self._room_for(self.estate.hosts[host], needs[host])
             if room is None:
                 for done, need in taken:  # undo: a group moves whole or not at all
                     done.cpu, done.memory_gb, done.disk_gb = (done.cpu + need[0], done.memory_gb + need[1],
@@ -73,11 +93,6 @@ class Placer:
         return chosen, None
 
     def _room_for(self, host: Host, need: tuple[float, float, float]) -> tuple[_Room | None, str | None]:
-        if host.target:
-            room = self.by_id[host.target]
-            if room.fits(need):
-                return room, None
-            return None, f"pinned target {host.target} has no room left for {host.id}"
         # First fit over a short window of partly used rooms, then the next untouched one:
         # a full first-fit scan is quadratic at 2,600 targets x 57,000 hosts.
         while self.first_open < self.fresh and self.rooms[self.first_open].cpu < 1:

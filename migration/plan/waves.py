@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from migration.inventory import Estate
+from migration.inventory import Blackout, Estate
 from migration.plan.groups import Group
 from migration.plan.placement import Placer
 
+FULL = 0.95  # share of a wave's host or data limit at which it counts as full
 MAX_WAVES = 520  # ten years of weekly waves: beyond that a constraint is wrong, not the plan
 
 
@@ -42,7 +43,8 @@ class Scheduler:
         self.c = estate.constraints
         self.loads: list[_Load] = [_Load()]  # index 0 unused: waves are 1-based
         self.slots: dict[str, Slot] = {}
-        self.placer = Placer(estate)
+        self.current = 1  # groups in turn start here: earlier waves are (nearly) full
+        self.placer = Placer(estate, [h for g in groups.values() for h in g.hosts])
         self.blackouts = self._blackouts_by_scope()
 
     def run(self) -> dict[str, Slot]:
@@ -73,9 +75,13 @@ class Scheduler:
     # -- one group ------------------------------------------------------------------------------
     def _place(self, group: Group) -> Slot:
         wave, reasons = self._earliest(group)
+        if self.current > wave:
+            reasons.append(f"waves {wave}..{self.current - 1} were already full when its turn came")
+            wave = self.current
+        windows = self._windows(group)
         skipped: Counter[str] = Counter()
         while wave <= MAX_WAVES:
-            blocked = self._blocked(group, wave)
+            blocked = self._blocked(group, wave, windows)
             if blocked is None:
                 return self._commit(group, wave, reasons, skipped)
             skipped[blocked] += 1
@@ -98,7 +104,7 @@ class Scheduler:
             reasons.append(f"has a high-criticality app: not before wave {floor} (critical_not_before_wave)")
         return wave, reasons
 
-    def _blocked(self, group: Group, wave: int) -> str | None:
+    def _blocked(self, group: Group, wave: int, windows: list[tuple[str, Blackout]]) -> str | None:
         """Why `group` cannot go in `wave` (a short reason), or None when it can."""
         load = self._load(wave)
         limit_hosts, limit_data = self.c.max_hosts_per_wave, self.c.max_data_gb_per_wave
@@ -107,18 +113,21 @@ class Scheduler:
             return f"wave full: max_hosts_per_wave {limit_hosts}"
         if limit_data is not None and load.data_gb + group.data_gb > limit_data and not alone:
             return f"wave full: max_data_gb_per_wave {limit_data:g}"
-        return self._blackout(group, wave)
-
-    def _blackout(self, group: Group, wave: int) -> str | None:
+        if not windows:
+            return None
         day = self.c.schedule.wave_start(wave)
+        for scope, b in windows:
+            if b.covers(day):
+                return f"blackout for {scope} {b.start}..{b.end}" + (f" ({b.reason})" if b.reason else "")
+        return None
+
+    def _windows(self, group: Group) -> list[tuple[str, Blackout]]:
+        """The blackouts that touch this group's agencies or data centers, in a fixed order."""
+        if not self.blackouts:
+            return []
         scopes = {("agency", self.estate.apps[a].agency) for a in group.apps}
         scopes |= {("datacenter", self.estate.hosts[h].datacenter) for h in group.hosts}
-        for scope in sorted(scopes):
-            for b in self.blackouts.get(scope, ()):
-                if b.covers(day):
-                    return (f"blackout for {scope[0]} {scope[1]} {b.start}..{b.end}"
-                            + (f" ({b.reason})" if b.reason else ""))
-        return None
+        return [(f"{kind} {name}", b) for kind, name in sorted(scopes) for b in self.blackouts.get((kind, name), ())]
 
     def _commit(self, group: Group, wave: int, reasons: list[str], skipped: Counter[str]) -> Slot:
         targets, why_not = self.placer.place(group.hosts)
@@ -131,8 +140,17 @@ class Scheduler:
         load.hosts += len(group.hosts)
         load.data_gb += group.data_gb
         load.groups += 1
+        while self._nearly_full(self._load(self.current)):
+            self.current += 1
         start = self.c.schedule.wave_start(wave)
         return Slot(wave, targets, [*reasons, f"placed in wave {wave} (starts {start})"])
+
+    def _nearly_full(self, load: _Load) -> bool:
+        """A wave stops taking groups in turn once nearly full: filling its last gaps with groups
+        from far down the order would make the whole plan shift after any small inventory change."""
+        hosts, data = self.c.max_hosts_per_wave, self.c.max_data_gb_per_wave
+        return ((hosts is not None and load.hosts >= hosts * FULL)
+                or (data is not None and load.data_gb >= data * FULL))
 
     def _oversize(self, group: Group) -> bool:
         return ((self.c.max_hosts_per_wave or 10**9) < len(group.hosts)
