@@ -139,10 +139,15 @@ def load_settings(stack_file: str | Path, estate: str | Path, plan: str | Path) 
 
 
 def policy_config(ctx: PolicyContext) -> dict[str, Any]:
-    """The CrossGuard pack's config (`pulumi preview --policy-pack-config`), from the same context."""
-    return {"dcc-no-new-apps": {"allowedAppIds": sorted(ctx.allowed_app_ids)},
-            "dcc-data-residency": {"storageAllowList": list(ctx.storage_allow_list)},
-            "platformNamespaces": sorted(ctx.platform_namespaces)}
+    """The CrossGuard pack's config (`pulumi preview --policy-pack-config`), from the same context:
+    each policy gets the platform namespaces, and what it alone needs."""
+    from stacks.policy.policies import RESOURCE_POLICIES, STACK_POLICIES
+
+    base = {"platformNamespaces": sorted(ctx.platform_namespaces)}
+    out: dict[str, Any] = {p.name: dict(base) for p in (*RESOURCE_POLICIES, *STACK_POLICIES)}
+    out["dcc-no-new-apps"]["allowedAppIds"] = sorted(ctx.allowed_app_ids)
+    out["dcc-data-residency"]["storageAllowList"] = list(ctx.storage_allow_list)
+    return out
 
 
 def write_manifests(out: str | Path, folders: Mapping[str, list[dict[str, Any]]], ctx: PolicyContext) -> int:
@@ -204,6 +209,7 @@ def read_policy_config(folder: str | Path) -> PolicyContext | None:
     try:
         raw = json.loads(path.read_text())
         return PolicyContext(frozenset(raw["dcc-no-new-apps"]["allowedAppIds"]),
-                             tuple(raw["dcc-data-residency"]["storageAllowList"]), frozenset(raw["platformNamespaces"]))
+                             tuple(raw["dcc-data-residency"]["storageAllowList"]),
+                             frozenset(raw["dcc-no-new-apps"]["platformNamespaces"]))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"not a dcc policy config: {exc}", where=str(path)) from None

@@ -95,3 +95,17 @@ def test_render_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
     (tmp_path / "precious.txt").write_text("keep me")
     r = dcc("render", "--estate", "inventory/lab", "--plan", str(LAB_PLAN), "--out", str(tmp_path))
     assert r.returncode == 2 and (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_render_and_validate_with_the_planners_own_lab_plan(tmp_path):
+    plan, out = tmp_path / "plan.json", tmp_path / "out"
+    r = dcc("plan", "--estate", "inventory/lab", "--out", str(plan))
+    assert r.returncode == 0, r.stderr
+    r = dcc("render", "--estate", "inventory/lab", "--plan", str(plan), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    r = dcc("validate", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    replatformed = {k for k, v in json.loads(plan.read_text())["apps"].items() if v["strategy"] == "replatform"}
+    workloads = {o["metadata"]["labels"]["dcc.go.id/app-id"] for _, o in read_manifests(out)
+                 if o["kind"] in ("Deployment", "StatefulSet")}
+    assert workloads == replatformed

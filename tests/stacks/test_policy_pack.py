@@ -1,0 +1,58 @@
+"""The CrossGuard wrappers run the same policy functions on Pulumi's view of resources,
+with their config coming from the file `dcc render` writes."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pulumi_policy
+
+from migration.render import policy_config
+from stacks.builders.app import app_objects
+from stacks.builders.specs import AppSpec, PlatformRefs, TenantSpec
+from stacks.builders.tenant import tenant_objects
+from stacks.policy import pack
+from stacks.policy.policies import RESOURCE_POLICIES, STACK_POLICIES, PolicyContext
+
+APP = AppSpec("simpeg", "kemenkes", "SIMPEG", "web-db", "simpeg.kemenkes.go.id", 8080, "1.0.0", 2, 4, 12)
+OBJS = tenant_objects(TenantSpec("kemenkes", "Kemenkes", (APP,)), PlatformRefs()) + app_objects(APP, PlatformRefs())
+CONFIG = policy_config(PolicyContext(frozenset({"simpeg"}), ("pdn.go.id",), frozenset(pack.DEFAULT_PLATFORM_NAMESPACES)))
+
+
+def _type(o: dict) -> str:
+    api = o['apiVersion'] if '/' in o['apiVersion'] else 'core/' + o['apiVersion']
+    return f"kubernetes:{api}:{o['kind']}"
+
+
+def _run_resource(policy, o):
+    found: list[str] = []
+    args = SimpleNamespace(resource_type=_type(o), props=o, get_config=lambda: CONFIG[policy.name])
+    policy.validate(args, lambda message, urn=None: found.append(message))
+    return found
+
+
+def test_pack_has_every_policy_mandatory():
+    built = pack.build_policies()
+    assert [p.name for p in built] == [p.name for p in (*RESOURCE_POLICIES, *STACK_POLICIES)]
+    assert all(p.enforcement_level == pulumi_policy.EnforcementLevel.MANDATORY for p in built)
+    assert set(CONFIG) == {p.name for p in built}
+
+
+def test_resource_wrappers_pass_good_objects_and_report_bad_ones():
+    policies = {p.name: p for p in pack.build_policies() if isinstance(p, pulumi_policy.ResourceValidationPolicy)}
+    for o in OBJS:
+        for policy in policies.values():
+            assert _run_resource(policy, o) == [], (policy.name, o["kind"])
+    workload = next(o for o in OBJS if o["kind"] == "StatefulSet")
+    stranger = {**workload, "metadata": {**workload["metadata"], "labels": {"dcc.go.id/app-id": "not-in-inventory"}}}
+    assert _run_resource(policies["dcc-no-new-apps"], stranger)
+
+
+def test_stack_wrapper_reports_a_namespace_without_default_deny():
+    policy = next(p for p in pack.build_policies() if p.name == "dcc-default-deny")
+    without = [o for o in OBJS if o["metadata"]["name"] != "default-deny"]
+    found: list[str] = []
+    resources = [SimpleNamespace(resource_type=_type(o), props=o) for o in without]
+    policy.validate(SimpleNamespace(resources=resources, get_config=lambda: CONFIG[policy.name]),
+                    lambda message, urn=None: found.append(message))
+    assert found == ["namespace kemenkes: no default-deny NetworkPolicy (empty podSelector, Ingress and Egress, no rules)"]
