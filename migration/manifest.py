@@ -130,18 +130,29 @@ def sha256_file(path: Path) -> tuple[int, str]:
 
 def build_manifest(local_dir: Path) -> Manifest:
     """SHA-256, size and mode of every file (and every symlink's target) under `local_dir`, sorted."""
+    return manifest_with_stamps(local_dir)[0]
+
+
+Stamp = tuple[int, int]  # (size, mtime_ns) of a file just before it was hashed
+
+
+def manifest_with_stamps(local_dir: Path) -> tuple[Manifest, dict[str, Stamp]]:
+    """The manifest, plus each file's stamp taken before hashing: an uploader compares it after
+    sending, so a file that changed at any moment after hashing is caught."""
     root = Path(local_dir)
     if not root.is_dir():
         raise InputError("not a directory", where=str(root))
-    entries = []
+    entries, stamps = [], {}
     for path in _walk_files(root):
         rel = path.relative_to(root).as_posix()
         if path.is_symlink():
             entries.append(_link_entry(rel, os.readlink(path)))
             continue
+        before = path.stat()
         size, sha = sha256_file(path)
-        entries.append(ManifestEntry(rel, size, sha, path.stat().st_mode & 0o777))
-    return Manifest(tuple(sorted(entries, key=lambda e: e.path)))
+        stamps[rel] = (before.st_size, before.st_mtime_ns)
+        entries.append(ManifestEntry(rel, size, sha, before.st_mode & 0o777))
+    return Manifest(tuple(sorted(entries, key=lambda e: e.path))), stamps
 
 
 def _walk_files(root: Path) -> Iterator[Path]:

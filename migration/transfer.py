@@ -20,7 +20,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from migration.errors import CorruptObject, InputError, RemoteError
-from migration.manifest import CHUNK, MANIFEST_NAME, Manifest, ManifestEntry, build_manifest, safe_relpath
+from migration.manifest import (
+    CHUNK,
+    MANIFEST_NAME,
+    Manifest,
+    ManifestEntry,
+    Stamp,
+    build_manifest,
+    manifest_with_stamps,
+    safe_relpath,
+)
 
 __all__ = ["CorruptObject", "Manifest", "ManifestEntry", "ObjectStore", "build_manifest"]
 
@@ -70,14 +79,15 @@ class ObjectStore:
     def upload_tree(self, local_dir: Path, prefix: str, *, progress: Progress | None = None) -> Manifest:
         """Upload a tree and then its manifest (the commit marker); objects already there are skipped."""
         _norm_prefix(prefix)  # refuse a bad prefix before hashing a large tree
-        manifest = build_manifest(local_dir)
+        manifest, stamps = manifest_with_stamps(local_dir)
         present = self._present_sha256(prefix, manifest)
         todo = [e for e in manifest.entries
                 if e.link is None and present.get(self._key(prefix, e.path)) != (e.size, e.sha256)]
         if progress:
             progress(manifest.total_bytes - sum(e.size for e in todo))  # skipped bytes count as done
         with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
-            for _ in pool.map(lambda e: self._upload_one(Path(local_dir), prefix, e, progress), todo):
+            for _ in pool.map(lambda e: self._upload_one(Path(local_dir), prefix, e, stamps[e.path], progress),
+                              todo):
                 pass
         body = manifest.to_json().encode()
         with _s3_errors(self, self._manifest_key(prefix)):
@@ -105,15 +115,14 @@ class ObjectStore:
             head = self._s3.head_object(Bucket=self.bucket, Key=key)
         return head["ContentLength"], head.get("Metadata", {}).get("sha256", "")
 
-    def _upload_one(self, root: Path, prefix: str, entry: ManifestEntry, progress: Progress | None) -> None:
+    def _upload_one(self, root: Path, prefix: str, entry: ManifestEntry, hashed: Stamp,
+                    progress: Progress | None) -> None:
         path, key = root / entry.path, self._key(prefix, entry.path)
-        before = path.stat()
         with _s3_errors(self, key):
             self._s3.upload_file(str(path), self.bucket, key, Config=_transfer_config(),
                                  ExtraArgs={"Metadata": {"sha256": entry.sha256}}, Callback=progress)
         after = path.stat()
-        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or \
-                after.st_size != entry.size:
+        if (after.st_size, after.st_mtime_ns) != hashed or after.st_size != entry.size:
             # The object may not match its recorded sha256: say so instead of keeping a bad backup.
             raise InputError("file changed while it was being backed up; stop the writer and retry",
                              where=str(path))

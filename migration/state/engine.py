@@ -110,7 +110,7 @@ def prepare_schema(engine: Engine, url: URL, *, create: bool) -> None:
             _create_schema(engine)
             found = _stored_version(engine)
     except DatabaseError as exc:
-        raise StateError(f"cannot open state store {shown(url)}: {_first_line(exc)}")
+        raise StateError(f"cannot open state store {shown(url)}: {first_line(exc)}")
     _check_version(found, url)
 
 
@@ -154,5 +154,5 @@ def _check_version(found: object, url: URL) -> None:
         raise StateError(f"state store {shown(url)} has unknown schema version {version}")
 
 
-def _first_line(exc: SQLAlchemyError) -> str:
+def first_line(exc: SQLAlchemyError) -> str:
     return str(getattr(exc, "orig", exc)).splitlines()[0]

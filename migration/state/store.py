@@ -88,9 +88,9 @@ class StateStore:
                 with conn.begin():
                     yield conn
         except IntegrityError as exc:
-            raise StateError(f"state store refused the write: {eng._first_line(exc)}")
+            raise StateError(f"state store refused the write: {eng.first_line(exc)}")
         except DatabaseError as exc:
-            raise StateError(f"state store {self.url} is unavailable or locked: {eng._first_line(exc)}")
+            raise StateError(f"state store {self.url} is unavailable or locked: {eng.first_line(exc)}")
 
     def start_run(self, estate: str, wave: int) -> int:
         """Journal the start of a run; returns its id."""
@@ -151,7 +151,7 @@ class StateStore:
             with self._engine.connect() as conn:
                 return list(conn.execute(query))
         except DatabaseError as exc:
-            raise StateError(f"state store {self.url} is unavailable: {eng._first_line(exc)}")
+            raise StateError(f"state store {self.url} is unavailable: {eng.first_line(exc)}")
 
     def last_status(self, wave: int, app: str, host: str, step: str) -> str | None:
         """The newest status of that step, or None if it never ran (resume starts there)."""

@@ -199,6 +199,22 @@ def test_the_fallback_swap_keeps_old_or_new_and_hands_back_the_old(tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dest", "staging"]
 
 
+def test_a_file_changed_after_hashing_fails_the_backup_and_writes_no_manifest(store: ObjectStore,
+                                                                               tree: Path) -> None:
+    victim = tree / "db" / "dumps" / "simpeg.sql"
+
+    def writer_strikes(_n: int) -> None:  # called once hashing is done, before anything is sent
+        if victim.stat().st_size == 31_000:
+            with open(victim, "ab") as fh:
+                fh.write(b"INSERT INTO pegawai VALUES (1);\n")
+
+    with pytest.raises(InputError, match="file changed while it was being backed up") as caught:
+        store.upload_tree(tree, "p", progress=writer_strikes)
+    assert caught.value.where == str(victim)
+    with pytest.raises(InputError, match="no such object"):
+        store.read_manifest("p")
+
+
 def test_a_20_mb_file_goes_multipart_and_round_trips(store: ObjectStore, raw, tmp_path: Path) -> None:
     src = tmp_path / "big"
     src.mkdir()
