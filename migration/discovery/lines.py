@@ -14,6 +14,8 @@ MAX_LINE = 4096
 MAX_LINES = 50_000
 MAX_WARNINGS = 20  # per section: a garbage-spewing host must not flood the facts file
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SECRET_OPTION = re.compile(r"(?i)((?:--?|\b)[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key)[\w.-]*[=\s:]\s*)(\S+)")
+_URL_CREDENTIAL = re.compile(r"(://[^/\s:@]+:)([^@\s]+)(@)")
 
 
 @dataclass
@@ -63,3 +65,10 @@ def to_int(text: str, low: int = 0, high: int = 2**63 - 1) -> int | None:
 
 def clip(text: str, limit: int = 512) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def redact(text: str) -> str:
+    """Mask credentials that command lines often carry (`--password x`, `TOKEN=x`, `://u:p@`),
+    so facts files beside the inventory never hold a host's secrets."""
+    text = _URL_CREDENTIAL.sub(r"\1***\3", text)
+    return _SECRET_OPTION.sub(r"\1***", text)

@@ -10,7 +10,7 @@ import ipaddress
 import re
 
 from migration.discovery.facts import DatabaseServer, Endpoint, Process, Service
-from migration.discovery.lines import Reader, clip, to_int
+from migration.discovery.lines import Reader, clip, redact, to_int
 
 _PS = re.compile(r"^\s*(\d{1,10})\s+(\d{1,10})\s+(\S{1,64})\s+(\d{1,19})\s+(.+)$")
 _SERVICE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._@+-]{0,127})\t([01])\t(-|0|1)$")
@@ -40,7 +40,7 @@ def parse_ps(reader: Reader) -> tuple[Process, ...]:
         command = match.group(5).strip()
         if ppid == 2 or (command.startswith("[") and command.endswith("]")):
             continue
-        processes.append(Process(pid, ppid, match.group(3), rss, clip(command, 512)))
+        processes.append(Process(pid, ppid, match.group(3), rss, clip(redact(command), 512)))
         if len(processes) >= MAX_PROCESSES:
             reader.warn(number, f"more than {MAX_PROCESSES} processes; rest ignored")
             break

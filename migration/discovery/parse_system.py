@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from migration.discovery.facts import CronJob, DataDir, Filesystem, OsInfo, Package, User
-from migration.discovery.lines import Reader, clip, to_int
+from migration.discovery.lines import Reader, clip, redact, to_int
 
 _OS_KEY = re.compile(r"^([A-Z][A-Z0-9_]{0,63})=(.*)$")
 _DF = re.compile(r"^(\S+)\s+(\S+)\s+(\d{1,19})\s+(\d{1,19})\s+(\d{1,19})\s+(?:\d{1,3}%|-)\s+(/.*)$")
@@ -164,7 +164,7 @@ def _cron_entry(source: str, entry: str, system: bool) -> CronJob | None:
     user = parts[width] if system else source
     if not _USER_NAME.match(user):
         return None
-    return CronJob(source, user, " ".join(schedule), clip(parts[-1], 512))
+    return CronJob(source, user, " ".join(schedule), clip(redact(parts[-1]), 512))
 
 
 def parse_du(reader: Reader) -> tuple[DataDir, ...]:

@@ -203,3 +203,17 @@ def test_databases_from_binaries_processes_and_sockets() -> None:
     (idle,) = rt.derive_databases(binaries, (), ())
     assert idle.running is False
     assert rt.derive_databases([], (), ()) == ()
+
+
+@pytest.mark.parametrize(("command", "stored"), [
+    ("pg_dump postgresql://simpeg:S3cret@10.79.1.12/simpeg", "pg_dump postgresql://simpeg:***@10.79.1.12/simpeg"),
+    ("/opt/app/run --password hunter2 --port 80", "/opt/app/run --password *** --port 80"),
+    ("env DB_PASSWORD=abc python3 app.py", "env DB_PASSWORD=*** python3 app.py"),
+    ("sync --api-key=K123 --token:XYZ", "sync --api-key=*** --token:***"),
+    ("python3 /opt/sehat-api/app.py", "python3 /opt/sehat-api/app.py"),
+])
+def test_credentials_in_command_lines_are_masked(command: str, stored: str) -> None:
+    (process,) = rt.parse_ps(_r(f"5 1 root 1 {command}"))
+    assert process.command == stored
+    (job,) = sysp.parse_cron(_r(f"app\t@daily root {command}"), system=True)
+    assert job.command == stored
