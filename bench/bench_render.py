@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "stacks"))  # the mock harness the stack tests use
 
-from migration.inventory import load_estate  # noqa: E402
-from migration.render import (  # noqa: E402
+from migration.inventory import load_estate
+from migration.render import (
     load_settings,
     policy_context,
     read_manifests,
@@ -34,7 +34,7 @@ from migration.render import (  # noqa: E402
     specs_from_estate,
     write_manifests,
 )
-from stacks.validation import check_objects  # noqa: E402
+from stacks.validation import check_objects
 
 
 def national_inputs(estate: Path | None, plan: Path | None, work: Path) -> tuple[Path, Path, str]:

@@ -25,8 +25,8 @@ from stacks.builders.meta import app_label
 from stacks.builders.platform import platform_objects
 from stacks.builders.specs import AppSpec, EstateSpecs, TenantSpec
 from stacks.builders.tenant import tenant_objects
-from stacks.policy.policies import PolicyContext
 from stacks.manifest_yaml import dump_all, load_all
+from stacks.policy.policies import PolicyContext
 from stacks.settings import ConfigProblem, StackSettings, parse_settings
 from stacks.stackfile import StackFileProblem, stack_values
 

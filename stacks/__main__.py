@@ -16,17 +16,17 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 if os.path.dirname(_HERE) not in sys.path:
     sys.path.insert(0, os.path.dirname(_HERE))
 
-from dataclasses import replace  # noqa: E402
-from pathlib import Path  # noqa: E402
+from dataclasses import replace
+from pathlib import Path
 
-import pulumi  # noqa: E402
+import pulumi
 
-from stacks import config  # noqa: E402
-from stacks.app import MigratedApp, MigratedAppArgs  # noqa: E402
-from stacks.builders.specs import PlatformRefs  # noqa: E402
-from stacks.platform import PlatformArgs, PlatformServices  # noqa: E402
-from stacks.settings import StackSettings  # noqa: E402
-from stacks.tenant import Tenant, TenantArgs  # noqa: E402
+from stacks import config
+from stacks.app import MigratedApp, MigratedAppArgs
+from stacks.builders.specs import PlatformRefs
+from stacks.platform import PlatformArgs, PlatformServices
+from stacks.settings import StackSettings
+from stacks.tenant import Tenant, TenantArgs
 
 ROOT = Path(_HERE).parent
 

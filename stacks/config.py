@@ -18,7 +18,7 @@ def _raw(cfg: pulumi.Config) -> dict[str, object]:
     for key in OBJECT_KEYS:
         try:
             values[key] = cfg.get_object(key)
-        except Exception as exc:  # the SDK raises a bare JSON error; name the key instead
+        except ValueError as exc:  # the SDK raises a bare JSON error; name the key instead
             raise pulumi.RunError(f"dcc:{key}: is not valid structured config ({exc})") from None
     return {k: v for k, v in values.items() if v is not None}
 

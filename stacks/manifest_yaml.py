@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 _PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./@+-]*")
-_RESERVED = frozenset("y n yes no true false on off null".split())
+_RESERVED = frozenset(["y", "n", "yes", "no", "true", "false", "on", "off", "null"])
 
 
 def scalar(value: Any) -> str:

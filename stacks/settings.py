@@ -7,8 +7,9 @@ A bad or missing key raises `ConfigProblem` naming the key.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from stacks.builders.specs import BackupTarget, ChartSpec, PlatformRefs, PlatformSpec
 from stacks.policy.policies import host_allowed

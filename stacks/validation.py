@@ -7,9 +7,10 @@ Validators are built once per (apiVersion, kind): building one costs millisecond
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from functools import cache, lru_cache
+from typing import Any
 
 from stacks.crd_schemas import BY_KIND
 from stacks.policy.policies import STACK_POLICIES, PolicyContext, check_object
@@ -59,7 +60,7 @@ def _inline(node: Any, seen: tuple[str, ...] = ()) -> Any:
     return node
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(api_version: str, kind: str) -> Any | None:
     """A cached strict validator for the kind, or None when no schema knows it.
 

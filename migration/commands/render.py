@@ -7,6 +7,7 @@ Secrets are written as `secretref:` placeholders; real values exist only as Pulu
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -18,11 +19,11 @@ def register(app: typer.Typer) -> None:
 
 
 def render(
-    estate: Path = typer.Option(..., "--estate", help="Estate folder, e.g. inventory/lab."),
-    plan: Path = typer.Option(..., "--plan", help="Plan file written by `dcc plan` (its strategies pick the apps)."),
-    out: Path = typer.Option(..., "--out", help="Folder to (re)write: one folder per tenant, plus _platform."),
-    stack_config: Path = typer.Option(DEFAULT_STACK, "--stack-config",
-                                      help="Pulumi.<stack>.yaml whose dcc:* settings (and shard) to use."),
+    estate: Annotated[Path, typer.Option("--estate", help="Estate folder, e.g. inventory/lab.")],
+    plan: Annotated[Path, typer.Option("--plan", help="Plan file written by `dcc plan` (its strategies pick the apps).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to (re)write: one folder per tenant, plus _platform.")],
+    stack_config: Annotated[Path, typer.Option(
+        "--stack-config", help="Pulumi.<stack>.yaml whose dcc:* settings (and shard) to use.")] = DEFAULT_STACK,
 ) -> None:
     """Render the platform, a tenant per agency and a workload per replatformed app as YAML manifests."""
     from rich.console import Console

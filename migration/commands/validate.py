@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -18,8 +19,8 @@ def register(app: typer.Typer) -> None:
 
 
 def validate(
-    folder: Path = typer.Argument(..., help="Folder written by `dcc render` (its policy-config.json is used)."),
-    show: int = typer.Option(20, "--show", help="How many violations to list (all are counted)."),
+    folder: Annotated[Path, typer.Argument(help="Folder written by `dcc render` (its policy-config.json is used).")],
+    show: Annotated[int, typer.Option("--show", help="How many violations to list (all are counted).")] = 20,
 ) -> None:
     """Validate every object: official schemas in strict mode (CRDs: our own schemas), then every policy."""
     from rich.console import Console

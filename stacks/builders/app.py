@@ -6,12 +6,12 @@ The Secret's values come from the caller: Pulumi passes secret Outputs, render a
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from stacks.builders import sizing
 from stacks.builders.meta import app_label, labels, meta, obj
 from stacks.builders.specs import AppSpec, PlatformRefs
-
 
 
 def secret_keys(app: AppSpec) -> tuple[str, ...]:

@@ -6,8 +6,9 @@ program and `dcc render` both build from these, so both produce the same objects
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 ARCHETYPES = ("web-db", "files", "api")
 

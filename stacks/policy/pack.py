@@ -6,7 +6,8 @@ gives the inventory's app ids, the storage allow-list and the platform namespace
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,

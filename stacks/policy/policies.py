@@ -6,8 +6,9 @@ Self-contained (no imports from the project) so the CrossGuard pack in this fold
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 AGENCY = "dcc.go.id/agency"

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import copy
 
-import pytest
 import pulumi
-
+import pytest
 from conftest import ROOT
 from stackmock import run_program
 

@@ -4,7 +4,6 @@ every guardrail on what it registered, and that it equals what `dcc render` writ
 from __future__ import annotations
 
 import pytest
-
 from stackhelp import key, normalize
 from stackmock import run_program
 
