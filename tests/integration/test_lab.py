@@ -21,7 +21,7 @@ from migration import lab
 from migration.errors import InputError, LabError
 from migration.lab import cleanup, faults, hosts, naming, network, state
 from migration.lab.access import LabAccess
-from migration.lab.appinstall import SEED_FILES, SEED_ROWS, seed_file
+from migration.lab.appinstall import SEED_FILES, SEED_ROWS, http_hosts, seed_file
 
 pytestmark = pytest.mark.integration
 NAME, OCTET = "labt", 78
@@ -125,27 +125,23 @@ def test_access_files_contract(acc: LabAccess) -> None:
     assert acc.identity.stat().st_mode & 0o077 == 0
 
 
-def test_each_app_health_direct(acc: LabAccess) -> None:
-    expect = {"simpeg-kemenkes": ("kmk-web1", 8080, "rows", SEED_ROWS),
-              "arsip-kemenkes": ("kmk-files1", 8081, "files", SEED_FILES),
-              "perizinan-jabar": ("jbr-app1", 8080, "rows", SEED_ROWS),
-              "sehat-api": ("kmk-api1", 8082, "status", "ok")}
-    for app, (host, port, key, value) in expect.items():
-        body = get_json(f"http://{ip(acc, host)}:{port}/health")
-        assert (body["status"], body["app"], body["host"], body[key]) == ("ok", app, host, value), body
+def test_every_app_answers_health_directly_and_through_the_portal(acc: LabAccess) -> None:
+    est = lab.lifecycle.load_running(NAME)
+    extra = {"web-db": ("rows", SEED_ROWS), "files": ("files", SEED_FILES), "api": ("status", "ok")}
+    portal = ip(acc, "pdn-portal")
+    for app in est.apps:
+        host = http_hosts(app)[0]
+        body = get_json(f"http://{ip(acc, host)}:{app.port}/health")
+        key, value = extra[app.archetype]
+        assert (body["status"], body["app"], body["host"], body[key]) == ("ok", app.id, host, value), body
+        via = get_json(f"http://{portal}/health", app.service)
+        assert (via["app"], via["host"], via[key]) == (app.id, host, value), f"portal route {app.service}: {via}"
 
 
 def test_seeded_file_is_deterministic(acc: LabAccess) -> None:
     name, blob = seed_file("arsip-kemenkes", 7)
     on_disk = acc.run_dir / "hosts" / "kmk-files1" / "root" / "srv" / "arsip-kemenkes" / "data" / name
     assert on_disk.read_bytes() == blob
-
-
-def test_portal_routes_each_service(acc: LabAccess) -> None:
-    portal = ip(acc, "pdn-portal")
-    for service, app in (("simpeg.kemenkes.go.id", "simpeg-kemenkes"), ("eoffice.bogorkab.go.id", "eoffice-bogor"),
-                         ("lapor.jabarprov.go.id", "lapor-jabar")):
-        assert get_json(f"http://{portal}/health", service)["app"] == app
 
 
 def test_api_apps_hold_established_connections_to_real_peers(acc: LabAccess) -> None:
