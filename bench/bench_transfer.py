@@ -2,7 +2,8 @@
 
 Transfer: ours (SHA-256 manifest, resumable upload, verify-then-rename download) against plain
 boto3 upload_file/download_file of the same tree with the same transfer settings and no checks,
-both against a local S3 endpoint (`dcc s3 serve`, moto, in its own process) on loopback. Also a rerun of the upload (resume: all skipped).
+both against a local S3 endpoint (`dcc s3 serve`, moto, in its own process) on loopback;
+also a rerun of the upload (resume: all skipped).
 Journal: StateStore.record_step (one committed transaction each, WAL, synchronous=FULL) against
 raw sqlite3 inserts with the same pragmas and a commit per row.
 
@@ -54,8 +55,12 @@ def make_tree(root: Path, small: int, big_mib: int) -> int:
 @contextmanager
 def served_s3() -> Iterator[str]:
     """`dcc s3 serve` in its own process, so the server's memory and CPU are not counted as ours."""
-    proc = subprocess.Popen([sys.executable, "-m", "migration", "s3", "serve", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "migration", "s3", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         found = re.search(r"http://127\.0\.0\.1:\d+", proc.stdout.readline())
         if not found:
@@ -104,49 +109,75 @@ def bench_transfer(args: argparse.Namespace, work: Path) -> None:
     with served_s3() as endpoint:
         ours = ObjectStore(endpoint, "bench")
         ours.ensure_bucket()
-        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                              aws_access_key_id="b", aws_secret_access_key="b",
-                              config=Config(s3={"addressing_style": "path"}))
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="b",
+            aws_secret_access_key="b",
+            config=Config(s3={"addressing_style": "path"}),
+        )
         rows = [
-            ("upload", timed(lambda: baseline_upload(client, "bench", src)),
-             timed(lambda: ours.upload_tree(src, "ours"))),
-            ("download", timed(lambda: baseline_download(client, "bench", work / "base-out")),
-             timed(lambda: ours.download_tree("ours", work / "ours-out"))),
-            ("rerun upload (resume)", timed(lambda: baseline_upload(client, "bench", src)),
-             timed(lambda: ours.upload_tree(src, "ours"))),
+            (
+                "upload",
+                timed(lambda: baseline_upload(client, "bench", src)),
+                timed(lambda: ours.upload_tree(src, "ours")),
+            ),
+            (
+                "download",
+                timed(lambda: baseline_download(client, "bench", work / "base-out")),
+                timed(lambda: ours.download_tree("ours", work / "ours-out")),
+            ),
+            (
+                "rerun upload (resume)",
+                timed(lambda: baseline_upload(client, "bench", src)),
+                timed(lambda: ours.upload_tree(src, "ours")),
+            ),
         ]
         peak = heap_peak(lambda: ours.download_tree("ours", work / "ours-again"))
     print(f"tree: {args.small + 2} files, {total / MIB:.1f} MiB; S3: moto on loopback")
     print(f"{'transfer':24} {'baseline s':>11} {'dcc s':>8} {'dcc/baseline':>13} {'dcc MiB/s':>10}")
     for name, base, mine in rows:
         print(f"{name:24} {base:11.2f} {mine:8.2f} {mine / base:13.2f} {total / MIB / mine:10.1f}")
-    print(f"peak Python heap during a verified download ({args.big_mib} MiB files): {peak / MIB:.1f} MiB "
-          "(streaming: bounded by chunk size x threads, not by file size)")
+    print(
+        f"peak Python heap during a verified download ({args.big_mib} MiB files): {peak / MIB:.1f} MiB "
+        "(streaming: bounded by chunk size x threads, not by file size)"
+    )
 
 
 def bench_journal(lines: int, work: Path) -> None:
     with StateStore.open(estate_dir=work / "estate") as store:
         run = store.start_run("bench", 1)
-        mine = timed(lambda: [store.record_step(run, 1, f"app-{i % 50}", f"h-{i}", "backup", "ok", {"i": i})
-                              for i in range(lines)])
+        mine = timed(
+            lambda: [
+                store.record_step(run, 1, f"app-{i % 50}", f"h-{i}", "backup", "ok", {"i": i})
+                for i in range(lines)
+            ]
+        )
     conn = sqlite3.connect(work / "raw.sqlite", isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
         conn.execute(f"PRAGMA {pragma}")
-    conn.execute("CREATE TABLE steps (id INTEGER PRIMARY KEY, run_id INT, wave INT, app TEXT, host TEXT, "
-                 "step TEXT, status TEXT, at TEXT, detail TEXT)")
+    conn.execute(
+        "CREATE TABLE steps (id INTEGER PRIMARY KEY, run_id INT, wave INT, app TEXT, host TEXT, "
+        "step TEXT, status TEXT, at TEXT, detail TEXT)"
+    )
 
     def raw() -> None:
         for i in range(lines):
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT INTO steps (run_id, wave, app, host, step, status, at, detail) "
-                         "VALUES (1, 1, ?, ?, 'backup', 'ok', datetime('now'), ?)",
-                         (f"app-{i % 50}", f"h-{i}", f'{{"i": {i}}}'))
+            conn.execute(
+                "INSERT INTO steps (run_id, wave, app, host, step, status, at, detail) "
+                "VALUES (1, 1, ?, ?, 'backup', 'ok', datetime('now'), ?)",
+                (f"app-{i % 50}", f"h-{i}", f'{{"i": {i}}}'),
+            )
             conn.execute("COMMIT")
 
     base = timed(raw)
     print(f"journal: {lines} record_step calls, each its own committed transaction (SQLite, WAL, FULL)")
     print(f"{'baseline raw sqlite3':24} {base:8.2f} s  {lines / base:8.0f} lines/s")
-    print(f"{'StateStore.record_step':24} {mine:8.2f} s  {lines / mine:8.0f} lines/s  ratio {mine / base:.2f}")
+    print(
+        f"{'StateStore.record_step':24} {mine:8.2f} s  {lines / mine:8.0f} lines/s  ratio {mine / base:.2f}"
+    )
 
 
 def main() -> None:

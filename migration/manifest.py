@@ -85,8 +85,9 @@ def _check_nesting(entries: tuple[ManifestEntry, ...], where: str) -> None:
         parts = e.path.split("/")
         for depth in range(1, len(parts)):
             if "/".join(parts[:depth]) in paths:
-                raise CorruptObject(f"{e.path!r} lies inside the file or link {'/'.join(parts[:depth])!r}",
-                                    key=where)
+                raise CorruptObject(
+                    f"{e.path!r} lies inside the file or link {'/'.join(parts[:depth])!r}", key=where
+                )
 
 
 def _entry(raw: dict[str, Any]) -> ManifestEntry:
@@ -100,8 +101,12 @@ def _entry(raw: dict[str, Any]) -> ManifestEntry:
         raise ValueError(f"bad sha256 for {path!r}")
     if not isinstance(mode, int) or isinstance(mode, bool) or not 0 <= mode <= 0o777:
         raise ValueError(f"bad mode for {path!r}")  # no setuid/setgid/sticky from storage
-    if link is not None and (not isinstance(link, str) or not link or "\x00" in link
-                             or _link_entry(path, link) != ManifestEntry(path, size, sha, mode, link)):
+    if link is not None and (
+        not isinstance(link, str)
+        or not link
+        or "\x00" in link
+        or _link_entry(path, link) != ManifestEntry(path, size, sha, mode, link)
+    ):
         raise ValueError(f"bad link for {path!r}")
     return ManifestEntry(path, size, sha, mode, link)
 
@@ -114,8 +119,13 @@ def _link_entry(rel: str, target: str) -> ManifestEntry:
 def safe_relpath(path: str) -> bool:
     """A manifest path must stay inside the tree: relative, no `..`, no empty parts."""
     parts = path.split("/")
-    return bool(path) and not path.startswith("/") and all(p not in ("", ".", "..") for p in parts) \
-        and "\x00" not in path and "\\" not in path
+    return (
+        bool(path)
+        and not path.startswith("/")
+        and all(p not in ("", ".", "..") for p in parts)
+        and "\x00" not in path
+        and "\\" not in path
+    )
 
 
 def sha256_file(path: Path) -> tuple[int, str]:
@@ -162,8 +172,9 @@ def _walk_files(root: Path) -> Iterator[Path]:
             path = Path(dirpath, name)
             if not path.is_symlink() and not path.is_file():
                 # A device, fifo or socket cannot be stored as an object: refuse rather than lose it.
-                raise InputError("not a regular file or symlink (special files are not backed up)",
-                                 where=str(path))
+                raise InputError(
+                    "not a regular file or symlink (special files are not backed up)", where=str(path)
+                )
             yield path
 
 

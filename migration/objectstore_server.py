@@ -60,8 +60,9 @@ class LocalS3Server:
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, _t: type[BaseException] | None, _e: BaseException | None,
-                 _tb: TracebackType | None) -> None:
+    def __exit__(
+        self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -71,8 +72,9 @@ def _check_loopback(host: str) -> None:
     except ValueError:
         loopback = False
     if not loopback:
-        raise InputError(f"{host!r} is not a loopback address; the local S3 server listens on loopback only",
-                         where="host")
+        raise InputError(
+            f"{host!r} is not a loopback address; the local S3 server listens on loopback only", where="host"
+        )
 
 
 def _wait_until_answers(host: str, port: int) -> None:

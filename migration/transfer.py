@@ -39,15 +39,26 @@ Progress = Callable[[int], None]
 class ObjectStore:
     """A bucket on an S3-compatible endpoint (path-style addressing), holding trees under prefixes."""
 
-    def __init__(self, endpoint_url: str, bucket: str, *, access_key: str | None = None,
-                 secret_key: str | None = None, region: str = "us-east-1", max_workers: int = 4) -> None:
+    def __init__(
+        self,
+        endpoint_url: str,
+        bucket: str,
+        *,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        region: str = "us-east-1",
+        max_workers: int = 4,
+    ) -> None:
         _check_endpoint(endpoint_url)
         _check_bucket_name(bucket)
         self.endpoint_url, self.bucket, self.region = endpoint_url, bucket, region
         self._max_workers = max_workers
-        self._s3 = _client(endpoint_url, region,
-                           access_key or os.environ.get("DCC_S3_ACCESS_KEY", "dcc"),
-                           secret_key or os.environ.get("DCC_S3_SECRET_KEY", "dcc-secret"))
+        self._s3 = _client(
+            endpoint_url,
+            region,
+            access_key or os.environ.get("DCC_S3_ACCESS_KEY", "dcc"),
+            secret_key or os.environ.get("DCC_S3_SECRET_KEY", "dcc-secret"),
+        )
 
     # -- buckets and keys ----------------------------------------------------------------
 
@@ -81,18 +92,27 @@ class ObjectStore:
         _norm_prefix(prefix)  # refuse a bad prefix before hashing a large tree
         manifest, stamps = manifest_with_stamps(local_dir)
         present = self._present_sha256(prefix, manifest)
-        todo = [e for e in manifest.entries
-                if e.link is None and present.get(self._key(prefix, e.path)) != (e.size, e.sha256)]
+        todo = [
+            e
+            for e in manifest.entries
+            if e.link is None and present.get(self._key(prefix, e.path)) != (e.size, e.sha256)
+        ]
         if progress:
             progress(manifest.total_bytes - sum(e.size for e in todo))  # skipped bytes count as done
         with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
-            for _ in pool.map(lambda e: self._upload_one(Path(local_dir), prefix, e, stamps[e.path], progress),
-                              todo):
+            for _ in pool.map(
+                lambda e: self._upload_one(Path(local_dir), prefix, e, stamps[e.path], progress), todo
+            ):
                 pass
         body = manifest.to_json().encode()
         with _s3_errors(self, self._manifest_key(prefix)):
-            self._s3.put_object(Bucket=self.bucket, Key=self._manifest_key(prefix), Body=body,
-                                ContentType="application/json", Metadata={"sha256": _sha(body)})
+            self._s3.put_object(
+                Bucket=self.bucket,
+                Key=self._manifest_key(prefix),
+                Body=body,
+                ContentType="application/json",
+                Metadata={"sha256": _sha(body)},
+            )
         return manifest
 
     def _present_sha256(self, prefix: str, manifest: Manifest) -> dict[str, tuple[int, str]]:
@@ -105,8 +125,12 @@ class ObjectStore:
         data_prefix = f"{_norm_prefix(prefix)}/data/"
         with _s3_errors(self, f"s3://{self.bucket}/{data_prefix}"):
             pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=data_prefix)
-            candidates = [o["Key"] for page in pages for o in page.get("Contents", [])
-                          if wanted.get(o["Key"]) == o["Size"]]
+            candidates = [
+                o["Key"]
+                for page in pages
+                for o in page.get("Contents", [])
+                if wanted.get(o["Key"]) == o["Size"]
+            ]
         with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
             return dict(zip(candidates, pool.map(self._recorded, candidates), strict=True))
 
@@ -115,17 +139,25 @@ class ObjectStore:
             head = self._s3.head_object(Bucket=self.bucket, Key=key)
         return head["ContentLength"], head.get("Metadata", {}).get("sha256", "")
 
-    def _upload_one(self, root: Path, prefix: str, entry: ManifestEntry, hashed: Stamp,
-                    progress: Progress | None) -> None:
+    def _upload_one(
+        self, root: Path, prefix: str, entry: ManifestEntry, hashed: Stamp, progress: Progress | None
+    ) -> None:
         path, key = root / entry.path, self._key(prefix, entry.path)
         with _s3_errors(self, key):
-            self._s3.upload_file(str(path), self.bucket, key, Config=_transfer_config(),
-                                 ExtraArgs={"Metadata": {"sha256": entry.sha256}}, Callback=progress)
+            self._s3.upload_file(
+                str(path),
+                self.bucket,
+                key,
+                Config=_transfer_config(),
+                ExtraArgs={"Metadata": {"sha256": entry.sha256}},
+                Callback=progress,
+            )
         after = path.stat()
         if (after.st_size, after.st_mtime_ns) != hashed or after.st_size != entry.size:
             # The object may not match its recorded sha256: say so instead of keeping a bad backup.
-            raise InputError("file changed while it was being backed up; stop the writer and retry",
-                             where=str(path))
+            raise InputError(
+                "file changed while it was being backed up; stop the writer and retry", where=str(path)
+            )
 
     # -- download ------------------------------------------------------------------------
 
@@ -136,8 +168,14 @@ class ObjectStore:
             body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         return Manifest.from_json(body, where=f"s3://{self.bucket}/{key}")
 
-    def download_tree(self, prefix: str, dest_dir: Path, *, expected_digest: str | None = None,
-                      progress: Progress | None = None) -> Manifest:
+    def download_tree(
+        self,
+        prefix: str,
+        dest_dir: Path,
+        *,
+        expected_digest: str | None = None,
+        progress: Progress | None = None,
+    ) -> Manifest:
         """Download, verify every object, then atomically put the tree at `dest_dir`.
 
         If `expected_digest` (e.g. from the state store) is given, the manifest must match it.
@@ -145,16 +183,20 @@ class ObjectStore:
         """
         manifest = self.read_manifest(prefix)
         if expected_digest is not None and manifest.digest() != expected_digest:
-            raise CorruptObject(f"manifest digest {manifest.digest()} is not the recorded {expected_digest}",
-                                key=self._manifest_key(prefix))
+            raise CorruptObject(
+                f"manifest digest {manifest.digest()} is not the recorded {expected_digest}",
+                key=self._manifest_key(prefix),
+            )
         dest = Path(dest_dir).absolute()
         dest.parent.mkdir(parents=True, exist_ok=True)
         _sweep_dead_partials(dest)
         staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.dcc-partial-{os.getpid()}-", dir=dest.parent))
         try:
             with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
-                for _ in pool.map(lambda e: self._fetch_verified(prefix, e, staging, progress),
-                                  [e for e in manifest.entries if e.link is None]):
+                for _ in pool.map(
+                    lambda e: self._fetch_verified(prefix, e, staging, progress),
+                    [e for e in manifest.entries if e.link is None],
+                ):
                     pass
             _make_links(manifest, staging)
             _place(staging, dest)
@@ -162,7 +204,9 @@ class ObjectStore:
             shutil.rmtree(staging, ignore_errors=True)
         return manifest
 
-    def _fetch_verified(self, prefix: str, entry: ManifestEntry, staging: Path, progress: Progress | None) -> None:
+    def _fetch_verified(
+        self, prefix: str, entry: ManifestEntry, staging: Path, progress: Progress | None
+    ) -> None:
         """Stream one object to the staging dir, hashing as it comes; mismatch raises CorruptObject."""
         key = self._key(prefix, entry.path)
         target = staging / entry.path
@@ -181,9 +225,11 @@ class ObjectStore:
                 os.fsync(out.fileno())
             os.chmod(target, entry.mode)
         if size != entry.size or digest.hexdigest() != entry.sha256:
-            raise CorruptObject(f"object does not match the manifest (size {size} vs {entry.size}, "
-                                f"sha256 {digest.hexdigest()[:12]}… vs {entry.sha256[:12]}…)",
-                                key=f"s3://{self.bucket}/{key}")
+            raise CorruptObject(
+                f"object does not match the manifest (size {size} vs {entry.size}, "
+                f"sha256 {digest.hexdigest()[:12]}… vs {entry.sha256[:12]}…)",
+                key=f"s3://{self.bucket}/{key}",
+            )
 
 
 def _sweep_dead_partials(dest: Path) -> None:
@@ -272,8 +318,12 @@ def _check_endpoint(url: str) -> None:
 
 
 def _check_bucket_name(bucket: str) -> None:
-    ok = 3 <= len(bucket) <= 63 and bucket[0].isalnum() and bucket[-1].isalnum() and \
-        all(ch.islower() or ch.isdigit() or ch in "-." for ch in bucket)
+    ok = (
+        3 <= len(bucket) <= 63
+        and bucket[0].isalnum()
+        and bucket[-1].isalnum()
+        and all(ch.islower() or ch.isdigit() or ch in "-." for ch in bucket)
+    )
     if not ok:
         raise InputError(f"not a valid bucket name: {bucket!r} (3-63 of a-z 0-9 . -)", where="bucket")
 
@@ -291,12 +341,18 @@ def _client(endpoint_url: str, region: str, access_key: str, secret_key: str) ->
     import boto3
     from botocore.config import Config
 
-    session = boto3.session.Session(aws_access_key_id=access_key, aws_secret_access_key=secret_key,
-                                    region_name=region)
-    config = Config(s3={"addressing_style": "path"}, connect_timeout=5, read_timeout=60,
-                    retries={"max_attempts": 3, "mode": "standard"},
-                    # Our manifest is the integrity check; botocore's optional CRCs break older S3 clones.
-                    request_checksum_calculation="when_required", response_checksum_validation="when_required")
+    session = boto3.session.Session(
+        aws_access_key_id=access_key, aws_secret_access_key=secret_key, region_name=region
+    )
+    config = Config(
+        s3={"addressing_style": "path"},
+        connect_timeout=5,
+        read_timeout=60,
+        retries={"max_attempts": 3, "mode": "standard"},
+        # Our manifest is the integrity check; botocore's optional CRCs break older S3 clones.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
     return session.client("s3", endpoint_url=endpoint_url, config=config)
 
 

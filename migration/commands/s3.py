@@ -28,7 +28,9 @@ def serve(
     console = Console(highlight=False)
     with LocalS3Server(host=host, port=port) as server:
         try:  # the announcement is inside: a Ctrl-C right after it still stops cleanly
-            console.print(f"[green]S3 endpoint[/] {server.endpoint_url}  (path-style; any access key; Ctrl-C stops)")
+            console.print(
+                f"[green]S3 endpoint[/] {server.endpoint_url}  (path-style; any access key; Ctrl-C stops)"
+            )
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:

@@ -17,12 +17,33 @@ if TYPE_CHECKING:
     from migration.state import BackupRecord, Evidence, RunRecord, StepRecord
 
 COLORS = {
-    "ok": "green", "changed": "cyan", "started": "yellow", "failed": "bold red", "skipped": "dim",
-    "rolled_back": "magenta", "running": "yellow", "succeeded": "green", "partial": "bold yellow",
+    "ok": "green",
+    "changed": "cyan",
+    "started": "yellow",
+    "failed": "bold red",
+    "skipped": "dim",
+    "rolled_back": "magenta",
+    "running": "yellow",
+    "succeeded": "green",
+    "partial": "bold yellow",
 }
-SHORT_STEP = {"preflight": "pre", "backup": "bak", "transfer": "xfr", "deploy": "dep", "verify": "ver",
-              "cutover": "cut", "decommission": "dec", "rollback": "rb"}
-SHORT_STATUS = {"changed": "chg", "started": "run", "failed": "FAIL", "skipped": "skip", "rolled_back": "back"}
+SHORT_STEP = {
+    "preflight": "pre",
+    "backup": "bak",
+    "transfer": "xfr",
+    "deploy": "dep",
+    "verify": "ver",
+    "cutover": "cut",
+    "decommission": "dec",
+    "rollback": "rb",
+}
+SHORT_STATUS = {
+    "changed": "chg",
+    "started": "run",
+    "failed": "FAIL",
+    "skipped": "skip",
+    "rolled_back": "back",
+}
 WIDE = 150  # below this many columns the steps table uses short names
 
 
@@ -31,13 +52,22 @@ def register(app: typer.Typer) -> None:
 
 
 def status(
-    estate: Annotated[Path, typer.Option(
-        "--estate", help="Estate folder, e.g. inventory/lab (its store: <estate>/state/dcc.sqlite).")],
+    estate: Annotated[
+        Path,
+        typer.Option(
+            "--estate", help="Estate folder, e.g. inventory/lab (its store: <estate>/state/dcc.sqlite)."
+        ),
+    ],
     wave: Annotated[int | None, typer.Option("--wave", help="Show only this wave.")] = None,
     app_id: Annotated[str | None, typer.Option("--app", help="Show only this app.")] = None,
-    state_url: Annotated[str | None, typer.Option(
-        "--state-url", envvar="DCC_STATE_URL",
-        help="State store URL (e.g. postgresql+psycopg://...); default: the estate's SQLite file.")] = None,
+    state_url: Annotated[
+        str | None,
+        typer.Option(
+            "--state-url",
+            envvar="DCC_STATE_URL",
+            help="State store URL (e.g. postgresql+psycopg://...); default: the estate's SQLite file.",
+        ),
+    ] = None,
 ) -> None:
     """Show runs, every host's pipeline steps (latest status), verification evidence and backups."""
     from rich.console import Console
@@ -49,17 +79,36 @@ def status(
         raise InputError("estate folder not found", where=str(estate))
     with StateStore.open(state_url, estate_dir=estate, create=False) as store:
         steps = store.steps(wave=wave, app=app_id)
-        runs = [r for r in store.runs() if wave is None or r.wave == wave]
+        run_ids = {s.run_id for s in steps}
+        runs = [
+            r
+            for r in store.runs()
+            if (wave is None or r.wave == wave) and (app_id is None or r.id in run_ids)
+        ]
         apps = {s.app for s in steps} if wave is not None else None
         evidence = [e for e in store.evidence(app=app_id) if apps is None or e.app in apps]
-        backups = [b for b in store.backups() if (app_id is None or b.app == app_id)
-                   and (apps is None or b.app in apps)]
+        backups = [
+            b
+            for b in store.backups()
+            if (app_id is None or b.app == app_id) and (apps is None or b.app in apps)
+        ]
     console = Console()
     console.print(f"[bold]state store[/] {store.url}")
     compact = console.width < WIDE
-    for table in (runs_table(runs), steps_table(steps, compact=compact), evidence_table(evidence),
-                  backups_table(backups)):
+    for table in (
+        runs_table(runs),
+        steps_table(steps, compact=compact),
+        evidence_table(evidence),
+        backups_table(backups),
+    ):
         console.print(table)
+
+
+def _esc(text: str) -> str:
+    """Journal text is data, never rich markup (a check named `[red]x` must print as written)."""
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def _when(at: datetime | None) -> str:
@@ -78,7 +127,9 @@ def runs_table(runs: list[RunRecord]) -> Table:
     for col in ("run", "estate", "wave", "started (UTC)", "ended (UTC)", "status"):
         table.add_column(col)
     for r in runs:
-        table.add_row(str(r.id), r.estate, str(r.wave), _when(r.started_at), _when(r.ended_at), _colored(r.status))
+        table.add_row(
+            str(r.id), _esc(r.estate), str(r.wave), _when(r.started_at), _when(r.ended_at), _colored(r.status)
+        )
     if not runs:
         table.add_row("-", "no runs yet", "", "", "", "")
     return table
@@ -99,9 +150,21 @@ def steps_table(steps: list[StepRecord], *, compact: bool = False) -> Table:
 
     from migration.state import STEPS
 
-    table = Table(title="Hosts x steps (latest status)", title_justify="left",
-                  **({"box": box.SIMPLE_HEAD, "pad_edge": False, "show_edge": False, "padding": 0,
-                     "collapse_padding": True} if compact else {}))
+    table = Table(
+        title="Hosts x steps (latest status)",
+        title_justify="left",
+        **(
+            {
+                "box": box.SIMPLE_HEAD,
+                "pad_edge": False,
+                "show_edge": False,
+                "padding": 0,
+                "collapse_padding": True,
+            }
+            if compact
+            else {}
+        ),
+    )
     heads = [SHORT_STEP[s] for s in STEPS] if compact else list(STEPS)
     for col in ("w" if compact else "wave", "app", "host", *heads):
         table.add_column(col, no_wrap=col in heads)
@@ -112,7 +175,9 @@ def steps_table(steps: list[StepRecord], *, compact: bool = False) -> Table:
     for (wave, app, host), by_step in sorted(grid.items()):
         cells = [_colored(by_step[s].status, compact) if s in by_step else "[dim]·[/]" for s in STEPS]
         last = max(r.at for r in by_step.values())
-        table.add_row(str(wave), app, host, *cells, last.strftime("%H:%M:%S") if compact else _when(last))
+        table.add_row(
+            str(wave), _esc(app), _esc(host), *cells, last.strftime("%H:%M:%S") if compact else _when(last)
+        )
     if not grid:
         table.add_row("-", "no steps journaled", *[""] * (len(STEPS) + 2))
     return table
@@ -130,9 +195,13 @@ def evidence_table(evidence: list[Evidence]) -> Table:
     for (app, host), checks in sorted(per_host.items()):
         failed = sorted(c for c, e in checks.items() if not e.passed)
         passed = f"{len(checks) - len(failed)}/{len(checks)}"
-        table.add_row(app, host, f"[{'red' if failed else 'green'}]{passed}[/]",
-                      f"[red]{', '.join(failed)}[/]" if failed else "-",
-                      _when(max(e.at for e in checks.values())))
+        table.add_row(
+            _esc(app),
+            _esc(host),
+            f"[{'red' if failed else 'green'}]{passed}[/]",
+            f"[red]{_esc(', '.join(failed))}[/]" if failed else "-",
+            _when(max(e.at for e in checks.values())),
+        )
     if not per_host:
         table.add_row("-", "no evidence yet", "", "", "")
     return table
@@ -153,10 +222,20 @@ def backups_table(backups: list[BackupRecord]) -> Table:
     for col in ("app", "location", "manifest sha256", "objects", "size", "taken (UTC)", "restore verified"):
         table.add_column(col)
     for b in backups:
-        proven = (f"[green]{b.restore_verified_on} at {_when(b.restore_verified_at)}[/]"
-                  if b.restore_verified_at else "[bold red]not proven[/]")
-        table.add_row(b.app, f"s3://{b.bucket}/{b.prefix}", b.manifest_sha256[:16], str(b.objects),
-                      _size(b.bytes), _when(b.taken_at), proven)
+        proven = (
+            f"[green]{_esc(b.restore_verified_on or '')} at {_when(b.restore_verified_at)}[/]"
+            if b.restore_verified_at
+            else "[bold red]not proven[/]"
+        )
+        table.add_row(
+            _esc(b.app),
+            _esc(f"s3://{b.bucket}/{b.prefix}"),
+            b.manifest_sha256[:16],
+            str(b.objects),
+            _size(b.bytes),
+            _when(b.taken_at),
+            proven,
+        )
     if not backups:
         table.add_row("-", "no backups recorded", "", "", "", "", "")
     return table

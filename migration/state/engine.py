@@ -39,8 +39,9 @@ def parse_url(url: str) -> URL:
     except ArgumentError:
         raise InputError(f"not a database URL: {url!r} (e.g. sqlite:///path/dcc.sqlite)", where="state url")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise InputError(f"unsupported database {parsed.get_backend_name()!r}; use sqlite or postgresql",
-                         where="state url")
+        raise InputError(
+            f"unsupported database {parsed.get_backend_name()!r}; use sqlite or postgresql", where="state url"
+        )
     return parsed
 
 
@@ -106,7 +107,9 @@ def prepare_schema(engine: Engine, url: URL, *, create: bool) -> None:
         found = _stored_version(engine)
         if found is _FRESH:
             if not create:
-                raise StateError(f"no state store yet at {shown(url)} (nothing has run: start with `dcc migrate`)")
+                raise StateError(
+                    f"no state store yet at {shown(url)} (nothing has run: start with `dcc migrate`)"
+                )
             _create_schema(engine)
             found = _stored_version(engine)
     except DatabaseError as exc:
@@ -130,10 +133,15 @@ def _create_schema(engine: Engine) -> None:
         try:
             with conn.begin():
                 schema.metadata.create_all(conn, checkfirst=True)
-                if conn.execute(select(schema.meta.c.value)
-                                .where(schema.meta.c.key == "schema_version")).scalar() is None:
-                    conn.execute(schema.meta.insert().values(key="schema_version",
-                                                             value=str(schema.SCHEMA_VERSION)))
+                if (
+                    conn.execute(
+                        select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+                    ).scalar()
+                    is None
+                ):
+                    conn.execute(
+                        schema.meta.insert().values(key="schema_version", value=str(schema.SCHEMA_VERSION))
+                    )
         except (IntegrityError, ProgrammingError):
             # Another process created the same schema at the same moment (PostgreSQL reports a
             # duplicate table or type); the caller re-reads the version, which must now be there.
@@ -148,8 +156,10 @@ def _check_version(found: object, url: URL) -> None:
     if version is None:
         raise StateError(f"state store {shown(url)} has an unreadable schema_version {found!r}")
     if version > schema.SCHEMA_VERSION:
-        raise StateError(f"state store {shown(url)} has schema version {version}; this dcc understands up to "
-                         f"{schema.SCHEMA_VERSION} (upgrade dcc)")
+        raise StateError(
+            f"state store {shown(url)} has schema version {version}; this dcc understands up to "
+            f"{schema.SCHEMA_VERSION} (upgrade dcc)"
+        )
     if version < 1:
         raise StateError(f"state store {shown(url)} has unknown schema version {version}")
 

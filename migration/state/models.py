@@ -11,7 +11,14 @@ from datetime import datetime
 from typing import Any
 
 STEPS: tuple[str, ...] = (
-    "preflight", "backup", "transfer", "deploy", "verify", "cutover", "decommission", "rollback",
+    "preflight",
+    "backup",
+    "transfer",
+    "deploy",
+    "verify",
+    "cutover",
+    "decommission",
+    "rollback",
 )
 STEP_STATUSES: frozenset[str] = frozenset({"started", "ok", "changed", "failed", "skipped", "rolled_back"})
 RUN_STATUSES: frozenset[str] = frozenset({"running", "succeeded", "failed", "partial"})

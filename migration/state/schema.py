@@ -49,13 +49,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 metadata = MetaData()
 
 meta = Table(
-    "meta", metadata,
+    "meta",
+    metadata,
     Column("key", String(64), primary_key=True),
     Column("value", String(256), nullable=False),
 )
 
 runs = Table(
-    "runs", metadata,
+    "runs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("estate", String(128), nullable=False),
     Column("wave", Integer, nullable=False),
@@ -65,7 +67,8 @@ runs = Table(
 )
 
 steps = Table(
-    "steps", metadata,
+    "steps",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
     Column("wave", Integer, nullable=False),
@@ -80,7 +83,8 @@ steps = Table(
 )
 
 evidence = Table(
-    "evidence", metadata,
+    "evidence",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
     Column("app", String(128), nullable=False),
@@ -93,7 +97,8 @@ evidence = Table(
 )
 
 backups = Table(
-    "backups", metadata,
+    "backups",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("app", String(128), nullable=False),
     Column("bucket", String(63), nullable=False),

@@ -43,7 +43,9 @@ class StateStore:
         self._url = url
 
     @classmethod
-    def open(cls, url: str | None = None, *, estate_dir: Path | None = None, create: bool = True) -> StateStore:
+    def open(
+        cls, url: str | None = None, *, estate_dir: Path | None = None, create: bool = True
+    ) -> StateStore:
         """Open (and by default create) the store at `url`, or the estate's default SQLite file.
 
         `create=False` is for readers such as `dcc status`: a missing store raises StateError.
@@ -95,54 +97,97 @@ class StateStore:
     def start_run(self, estate: str, wave: int) -> int:
         """Journal the start of a run; returns its id."""
         with self._write() as conn:
-            result = conn.execute(t.runs.insert().values(
-                estate=estate, wave=wave, started_at=_now(), ended_at=None, status="running"))
+            result = conn.execute(
+                t.runs.insert().values(
+                    estate=estate, wave=wave, started_at=_now(), ended_at=None, status="running"
+                )
+            )
             return int(result.inserted_primary_key[0])
 
     def finish_run(self, run_id: int, status: str) -> None:
         """Close a run as succeeded, failed or partial."""
         _check_choice("run status", status, FINAL_RUN_STATUSES)
         with self._write() as conn:
-            done = conn.execute(update(t.runs).where(t.runs.c.id == run_id)
-                                .values(ended_at=_now(), status=status))
+            done = conn.execute(
+                update(t.runs).where(t.runs.c.id == run_id).values(ended_at=_now(), status=status)
+            )
             if done.rowcount != 1:
                 raise StateError(f"no run with id {run_id} in {self.url}")
 
-    def record_step(self, run_id: int, wave: int, app: str, host: str, step: str, status: str,
-                    detail: dict[str, Any] | None = None) -> None:
+    def record_step(
+        self,
+        run_id: int,
+        wave: int,
+        app: str,
+        host: str,
+        step: str,
+        status: str,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         """Append one journal line: `step` of `app` on `host` reached `status`."""
         _check_choice("step", step, frozenset(STEPS))
         _check_choice("step status", status, STEP_STATUSES)
         with self._write() as conn:
-            conn.execute(t.steps.insert().values(
-                run_id=run_id, wave=wave, app=app, host=host, step=step, status=status, at=_now(),
-                detail=_json_safe(detail, "detail")))
+            conn.execute(
+                t.steps.insert().values(
+                    run_id=run_id,
+                    wave=wave,
+                    app=app,
+                    host=host,
+                    step=step,
+                    status=status,
+                    at=_now(),
+                    detail=_json_safe(detail, "detail"),
+                )
+            )
 
-    def add_evidence(self, run_id: int, app: str, host: str, check: str, passed: bool,
-                     detail: dict[str, Any]) -> None:
+    def add_evidence(
+        self, run_id: int, app: str, host: str, check: str, passed: bool, detail: dict[str, Any]
+    ) -> None:
         """Record one verification check's outcome and what it saw."""
         with self._write() as conn:
-            conn.execute(t.evidence.insert().values(
-                run_id=run_id, app=app, host=host, check_name=check, passed=bool(passed),
-                detail=_json_safe(detail, "detail") or {}, at=_now()))
+            conn.execute(
+                t.evidence.insert().values(
+                    run_id=run_id,
+                    app=app,
+                    host=host,
+                    check_name=check,
+                    passed=bool(passed),
+                    detail=_json_safe(detail, "detail") or {},
+                    at=_now(),
+                )
+            )
 
-    def record_backup(self, app: str, bucket: str, prefix: str, manifest_sha256: str, objects: int,
-                      bytes: int) -> None:
+    def record_backup(
+        self, app: str, bucket: str, prefix: str, manifest_sha256: str, objects: int, bytes: int
+    ) -> None:
         """Record a backup in object storage, identified by its manifest's SHA-256."""
         with self._write() as conn:
-            conn.execute(t.backups.insert().values(
-                app=app, bucket=bucket, prefix=prefix, manifest_sha256=manifest_sha256,
-                objects=objects, bytes=bytes, taken_at=_now()))
+            conn.execute(
+                t.backups.insert().values(
+                    app=app,
+                    bucket=bucket,
+                    prefix=prefix,
+                    manifest_sha256=manifest_sha256,
+                    objects=objects,
+                    bytes=bytes,
+                    taken_at=_now(),
+                )
+            )
 
     def mark_restore_verified(self, app: str, target_host: str) -> None:
         """Mark the app's newest backup as proven by a restore on `target_host`."""
         with self._write() as conn:
-            newest = conn.execute(select(t.backups.c.id).where(t.backups.c.app == app)
-                                  .order_by(t.backups.c.id.desc()).limit(1)).scalar()
+            newest = conn.execute(
+                select(t.backups.c.id).where(t.backups.c.app == app).order_by(t.backups.c.id.desc()).limit(1)
+            ).scalar()
             if newest is None:
                 raise StateError(f"no backup recorded for app {app!r}; cannot mark a restore verified")
-            conn.execute(update(t.backups).where(t.backups.c.id == newest)
-                         .values(restore_verified_at=_now(), restore_verified_on=target_host))
+            conn.execute(
+                update(t.backups)
+                .where(t.backups.c.id == newest)
+                .values(restore_verified_at=_now(), restore_verified_on=target_host)
+            )
 
     # -- reading -------------------------------------------------------------------------
 
@@ -156,8 +201,12 @@ class StateStore:
     def last_status(self, wave: int, app: str, host: str, step: str) -> str | None:
         """The newest status of that step, or None if it never ran (resume starts there)."""
         c = t.steps.c
-        rows = self._read(select(c.status).where(c.wave == wave, c.app == app, c.host == host, c.step == step)
-                          .order_by(c.id.desc()).limit(1))
+        rows = self._read(
+            select(c.status)
+            .where(c.wave == wave, c.app == app, c.host == host, c.step == step)
+            .order_by(c.id.desc())
+            .limit(1)
+        )
         return rows[0].status if rows else None
 
     def steps(self, wave: int | None = None, app: str | None = None) -> list[StepRecord]:
@@ -168,8 +217,10 @@ class StateStore:
             query = query.where(c.wave == wave)
         if app is not None:
             query = query.where(c.app == app)
-        return [StepRecord(r.run_id, r.wave, r.app, r.host, r.step, r.status, r.at, r.detail)
-                for r in self._read(query)]
+        return [
+            StepRecord(r.run_id, r.wave, r.app, r.host, r.step, r.status, r.at, r.detail)
+            for r in self._read(query)
+        ]
 
     def evidence(self, app: str | None = None) -> list[Evidence]:
         """Verification evidence in recording order, optionally for one app."""
@@ -177,19 +228,34 @@ class StateStore:
         query = select(t.evidence).order_by(c.id)
         if app is not None:
             query = query.where(c.app == app)
-        return [Evidence(r.run_id, r.app, r.host, r.check_name, bool(r.passed), r.detail, r.at)
-                for r in self._read(query)]
+        return [
+            Evidence(r.run_id, r.app, r.host, r.check_name, bool(r.passed), r.detail, r.at)
+            for r in self._read(query)
+        ]
 
     def backups(self) -> list[BackupRecord]:
         """Every backup recorded, oldest first."""
-        return [BackupRecord(r.app, r.bucket, r.prefix, r.manifest_sha256, r.objects, r.bytes, r.taken_at,
-                             r.restore_verified_at, r.restore_verified_on)
-                for r in self._read(select(t.backups).order_by(t.backups.c.id))]
+        return [
+            BackupRecord(
+                r.app,
+                r.bucket,
+                r.prefix,
+                r.manifest_sha256,
+                r.objects,
+                r.bytes,
+                r.taken_at,
+                r.restore_verified_at,
+                r.restore_verified_on,
+            )
+            for r in self._read(select(t.backups).order_by(t.backups.c.id))
+        ]
 
     def runs(self) -> list[RunRecord]:
         """Every run, oldest first."""
-        return [RunRecord(r.id, r.estate, r.wave, r.started_at, r.ended_at, r.status)
-                for r in self._read(select(t.runs).order_by(t.runs.c.id))]
+        return [
+            RunRecord(r.id, r.estate, r.wave, r.started_at, r.ended_at, r.status)
+            for r in self._read(select(t.runs).order_by(t.runs.c.id))
+        ]
 
 
 def _check_choice(what: str, value: str, allowed: frozenset[str]) -> None:

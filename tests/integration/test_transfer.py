@@ -37,8 +37,14 @@ def store(endpoint: str, request: pytest.FixtureRequest) -> ObjectStore:
 @pytest.fixture(scope="module")
 def raw(endpoint: str):
     """A plain S3 client for the test's own tampering (the code under test never sees it)."""
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="t",
-                        aws_secret_access_key="t", config=Config(s3={"addressing_style": "path"}))
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+        config=Config(s3={"addressing_style": "path"}),
+    )
 
 
 @pytest.fixture
@@ -59,16 +65,22 @@ def tree(tmp_path: Path) -> Path:
 
 def _tree_state(root: Path) -> dict[str, bytes]:
     """Every file's bytes and mode, and every link's target, by relative path."""
-    return {p.relative_to(root).as_posix(): (os.readlink(p),) if p.is_symlink()
-            else (p.read_bytes(), p.stat().st_mode & 0o777)
-            for p in sorted(root.rglob("*")) if p.is_symlink() or p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): (os.readlink(p),)
+        if p.is_symlink()
+        else (p.read_bytes(), p.stat().st_mode & 0o777)
+        for p in sorted(root.rglob("*"))
+        if p.is_symlink() or p.is_file()
+    }
 
 
 def _leftovers(parent: Path) -> list[str]:
     return [p.name for p in parent.iterdir() if ".dcc-partial-" in p.name]
 
 
-def test_round_trip_restores_the_exact_tree_and_manifest(store: ObjectStore, tree: Path, tmp_path: Path) -> None:
+def test_round_trip_restores_the_exact_tree_and_manifest(
+    store: ObjectStore, tree: Path, tmp_path: Path
+) -> None:
     sent = store.upload_tree(tree, "simpeg/2027-01-04")
     assert sent == build_manifest(tree) and len(sent.entries) == 7
     assert store.read_manifest("simpeg/2027-01-04") == sent
@@ -88,12 +100,18 @@ def test_resume_skips_objects_whose_recorded_sha256_matches(store: ObjectStore, 
     raw.put_object(Bucket=bucket, Key="p/data/files/empty", Body=stale, Metadata={"sha256": "0" * 64})
     # Same bytes as the original under the same sha256: if resume re-sent it, this marker would be gone.
     marker = (tree / "db" / "dumps" / "simpeg.sql").read_bytes()
-    raw.put_object(Bucket=bucket, Key=sql_key, Body=marker,
-                   Metadata={"sha256": hashlib.sha256(marker).hexdigest(), "marker": "kept"})
+    raw.put_object(
+        Bucket=bucket,
+        Key=sql_key,
+        Body=marker,
+        Metadata={"sha256": hashlib.sha256(marker).hexdigest(), "marker": "kept"},
+    )
     with pytest.raises(InputError, match="no such object"):
         store.read_manifest("p")  # no manifest = the backup is not complete
     store.upload_tree(tree, "p")
-    assert raw.head_object(Bucket=bucket, Key=sql_key)["Metadata"].get("marker") == "kept", "matching object re-sent"
+    assert raw.head_object(Bucket=bucket, Key=sql_key)["Metadata"].get("marker") == "kept", (
+        "matching object re-sent"
+    )
     assert raw.get_object(Bucket=bucket, Key="p/data/files/empty")["Body"].read() == b"", "stale object kept"
     assert raw.head_object(Bucket=bucket, Key="p/data/files/surat 01.pdf")["ContentLength"] == 70_000
     assert store.read_manifest("p") == build_manifest(tree)
@@ -106,13 +124,16 @@ def test_resume_skips_objects_whose_recorded_sha256_matches(store: ObjectStore, 
         (lambda data: data[:-10], "size"),
     ],
 )
-def test_corruption_is_caught_before_anything_is_placed(store: ObjectStore, raw, tree: Path, tmp_path: Path,
-                                                         tamper, fragment: str) -> None:
+def test_corruption_is_caught_before_anything_is_placed(
+    store: ObjectStore, raw, tree: Path, tmp_path: Path, tamper, fragment: str
+) -> None:
     sent = store.upload_tree(tree, "p")
     key = "p/data/db/dumps/simpeg.sql"
     original = raw.get_object(Bucket=store.bucket, Key=key)
     # Keep the metadata: bit rot or a tampered object does not update our recorded sha256.
-    raw.put_object(Bucket=store.bucket, Key=key, Body=tamper(original["Body"].read()), Metadata=original["Metadata"])
+    raw.put_object(
+        Bucket=store.bucket, Key=key, Body=tamper(original["Body"].read()), Metadata=original["Metadata"]
+    )
     dest = tmp_path / "live"
     dest.mkdir()
     (dest / "still-serving.txt").write_text("the source keeps serving")
@@ -124,8 +145,9 @@ def test_corruption_is_caught_before_anything_is_placed(store: ObjectStore, raw,
     assert _leftovers(tmp_path) == []
 
 
-def test_a_tampered_manifest_is_refused_by_its_recorded_digest(store: ObjectStore, raw, tree: Path,
-                                                               tmp_path: Path) -> None:
+def test_a_tampered_manifest_is_refused_by_its_recorded_digest(
+    store: ObjectStore, raw, tree: Path, tmp_path: Path
+) -> None:
     sent = store.upload_tree(tree, "p")
     forged = Manifest(sent.entries[:-1])  # an attacker drops a file from the manifest
     raw.put_object(Bucket=store.bucket, Key="p/manifest.json", Body=forged.to_json().encode())
@@ -134,8 +156,9 @@ def test_a_tampered_manifest_is_refused_by_its_recorded_digest(store: ObjectStor
     assert not (tmp_path / "out").exists()
 
 
-def test_a_missing_object_fails_the_restore_and_names_the_key(store: ObjectStore, raw, tree: Path,
-                                                              tmp_path: Path) -> None:
+def test_a_missing_object_fails_the_restore_and_names_the_key(
+    store: ObjectStore, raw, tree: Path, tmp_path: Path
+) -> None:
     store.upload_tree(tree, "p")
     raw.delete_object(Bucket=store.bucket, Key="p/data/files/empty")
     with pytest.raises(InputError) as caught:
@@ -145,8 +168,9 @@ def test_a_missing_object_fails_the_restore_and_names_the_key(store: ObjectStore
 
 
 @pytest.mark.parametrize("existing", ["absent", "empty", "full"])
-def test_placement_replaces_the_destination_as_a_whole(store: ObjectStore, tree: Path, tmp_path: Path,
-                                                       existing: str) -> None:
+def test_placement_replaces_the_destination_as_a_whole(
+    store: ObjectStore, tree: Path, tmp_path: Path, existing: str
+) -> None:
     store.upload_tree(tree, "p")
     dest = tmp_path / "out"
     if existing != "absent":
@@ -159,8 +183,9 @@ def test_placement_replaces_the_destination_as_a_whole(store: ObjectStore, tree:
     assert _leftovers(tmp_path) == []
 
 
-def test_the_restored_root_gets_a_usable_mode_not_the_temp_dirs_0700(store: ObjectStore, tree: Path,
-                                                                      tmp_path: Path) -> None:
+def test_the_restored_root_gets_a_usable_mode_not_the_temp_dirs_0700(
+    store: ObjectStore, tree: Path, tmp_path: Path
+) -> None:
     store.upload_tree(tree, "p")
     store.download_tree("p", tmp_path / "fresh")
     assert (tmp_path / "fresh").stat().st_mode & 0o777 == 0o755
@@ -170,8 +195,9 @@ def test_the_restored_root_gets_a_usable_mode_not_the_temp_dirs_0700(store: Obje
     assert (tmp_path / "kept").stat().st_mode & 0o777 == 0o750, "an existing destination keeps its mode"
 
 
-def test_temp_trees_of_a_dead_download_are_swept_and_live_ones_kept(store: ObjectStore, tree: Path,
-                                                                    tmp_path: Path) -> None:
+def test_temp_trees_of_a_dead_download_are_swept_and_live_ones_kept(
+    store: ObjectStore, tree: Path, tmp_path: Path
+) -> None:
     import subprocess
 
     store.upload_tree(tree, "p")
@@ -199,8 +225,9 @@ def test_the_fallback_swap_keeps_old_or_new_and_hands_back_the_old(tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dest", "staging"]
 
 
-def test_a_file_changed_after_hashing_fails_the_backup_and_writes_no_manifest(store: ObjectStore,
-                                                                               tree: Path) -> None:
+def test_a_file_changed_after_hashing_fails_the_backup_and_writes_no_manifest(
+    store: ObjectStore, tree: Path
+) -> None:
     victim = tree / "db" / "dumps" / "simpeg.sql"
 
     def writer_strikes(_n: int) -> None:  # called once hashing is done, before anything is sent

@@ -16,8 +16,12 @@ pytestmark = pytest.mark.integration
 
 
 def test_dcc_s3_serve_serves_until_interrupted(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "migration", "s3", "serve", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "migration", "s3", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()  # blocks until the server answers (LocalS3Server waits for it)
         found = re.search(r"http://127\.0\.0\.1:\d+", line)
@@ -35,6 +39,11 @@ def test_dcc_s3_serve_serves_until_interrupted(tmp_path: Path) -> None:
 
 
 def test_dcc_s3_serve_refuses_a_non_loopback_address() -> None:
-    out = subprocess.run([sys.executable, "-m", "migration", "s3", "serve", "--host", "0.0.0.0"],
-                         capture_output=True, text=True, timeout=60, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "migration", "s3", "serve", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "not a loopback address" in out.stderr

@@ -15,7 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # Debian installs each major version side by side; take the newest one present.
-PG_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), default=Path("/nonexistent"))
+PG_BIN = max(
+    Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), default=Path("/nonexistent")
+)
 _numbers = itertools.count(1)
 
 
@@ -31,17 +33,42 @@ def postgres_cluster() -> Iterator[Path]:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
     data = root / "data"
-    subprocess.run(_as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                                "--no-sync", "-E", "UTF8"), check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        _as_postgres(
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     opts = f"-k {root} -c listen_addresses= -c fsync=off -c full_page_writes=off"
-    subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w",
-                                "-o", opts, "start"), check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        _as_postgres(
+            str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o", opts, "start"
+        ),
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     try:
         yield root
     finally:
         # check=False: a cluster that already died must not hide the test's own failure.
-        subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"),
-                       capture_output=True, timeout=60, check=False)
+        subprocess.run(
+            _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -22,8 +22,11 @@ def _set_version(db: Path, value: str | None) -> None:
 
 def test_fresh_store_records_the_current_version(tmp_path: Path) -> None:
     StateStore.open(estate_dir=tmp_path).close()
-    row = sqlite3.connect(tmp_path / "state" / "dcc.sqlite").execute(
-        "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    row = (
+        sqlite3.connect(tmp_path / "state" / "dcc.sqlite")
+        .execute("SELECT value FROM meta WHERE key = 'schema_version'")
+        .fetchone()
+    )
     assert row == (str(SCHEMA_VERSION),)
 
 

@@ -66,8 +66,17 @@ def journal(tmp_path: Path) -> Path:
 def test_status_shows_every_section(_dcc, journal: Path) -> None:
     out = _dcc("status", "--estate", str(journal))
     assert out.returncode == 0, out.stderr
-    for expected in ("Runs", "kmk-web1", "kmk-web2", "failed", "health-200", "s3://dcc-backups/simpeg/1",
-                     "not proven", "pdn-t02", "2.0 KiB"):
+    for expected in (
+        "Runs",
+        "kmk-web1",
+        "kmk-web2",
+        "failed",
+        "health-200",
+        "s3://dcc-backups/simpeg/1",
+        "not proven",
+        "pdn-t02",
+        "2.0 KiB",
+    ):
         assert expected in out.stdout, f"{expected!r} missing from:\n{out.stdout}"
 
 
@@ -79,8 +88,9 @@ def test_status_filters_by_wave_and_app(_dcc, journal: Path) -> None:
     assert "kmk-web1" in out.stdout and "kmk-web2" not in out.stdout and "sipd/1" not in out.stdout
 
 
-def test_a_narrow_terminal_gets_short_names_and_a_legend(_dcc, journal: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_narrow_terminal_gets_short_names_and_a_legend(
+    _dcc, journal: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     out = _dcc("status", "--estate", str(journal), "--wave", "1")
     assert out.returncode == 0, out.stderr

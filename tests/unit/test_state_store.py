@@ -1,4 +1,4 @@
-"""State store round trips, resume semantics, validation, concurrency and durability (SQLite and PostgreSQL)."""
+"""State store round trips, resume, validation, concurrency and durability (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -59,8 +59,16 @@ def test_steps_round_trip_and_filters(store: StateStore) -> None:
     store.record_step(run, 1, "sipd", "kmk-web2", "backup", "started")
     store.record_step(run, 2, "simpeg", "kmk-db1", "backup", "changed")
     all_steps = store.steps()
-    assert all_steps[0] == StepRecord(run, 1, "simpeg", "kmk-web1", "preflight", "ok", all_steps[0].at,
-                                      {"disk_free_gb": 12.5, "ports": [80]})
+    assert all_steps[0] == StepRecord(
+        run,
+        1,
+        "simpeg",
+        "kmk-web1",
+        "preflight",
+        "ok",
+        all_steps[0].at,
+        {"disk_free_gb": 12.5, "ports": [80]},
+    )
     assert all_steps[1].detail is None and all_steps[0].at.tzinfo == UTC
     assert [s.host for s in store.steps(wave=1)] == ["kmk-web1", "kmk-web2"]
     assert [s.host for s in store.steps(app="simpeg")] == ["kmk-web1", "kmk-db1"]
@@ -79,8 +87,9 @@ def test_steps_round_trip_and_filters(store: StateStore) -> None:
         ([("deploy", "changed")], ("verify",), None),
     ],
 )
-def test_last_status_is_the_newest_line_of_that_step(store: StateStore, journal: list[tuple[str, str]],
-                                                     key: tuple[str], expected: str | None) -> None:
+def test_last_status_is_the_newest_line_of_that_step(
+    store: StateStore, journal: list[tuple[str, str]], key: tuple[str], expected: str | None
+) -> None:
     run = store.start_run("lab", 1)
     for step, status in journal:
         store.record_step(run, 1, "simpeg", "kmk-web1", step, status)
@@ -103,8 +112,9 @@ def test_a_new_process_resumes_from_what_a_killed_one_recorded(tmp_path: Path) -
         "s.record_step(run, 1, 'simpeg', 'kmk-web1', 'backup', 'ok')\n"
         "s.record_step(run, 1, 'simpeg', 'kmk-web1', 'transfer', 'started')\nos._exit(9)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60,
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60, check=False
+    )
     assert proc.returncode == 9, proc.stderr
     with StateStore.open(estate_dir=tmp_path) as again:
         assert again.last_status(1, "simpeg", "kmk-web1", "backup") == "ok"
@@ -118,7 +128,9 @@ def test_evidence_round_trip(store: StateStore) -> None:
     store.add_evidence(run, "sipd", "pdn-t02", "GET /health is 200", False, {"status": 502})
     got = store.evidence()
     assert [(e.app, e.check, e.passed) for e in got] == [
-        ("simpeg", "service simpeg running", True), ("sipd", "GET /health is 200", False)]
+        ("simpeg", "service simpeg running", True),
+        ("sipd", "GET /health is 200", False),
+    ]
     assert got[1] == Evidence(run, "sipd", "pdn-t02", "GET /health is 200", False, {"status": 502}, got[1].at)
     assert [e.app for e in store.evidence(app="sipd")] == ["sipd"]
 
@@ -148,7 +160,9 @@ def test_backup_round_trip_and_restore_proof(store: StateStore) -> None:
         (lambda s, r: s.mark_restore_verified("nothing-backed-up", "t1"), "no backup recorded"),
     ],
 )
-def test_bad_writes_raise_one_line_state_errors_and_write_nothing(store: StateStore, call, fragment: str) -> None:
+def test_bad_writes_raise_one_line_state_errors_and_write_nothing(
+    store: StateStore, call, fragment: str
+) -> None:
     run = store.start_run("lab", 1)
     with pytest.raises(StateError) as caught:
         call(store, run)
@@ -184,11 +198,15 @@ def test_reader_open_of_a_missing_store_creates_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_threads_and_a_second_engine_write_concurrently_without_loss(request: pytest.FixtureRequest,
-                                                                      tmp_path: Path, backend: str) -> None:
+def test_threads_and_a_second_engine_write_concurrently_without_loss(
+    request: pytest.FixtureRequest, tmp_path: Path, backend: str
+) -> None:
     threads, lines = 6, 20
-    url = (f"sqlite:///{tmp_path / 'dcc.sqlite'}" if backend == "sqlite"
-           else fresh_database(request.getfixturevalue("pg_socket")))
+    url = (
+        f"sqlite:///{tmp_path / 'dcc.sqlite'}"
+        if backend == "sqlite"
+        else fresh_database(request.getfixturevalue("pg_socket"))
+    )
     with StateStore.open(url) as shared, StateStore.open(url) as other:
         run = shared.start_run("lab", 1)
 
@@ -209,10 +227,14 @@ def test_threads_and_a_second_engine_write_concurrently_without_loss(request: py
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_many_openers_of_a_fresh_store_agree_on_one_schema(request: pytest.FixtureRequest, tmp_path: Path,
-                                                           backend: str) -> None:
-    url = (f"sqlite:///{tmp_path / 'dcc.sqlite'}" if backend == "sqlite"
-           else fresh_database(request.getfixturevalue("pg_socket")))
+def test_many_openers_of_a_fresh_store_agree_on_one_schema(
+    request: pytest.FixtureRequest, tmp_path: Path, backend: str
+) -> None:
+    url = (
+        f"sqlite:///{tmp_path / 'dcc.sqlite'}"
+        if backend == "sqlite"
+        else fresh_database(request.getfixturevalue("pg_socket"))
+    )
 
     start = threading.Barrier(4)
 

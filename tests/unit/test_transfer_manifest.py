@@ -36,8 +36,10 @@ def test_build_manifest_hashes_every_file_sorted_with_posix_paths(tmp_path: Path
 def test_json_is_canonical_and_the_digest_is_its_sha256(tmp_path: Path) -> None:
     manifest = Manifest((ManifestEntry("a", 1, SHA), ManifestEntry("b/c", 2, "b" * 64, 0o755)))
     text = manifest.to_json()
-    assert text == ('{"entries":[{"mode":420,"path":"a","sha256":"' + SHA + '","size":1},'
-                    '{"mode":493,"path":"b/c","sha256":"' + "b" * 64 + '","size":2}],"format":1}')
+    assert text == (
+        '{"entries":[{"mode":420,"path":"a","sha256":"' + SHA + '","size":1},'
+        '{"mode":493,"path":"b/c","sha256":"' + "b" * 64 + '","size":2}],"format":1}'
+    )
     assert manifest.digest() == hashlib.sha256(text.encode()).hexdigest()
     assert Manifest.from_json(text) == manifest and Manifest.from_json(text.encode()) == manifest
 
@@ -64,9 +66,17 @@ def _doc(*entries: dict, fmt: object = 1) -> str:
         (_doc({"path": "b", "size": 1, "sha256": SHA}, {"path": "a", "size": 1, "sha256": SHA}), "sorted"),
         (_doc({"path": "a", "size": 1, "sha256": SHA}, {"path": "a", "size": 1, "sha256": SHA}), "unique"),
         (_doc({"path": "a", "size": 4, "sha256": SHA, "link": "/etc"}), "bad link"),
-        (_doc({"path": "a", "size": 4, "sha256": _LINK_SHA, "mode": 0o777, "link": "/etc"},
-              {"path": "a/passwd", "size": 1, "sha256": SHA}), "lies inside the file or link 'a'"),
-        (_doc({"path": "f", "size": 1, "sha256": SHA}, {"path": "f/g", "size": 1, "sha256": SHA}), "lies inside"),
+        (
+            _doc(
+                {"path": "a", "size": 4, "sha256": _LINK_SHA, "mode": 0o777, "link": "/etc"},
+                {"path": "a/passwd", "size": 1, "sha256": SHA},
+            ),
+            "lies inside the file or link 'a'",
+        ),
+        (
+            _doc({"path": "f", "size": 1, "sha256": SHA}, {"path": "f/g", "size": 1, "sha256": SHA}),
+            "lies inside",
+        ),
     ],
 )
 def test_bad_or_unsafe_manifests_are_corrupt(text: str, fragment: str) -> None:
@@ -82,8 +92,9 @@ def test_symlinks_are_recorded_with_their_target_not_followed(tmp_path: Path) ->
     os.symlink("/etc/hostname", tmp_path / "hostname")  # absolute targets are kept verbatim
     got = {e.path: e for e in build_manifest(tmp_path).entries}
     assert sorted(got) == ["current", "hostname", "releases/v2/app.py"]
-    assert got["current"] == ManifestEntry("current", 11, hashlib.sha256(b"releases/v2").hexdigest(), 0o777,
-                                           "releases/v2")
+    assert got["current"] == ManifestEntry(
+        "current", 11, hashlib.sha256(b"releases/v2").hexdigest(), 0o777, "releases/v2"
+    )
     assert got["hostname"].link == "/etc/hostname"
     assert build_manifest(tmp_path).total_bytes == len("print('v2')"), "links hold no object bytes"
     again = Manifest.from_json(build_manifest(tmp_path).to_json())
