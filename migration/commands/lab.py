@@ -50,7 +50,12 @@ def up(estate_dir: Path = _ESTATE_DIR) -> None:
         def show(msg: str, done: int, total: int) -> None:
             bar.update(task, description=msg[-70:], completed=done, total=total or None)
 
+        from migration.lab import base
+
+        img = base.ensure_base(lambda line: show(line, 0, 0))
         acc = lab.up(estate_dir, show)
+    if img.built_seconds is not None:
+        Console().print(f"built the base image in {img.built_seconds:.0f} s: {img.tarball}")
     Console().print(f"[green]lab {acc.estate!r} up[/] in {time.monotonic() - start:.1f} s; "
                     f"access files in {acc.ssh_config.parent}")
     _print_status(acc.estate)

@@ -57,8 +57,12 @@ def hosts_file(est: LabEstate) -> str:
 
 
 def write_host_files(est: LabEstate, host: Host, root: Path, client_pub: str) -> str:
-    """Identity, name resolution and boot scripts; returns the host's public key line."""
+    """Identity, name resolution and boot scripts, written once per upper dir so that a
+    reboot keeps whatever the pipeline changed since; returns the host's public key line."""
     pair = keys.load_or_create(root / "etc/ssh/ssh_host_ed25519_key")
+    marker = root / "var/lib/dcc-lab/identity"
+    if marker.exists():
+        return pair.public_openssh
     keys.write_atomic(root / "etc/hostname", host.id + "\n")
     keys.write_atomic(root / "etc/hosts", hosts_file(est))
     # No DNS in the lab: a resolver elsewhere is unreachable (and its packets dropped), so
@@ -69,6 +73,7 @@ def write_host_files(est: LabEstate, host: Host, root: Path, client_pub: str) ->
     (root / "root/.ssh").mkdir(mode=0o700, exist_ok=True)
     keys.write_atomic(root / "root/.ssh/authorized_keys", client_pub + "\n", 0o600)
     keys.write_atomic(root / "usr/local/sbin/dcc-init", (_HERE / "init.sh").read_text(), 0o755)
+    keys.write_atomic(marker, "1\n")
     return pair.public_openssh
 
 
