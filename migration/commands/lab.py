@@ -50,8 +50,9 @@ def up(estate_dir: Path = _ESTATE_DIR) -> None:
         def show(msg: str, done: int, total: int) -> None:
             bar.update(task, description=msg[-70:], completed=done, total=total or None)
 
-        from migration.lab import base
+        from migration.lab import base, estate
 
+        estate.load(estate_dir)  # a bad estate fails in one line before any base build
         img = base.ensure_base(lambda line: show(line, 0, 0))
         acc = lab.up(estate_dir, show)
     if img.built_seconds is not None:
