@@ -41,7 +41,9 @@ def up(estate_dir: Path = _ESTATE_DIR) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from migration import lab
+    from migration.lab import base, estate
 
+    estate.load(estate_dir)  # a bad estate fails in one line before any base build
     start = time.monotonic()
     with Progress(TextColumn("[bold]lab up"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), transient=True) as bar:
@@ -50,9 +52,6 @@ def up(estate_dir: Path = _ESTATE_DIR) -> None:
         def show(msg: str, done: int, total: int) -> None:
             bar.update(task, description=msg[-70:], completed=done, total=total or None)
 
-        from migration.lab import base, estate
-
-        estate.load(estate_dir)  # a bad estate fails in one line before any base build
         img = base.ensure_base(lambda line: show(line, 0, 0))
         acc = lab.up(estate_dir, show)
     if img.built_seconds is not None:
