@@ -36,6 +36,8 @@ class Recording:
     resources: list[Registered] = field(default_factory=list)
     with_outputs: set[str] = field(default_factory=set)
     stack_refs: list[str] = field(default_factory=list)
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exports: dict[str, Any] = field(default_factory=dict)
 
     def of_type(self, typ: str) -> list[Registered]:
         return [r for r in self.resources if r.type == typ]
@@ -77,7 +79,10 @@ class _Monitor(pmocks.MockMonitor):
         return response
 
     def RegisterResourceOutputs(self, request):
+        from pulumi.runtime import rpc
+
         self.recording.with_outputs.add(request.urn)
+        self.recording.outputs[request.urn] = rpc.deserialize_properties(request.outputs)
         return super().RegisterResourceOutputs(request)
 
 
@@ -91,6 +96,8 @@ def run_program(values: dict[str, Any], stack: str = "lab", platform_outputs: di
     mocks = _Mocks(platform_outputs or {})
     pulumi.runtime.set_mocks(mocks, project="dcc", stack=stack, preview=False, monitor=_Monitor(mocks, recording))
     pulumi.runtime.test(lambda: runpy.run_path(str(PROGRAM), run_name="__main__") and None)()
+    # Under mocks the root stack registers its outputs before the program runs; read them off it.
+    recording.exports = dict(psettings.get_root_resource().outputs)
     return recording
 
 

@@ -111,3 +111,16 @@ def test_national_shard_reads_platform_through_stack_reference(lab_values, small
     specs = replace(specs, platform=replace(specs.platform, refs=refs))
     rendered = [o for f, objs in render_objects(specs, agencies).items() if f != "_platform" for o in objs]
     assert {key(o): normalize(o) for o in rendered} == {key(o): o for o in objs}
+
+
+def test_national_platform_stack_exports_what_the_shards_read(lab_values):
+    values = {**lab_values, "role": "platform"}
+    rec = run_program(values, stack="national")
+    assert not rec.of_type("dcc:stacks:Tenant") and len(rec.of_type("kubernetes:helm.sh/v3:Release")) == 6
+    exports = rec.exports
+    assert {k: exports.get(k) for k in ("portalNamespace", "gatewayNamespace", "backupNamespace", "backupLocation")} == {
+        "portalNamespace": "dcc-portal", "gatewayNamespace": "dcc-exchange", "backupNamespace": "velero",
+        "backupLocation": "drc-batam"}
+    assert exports["storageEndpoint"] == "https://s3.cikarang.pdn.go.id"
+    [bsl] = [r.inputs for r in rec.of_type("kubernetes:velero.io/v1:BackupStorageLocation")]
+    assert bsl["spec"]["config"]["s3Url"] == "https://s3.batam.pdn.go.id"
