@@ -8,13 +8,13 @@ S3 ETags and checksums are never trusted. The only module that imports boto3.
 from __future__ import annotations
 
 import functools
-import glob
 import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +30,7 @@ from migration.manifest import (
     manifest_with_stamps,
     safe_relpath,
 )
+from migration.placement import make_links, place, sweep_dead_partials
 
 __all__ = ["CorruptObject", "Manifest", "ManifestEntry", "ObjectStore", "build_manifest"]
 
@@ -181,15 +182,10 @@ class ObjectStore:
         If `expected_digest` (e.g. from the state store) is given, the manifest must match it.
         On any failure `dest_dir` is untouched and no temp dir is left behind.
         """
-        manifest = self.read_manifest(prefix)
-        if expected_digest is not None and manifest.digest() != expected_digest:
-            raise CorruptObject(
-                f"manifest digest {manifest.digest()} is not the recorded {expected_digest}",
-                key=self._manifest_key(prefix),
-            )
+        manifest = self._checked_manifest(prefix, expected_digest)
         dest = Path(dest_dir).absolute()
         dest.parent.mkdir(parents=True, exist_ok=True)
-        _sweep_dead_partials(dest)
+        sweep_dead_partials(dest)
         staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.dcc-partial-{os.getpid()}-", dir=dest.parent))
         try:
             with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
@@ -198,32 +194,52 @@ class ObjectStore:
                     [e for e in manifest.entries if e.link is None],
                 ):
                     pass
-            _make_links(manifest, staging)
-            _place(staging, dest)
+            make_links(manifest, staging)
+            place(staging, dest)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return manifest
 
+    def verify_tree(
+        self, prefix: str, *, expected_digest: str | None = None, progress: Progress | None = None
+    ) -> Manifest:
+        """Read every object of a backup and check it against the manifest, writing nothing.
+
+        The audit behind "proven backups": CorruptObject names the first bad object.
+        """
+        manifest = self._checked_manifest(prefix, expected_digest)
+        with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
+            for _ in pool.map(
+                lambda e: self._fetch_verified(prefix, e, None, progress),
+                [e for e in manifest.entries if e.link is None],
+            ):
+                pass
+        return manifest
+
+    def _checked_manifest(self, prefix: str, expected_digest: str | None) -> Manifest:
+        manifest = self.read_manifest(prefix)
+        if expected_digest is not None and manifest.digest() != expected_digest:
+            raise CorruptObject(
+                f"manifest digest {manifest.digest()} is not the recorded {expected_digest}",
+                key=self._manifest_key(prefix),
+            )
+        return manifest
+
     def _fetch_verified(
-        self, prefix: str, entry: ManifestEntry, staging: Path, progress: Progress | None
+        self, prefix: str, entry: ManifestEntry, staging: Path | None, progress: Progress | None
     ) -> None:
-        """Stream one object to the staging dir, hashing as it comes; mismatch raises CorruptObject."""
+        """Stream one object (into the staging dir, if given), hashing as it comes; a mismatch
+        raises CorruptObject."""
         key = self._key(prefix, entry.path)
-        target = staging / entry.path
-        target.parent.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0
-        with _s3_errors(self, key):
+        with _s3_errors(self, key), _sink(staging, entry) as out:
             body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"]
-            with open(target, "wb") as out:
-                for chunk in body.iter_chunks(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-                    if progress:
-                        progress(len(chunk))
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(target, entry.mode)
+            for chunk in body.iter_chunks(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                out(chunk)
+                if progress:
+                    progress(len(chunk))
         if size != entry.size or digest.hexdigest() != entry.sha256:
             raise CorruptObject(
                 f"object does not match the manifest (size {size} vs {entry.size}, "
@@ -232,72 +248,19 @@ class ObjectStore:
             )
 
 
-def _sweep_dead_partials(dest: Path) -> None:
-    """Remove temp trees beside `dest` left by a download whose process died (kill -9, power cut)."""
-    for kind in ("partial", "old"):
-        for path in dest.parent.glob(f".{glob.escape(dest.name)}.dcc-{kind}-*"):
-            pid = path.name.removeprefix(f".{dest.name}.dcc-{kind}-").split("-")[0]
-            if pid.isdigit() and not _alive(int(pid)):
-                shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    return True
-
-
-def _make_links(manifest: Manifest, staging: Path) -> None:
-    """Symlinks go in last: no file is ever written through one (the manifest forbids nesting)."""
-    for e in manifest.entries:
-        if e.link is not None:
-            (staging / e.path).parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(e.link, staging / e.path)
-
-
-def _place(staging: Path, dest: Path) -> None:
-    """Put the verified tree at `dest` by rename: atomically if `dest` is absent or empty,
-    otherwise swap atomically (renameat2 RENAME_EXCHANGE) and drop the old tree afterwards."""
-    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
-        raise InputError("destination exists and is not a directory", where=str(dest))
-    # mkdtemp made the staging dir 0700; the restored root keeps the old one's mode, else 0755.
-    os.chmod(staging, dest.stat().st_mode & 0o777 if dest.is_dir() else 0o755)
-    if dest.is_dir() and any(dest.iterdir()):
-        _exchange(staging, dest)  # staging now holds the old tree; the caller's rmtree removes it
+@contextmanager
+def _sink(staging: Path | None, entry: ManifestEntry) -> Iterator[Callable[[bytes], object]]:
+    """Where fetched bytes go: a durable file with the entry's mode, or nowhere (verify only)."""
+    if staging is None:
+        yield lambda _chunk: None
         return
-    os.replace(staging, dest)  # rename(2) replaces an empty directory atomically
-    staging.mkdir()  # keep the caller's cleanup path valid
-
-
-def _exchange(staging: Path, dest: Path) -> None:
-    import ctypes
-    import errno
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    at_fdcwd, rename_exchange = -100, 2
-    if libc.renameat2(at_fdcwd, os.fsencode(staging), at_fdcwd, os.fsencode(dest), rename_exchange) == 0:
-        return
-    err = ctypes.get_errno()
-    if err not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-        raise InputError(f"cannot replace the destination: {os.strerror(err)}", where=str(dest))
-    _swap_by_renames(staging, dest)
-
-
-def _swap_by_renames(staging: Path, dest: Path) -> None:
-    """For file systems without RENAME_EXCHANGE: three renames; `dest` is missing only between the
-    first two, and the old tree is never deleted before the new one is in place."""
-    aside = dest.with_name(f".{dest.name}.dcc-old-{os.getpid()}")
-    os.rename(dest, aside)
-    try:
-        os.rename(staging, dest)
-    except OSError:
-        os.rename(aside, dest)
-        raise
-    os.rename(aside, staging)
+    target = staging / entry.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "wb") as out:
+        yield out.write
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(target, entry.mode)
 
 
 def _sha(data: bytes) -> str:

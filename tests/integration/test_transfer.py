@@ -145,6 +145,21 @@ def test_corruption_is_caught_before_anything_is_placed(
     assert _leftovers(tmp_path) == []
 
 
+def test_verify_tree_reads_every_object_and_writes_nothing(
+    store: ObjectStore, raw, tree: Path, tmp_path: Path
+) -> None:
+    sent = store.upload_tree(tree, "p")
+    before = sorted(tmp_path.rglob("*"))
+    seen: list[int] = []
+    assert store.verify_tree("p", expected_digest=sent.digest(), progress=seen.append) == sent
+    assert sum(seen) == sent.total_bytes and sorted(tmp_path.rglob("*")) == before
+    key = "p/data/files/surat 01.pdf"
+    raw.put_object(Bucket=store.bucket, Key=key, Body=b"ransomware was here", Metadata={"sha256": "0" * 64})
+    with pytest.raises(CorruptObject) as caught:
+        store.verify_tree("p", expected_digest=sent.digest())
+    assert caught.value.key == f"s3://{store.bucket}/{key}"
+
+
 def test_a_tampered_manifest_is_refused_by_its_recorded_digest(
     store: ObjectStore, raw, tree: Path, tmp_path: Path
 ) -> None:
@@ -210,19 +225,6 @@ def test_temp_trees_of_a_dead_download_are_swept_and_live_ones_kept(
         (path / "half.bin").write_bytes(b"half")
     store.download_tree("p", tmp_path / "out")
     assert not dead.exists() and live.exists()
-
-
-def test_the_fallback_swap_keeps_old_or_new_and_hands_back_the_old(tmp_path: Path) -> None:
-    from migration.transfer import _swap_by_renames
-
-    new, dest = tmp_path / "staging", tmp_path / "dest"
-    new.mkdir()
-    (new / "new.txt").write_text("new")
-    dest.mkdir()
-    (dest / "old.txt").write_text("old")
-    _swap_by_renames(new, dest)
-    assert [p.name for p in dest.iterdir()] == ["new.txt"] and [p.name for p in new.iterdir()] == ["old.txt"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dest", "staging"]
 
 
 def test_a_file_changed_after_hashing_fails_the_backup_and_writes_no_manifest(
