@@ -160,3 +160,21 @@ def _print_diff(console: Console, estate: Estate, facts: dict[str, HostFacts]) -
         table.add_row(o.from_app or f"host {o.from_host or '?'}", o.to_app or (f"{o.to_host}:{o.to_port}" if o.to_host else o.peer),
                       o.kind, f"[dim]not an app-to-app edge ({o.evidence})[/]")
     console.print(table)
+    _print_listeners(console, estate, facts)
+
+
+def _print_listeners(console: Console, estate: Estate, facts: dict[str, HostFacts]) -> None:
+    from rich.table import Table
+
+    from migration.discovery.listeners import listener_findings
+
+    findings = listener_findings(estate, facts)
+    if not findings:
+        console.print("Listeners: every declared app port is listening; no undeclared listeners.")
+        return
+    table = Table(title="Listeners: inventory vs observed")
+    for column in ("host", "port", "app", "process", "finding"):
+        table.add_column(column)
+    for f in findings:
+        table.add_row(f.host, str(f.port), f.app or "", f.process, f"[yellow]{f.finding}[/]")
+    console.print(table)

@@ -110,6 +110,12 @@ def test_observed_dependencies_match_what_the_lab_runs(full_run, estate_dir: Pat
     assert {("simpeg-kemenkes", "postgresql"), ("perizinan-jabar", "postgresql")} <= set(result.intra_app)
 
 
+def test_every_declared_app_port_listens_and_nothing_undeclared_does(full_run, estate_dir: Path) -> None:
+    from migration.discovery.listeners import listener_findings
+
+    assert listener_findings(load_estate(estate_dir), load_all(estate_dir / "facts")) == []
+
+
 def test_changed_host_key_aborts_that_host_only(lab, estate_dir: Path, tmp_path: Path) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat

@@ -9,6 +9,7 @@ import pytest
 
 from migration.discovery import diff, merged_dependencies, select_targets, write_facts
 from migration.discovery.facts import Endpoint, HostFacts, Process
+from migration.discovery.listeners import listener_findings
 from migration.discovery.mapping import observe
 from migration.errors import InputError
 from migration.inventory import Dependency, load_estate
@@ -134,3 +135,13 @@ def test_select_targets_refuses_an_empty_match_and_hosts_without_address(estate)
     with pytest.raises(InputError, match="without an ip cannot be reached: kmk-web1"):
         select_targets(no_ip, "kmk-web1")
     assert select_targets(no_ip, "kmk-web1", addresses={"kmk-web1": "10.1.2.3"})[0].address == "10.1.2.3"
+
+
+def test_listener_findings(estate) -> None:
+    facts = _lab_facts()
+    facts["bgr-files1"] = _facts("bgr-files1", (22, 3306))  # eoffice-bogor dead, an unknown mysqld instead
+    facts["pdn-portal"] = HostFacts(host="pdn-portal", address="10.77.10.10", taken_at="t",
+                                    listening=(Endpoint("0.0.0.0", 80, "0.0.0.0", 0, "nginx", 3),))
+    found = [(f.host, f.port, f.app, f.finding) for f in listener_findings(estate, facts)]
+    assert found == [("bgr-files1", 8081, "eoffice-bogor", "declared, not listening"),
+                     ("bgr-files1", 3306, None, "listening, not declared")]
