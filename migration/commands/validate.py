@@ -33,8 +33,11 @@ def validate(
     ctx = read_policy_config(folder)
     if ctx is None:
         raise InputError("no policy-config.json here; validate a folder written by `dcc render`", where=str(folder))
-    objects = read_manifests(folder)
-    count, findings = check_objects(objects, ctx)
+    console = Console()
+    with console.status(f"reading {folder}"):
+        objects = read_manifests(folder)
+    with console.status(f"checking {len(objects)} objects: schemas and policies"):
+        count, findings = check_objects(objects, ctx)
     by_check = Counter(f.check for f in findings)
     table = Table(title=f"dcc validate {folder}: {count} objects")
     table.add_column("check")
@@ -42,7 +45,6 @@ def validate(
     for name in ["schema", *(p.name for p in RESOURCE_POLICIES), *(p.name for p in STACK_POLICIES)]:
         n = by_check.get(name, 0)
         table.add_row(name, f"[red]{n}[/]" if n else "[green]0[/]")
-    console = Console()
     console.print(table)
     for f in findings[:show]:
         console.print(f"{f.source}: {f.ref}: {f.check}: {f.message}", markup=False, highlight=False)
