@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from stacks.builders.meta import short_name
+
 ARCHETYPES = ("web-db", "files", "api")
 
 
@@ -34,8 +36,6 @@ class AppSpec:
     def object_name(self) -> str:
         """The app's Kubernetes object name: its id, or, when too long for a StatefulSet's pods
         (52), a prefix plus a hash of the id, so it stays unique and stable."""
-        from stacks.builders.meta import short_name
-
         return short_name(self.id, 52)
 
 
