@@ -47,3 +47,44 @@ def test_dcc_s3_serve_refuses_a_non_loopback_address() -> None:
         check=False,
     )
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "not a loopback address" in out.stderr
+
+
+def test_dcc_s3_verify_audits_recorded_backups_and_names_the_bad_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    from migration import cli
+    from migration.objectstore_server import LocalS3Server
+    from migration.state import StateStore
+
+    monkeypatch.setenv("COLUMNS", "250")
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "data.csv").write_text("nip,nama\n1,Siti\n")
+    with LocalS3Server() as server, StateStore.open(estate_dir=tmp_path) as journal:
+        objects = ObjectStore(server.endpoint_url, "backups")
+        objects.ensure_bucket()
+        for app in ("simpeg", "sipd"):
+            sent = objects.upload_tree(tmp_path / "tree", f"{app}/1")
+            journal.record_backup(app, "backups", f"{app}/1", sent.digest(), 1, sent.total_bytes)
+        raw = boto3.client(
+            "s3",
+            endpoint_url=server.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="t",
+            aws_secret_access_key="t",
+        )
+        raw.put_object(Bucket="backups", Key="sipd/1/data/data.csv", Body=b"nip,nama\n1,Budi\n")
+
+        def dcc(*args: str) -> int:
+            with pytest.raises(SystemExit) as done:
+                cli.main(
+                    ["s3", "verify", "--estate", str(tmp_path), "--s3-endpoint", server.endpoint_url, *args]
+                )
+            return int(done.value.code or 0)
+
+        assert dcc() == 8
+        out = capsys.readouterr()
+        assert "s3://backups/sipd/1/data/data.csv" in out.out and "ok" in out.out, out.out
+        assert out.err.count("\n") == 1 and "1 of 2 backups failed verification" in out.err, out.err
+        assert dcc("--app", "simpeg") == 0
