@@ -124,7 +124,9 @@ def load(args: argparse.Namespace, tmp: Path) -> tuple[Sources, float, str]:
     model = load_estate(estate)
     src = views_from_estate(model)
     loaded = time.perf_counter() - start
+    start = time.perf_counter()
     plan, kind = (load_plan_view(args.plan), "file") if args.plan else real_plan(model, src)
+    kind += f", read in {time.perf_counter() - start:.2f} s"
     src = replace(src, plan=plan)
     return replace(src, state=synthetic_journal(src, len(plan.waves) // 5)), loaded, kind
 
