@@ -58,11 +58,12 @@ class LabAccess:
 
 
 def ssh_config_text(est: LabEstate, acc: LabAccess) -> str:
+    """One block per host, matching its id and its ip: Ansible connects by `ansible_host` (ip)."""
     ctl = naming.control_dir(est.name)
     blocks = []
     for h in est.hosts:
         blocks.append(
-            f"Host {h.id}\n  HostName {h.ip}\n  User root\n  Port 22\n  IdentityFile {acc.identity}\n"
+            f"Host {h.id} {h.ip}\n  HostName {h.ip}\n  User root\n  Port 22\n  IdentityFile {acc.identity}\n"
             f"  IdentitiesOnly yes\n  UserKnownHostsFile {acc.known_hosts}\n  StrictHostKeyChecking yes\n"
             f"  ControlMaster auto\n  ControlPath {ctl}/%C\n  ControlPersist 60s\n"
             f"  ConnectTimeout 5\n  ServerAliveInterval 5\n  ServerAliveCountMax 3\n"

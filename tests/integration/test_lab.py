@@ -55,6 +55,19 @@ def test_ssh_to_every_host_with_pinned_keys(acc: LabAccess) -> None:
     assert names == {h: h for h in acc.hosts()}, f"hostnames differ from ids: {names}"
 
 
+def test_ssh_by_ip_uses_the_same_pinned_settings(acc: LabAccess) -> None:
+    res = acc.ssh(ip(acc, "kmk-db1"), "hostname")  # as Ansible does with ansible_host
+    assert res.returncode == 0 and res.stdout == "kmk-db1\n", res.stderr
+
+
+def test_ansible_inventory_works_as_written(acc: LabAccess) -> None:
+    ansible = str(Path(DCC).with_name("ansible"))
+    res = subprocess.run([ansible, "-i", str(acc.ansible_inventory), "pdn_cikarang:&portal", "-m", "ansible.builtin.ping",
+                          "-o"], check=False, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "ANSIBLE_HOST_KEY_CHECKING": "True"})
+    assert res.returncode == 0 and "pdn-portal | SUCCESS" in res.stdout, res.stdout + res.stderr
+
+
 def test_wrong_host_key_is_refused(acc: LabAccess, tmp_path: Path) -> None:
     lines = acc.known_hosts.read_text().splitlines()
     swapped = [lines[0].split()[0] + " " + " ".join(lines[1].split()[1:])] + lines[1:]

@@ -54,7 +54,7 @@ def test_unknown_host_is_an_input_error(est: estate.LabEstate) -> None:
 def test_ssh_config_pins_keys_and_multiplexes(est: estate.LabEstate) -> None:
     acc = LabAccess.for_estate("lab")
     text = access.ssh_config_text(est, acc)
-    block = text.split("Host kmk-web1\n", 1)[1].split("\n\n", 1)[0]
+    block = text.split("Host kmk-web1 10.77.1.11\n", 1)[1].split("\n\n", 1)[0]
     for line in ("HostName 10.77.1.11", "User root", "Port 22", f"IdentityFile {acc.identity}",
                  f"UserKnownHostsFile {acc.known_hosts}", "StrictHostKeyChecking yes", "ControlMaster auto",
                  "ControlPersist 60s"):
