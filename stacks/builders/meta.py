@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from typing import Any
 
 AGENCY = "dcc.go.id/agency"
@@ -12,6 +13,7 @@ MANAGED = "app.kubernetes.io/managed-by"
 PSS = "pod-security.kubernetes.io"
 
 
+@lru_cache(maxsize=1 << 16)
 def short_name(value: str, limit: int) -> str:
     """`value` if it is a DNS label within `limit`, else a prefix plus 8 hex of its hash:
     unique, stable, and valid as an object name or a label value."""

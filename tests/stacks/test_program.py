@@ -83,6 +83,14 @@ def test_lab_registered_equals_rendered(lab, lab_values):
     assert sorted(theirs) == sorted(mine)
     for k, o in mine.items():
         assert theirs[k] == o, f"{k} differs between Pulumi and dcc render"
+    summaries = {o["metadata"]["name"]: normalize(o) for o in rendered if o["kind"] == "HelmRelease"}
+    releases = {r.inputs["name"]: r.inputs for r in lab.of_type("kubernetes:helm.sh/v3:Release")}
+    assert sorted(summaries) == sorted(releases)
+    for name, summary in summaries.items():
+        got = releases[name]
+        assert (got["chart"], got["version"], got["repositoryOpts"]["repo"], got["namespace"], got["values"]) == (
+            summary["spec"]["chart"], summary["spec"]["version"], summary["spec"]["repo"],
+            summary["metadata"]["namespace"], summary["spec"]["values"]), name
 
 
 def test_national_shard_reads_platform_through_stack_reference(lab_values, small_national):
