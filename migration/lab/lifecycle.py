@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migration.errors import LabError, PermissionProblem
-from migration.lab import access, base, hosts, naming, network, state
+from migration.lab import access, base, hosts, keys, naming, network, state
 from migration.lab import appinstall as apps
 from migration.lab import estate as estate_mod
 from migration.lab.estate import LabEstate
@@ -103,8 +103,6 @@ def up(estate_dir: Path | str, progress: Progress = lambda *_: None) -> access.L
     img = base.ensure_base(lambda line: progress(line, 0, len(est.hosts)))
     _prepare(est, img.rootfs)
     client = access.LabAccess.for_estate(est.name)
-    from migration.lab import keys
-
     client_pub = keys.load_or_create(client.identity).public_openssh
     host_keys, started = {}, []
     with ThreadPoolExecutor(max_workers=BOOT_WORKERS) as pool:
