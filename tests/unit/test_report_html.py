@@ -140,3 +140,27 @@ def test_cli_bad_inputs_exit_with_their_code(tmp_path: Path, args: list[str], co
     run = _dcc("--estate", str(LAB), "--out", str(out), *[a.format(tmp=tmp_path) for a in args])
     assert (run.returncode, run.stderr.count("\n")) == (code, 1), run.stderr
     assert says in run.stderr and not out.exists()
+
+
+def test_a_big_estate_is_aggregated_not_listed() -> None:
+    """3,000 apps, each failed once: tables stay top-N, the page does not grow with the estate."""
+    from datetime import UTC, datetime
+
+    from migration.report.sources import AppView, DcView, HostView, PlanApp, PlanView, Sources, StateView, WaveView
+    from migration.state import StepRecord
+
+    n, t0 = 3000, datetime(2027, 1, 4, tzinfo=UTC)
+    apps = tuple(AppView(f"app-{i}", f"App {i}", f"ag-{i % 97}", "payroll", "low", 1.0, (f"h-{i}",)) for i in range(n))
+    src = Sources(
+        "big", {f"ag-{i}": f"Agency {i}" for i in range(97)},
+        tuple(DcView(f"dc-{i}", "", f"ag-{i}", f"P{i % 38}", i % 5, "legacy", None) for i in range(300)),
+        tuple(HostView(f"h-{i}", f"dc-{i % 300}", "legacy") for i in range(n)), apps,
+        PlanView({a.id: PlanApp("rehost", "r", None, 1) for a in apps},
+                 (WaveView(1, None, tuple(a.id for a in apps), tuple(f"h-{i}" for i in range(n)), n, ()),)),
+        StateView(steps=tuple(StepRecord(1, 1, a.id, a.hosts[0], "verify", "failed", t0, {"error": "boom"})
+                              for a in apps)))
+    r = build_report(src, load_cost_model())
+    assert len(r.progress_section["apps"]) == 40 and r.progress_section["apps_total"] == n
+    assert len(r.progress_section["problems"]) == 40 and len(r.estate_section["apps_by_agency_top"]) == 15
+    page = render_html(r)
+    assert page.count("app-2999") <= 1 and page.count("<tr>") < 400, "expected top-N tables, not one row per app"
