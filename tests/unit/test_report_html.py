@@ -146,7 +146,16 @@ def test_a_big_estate_is_aggregated_not_listed() -> None:
     """3,000 apps, each failed once: tables stay top-N, the page does not grow with the estate."""
     from datetime import UTC, datetime
 
-    from migration.report.sources import AppView, DcView, HostView, PlanApp, PlanView, Sources, StateView, WaveView
+    from migration.report.sources import (
+        AppView,
+        DcView,
+        HostView,
+        PlanApp,
+        PlanView,
+        Sources,
+        StateView,
+        WaveView,
+    )
     from migration.state import StepRecord
 
     n, t0 = 3000, datetime(2027, 1, 4, tzinfo=UTC)
