@@ -57,8 +57,8 @@ class ObjectStore:
         self._s3 = _client(
             endpoint_url,
             region,
-            access_key or os.environ.get("DCC_S3_ACCESS_KEY", "dcc"),
-            secret_key or os.environ.get("DCC_S3_SECRET_KEY", "dcc-secret"),
+            access_key or _env("DCC_S3_ACCESS_KEY", "AWS_ACCESS_KEY_ID", default="dcc"),
+            secret_key or _env("DCC_S3_SECRET_KEY", "AWS_SECRET_ACCESS_KEY", default="dcc-secret"),
         )
 
     # -- buckets and keys ----------------------------------------------------------------
@@ -261,6 +261,11 @@ def _sink(staging: Path | None, entry: ManifestEntry) -> Iterator[Callable[[byte
         out.flush()
         os.fsync(out.fileno())
     os.chmod(target, entry.mode)
+
+
+def _env(*names: str, default: str) -> str:
+    """The first of these environment variables that is set; the local endpoint accepts any key."""
+    return next((os.environ[n] for n in names if os.environ.get(n)), default)
 
 
 def _sha(data: bytes) -> str:
