@@ -46,7 +46,8 @@ def report(
     from migration.report.compare import load_previous
 
     console = Console(stderr=as_json)
-    with Progress(transient=True, console=console) as bar:
+    # Progress goes to stderr: stdout carries only the result (the table and path, or the JSON).
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("reading estate, plan and journal", total=3)
         costs = load_cost_model(cost_model) if cost_model else load_cost_model()
         prev = load_previous(previous) if previous else None
