@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Engine, Row, select, update
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from migration.errors import InputError, StateError
@@ -38,7 +39,7 @@ def _now() -> datetime:
 class StateStore:
     """The journal; open it with `StateStore.open(...)`, close it with `.close()` or `with`."""
 
-    def __init__(self, engine: Any, url: Any) -> None:
+    def __init__(self, engine: Engine, url: URL) -> None:
         self._engine = engine
         self._url = url
 
