@@ -36,12 +36,19 @@ def fmt_number(value: float, unit: str) -> str:
     return f"{value:,.0f}"
 
 
-def tile(k: Kpi) -> dict[str, Any]:
+def _delta(k: Kpi, delta: float | None) -> str | None:
+    if not delta:
+        return None
+    sign = "+" if delta > 0 else "-"
+    return f"{sign}{fmt_number(abs(delta), k.unit)} since the previous report"
+
+
+def tile(k: Kpi, delta: float | None = None) -> dict[str, Any]:
     """What a KPI tile shows: the figure, against plan, and the definition version it was measured under."""
     share = None
     if k.planned:
         share = max(0.0, min(1.0, k.value / k.planned))
-    return {"key": k.key, "label": k.label, "value": fmt_number(k.value, k.unit),
+    return {"delta": _delta(k, delta),"key": k.key, "label": k.label, "value": fmt_number(k.value, k.unit),
             "planned": None if k.planned is None else fmt_number(k.planned, k.unit),
             "total": None if k.total is None or k.unit != "count" else fmt_number(k.total, k.unit),
             "share": share, "version": k.definition_version, "definition": k.definition,
@@ -81,10 +88,11 @@ def render_html(r: Report) -> str:
     from plotly.offline import get_plotlyjs
 
     env = _environment()
+    deltas = {c["key"]: c.get("delta") for c in r.changes}
     figs = charts.fragments(build_figures(r))
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     return env.get_template("report.html.j2").render(
-        r=r, tiles=[tile(k) for k in r.kpis], charts=figs, css=css,
+        r=r, tiles=[tile(k, deltas.get(k.key)) for k in r.kpis], charts=figs, css=css,
         plotlyjs=get_plotlyjs() if figs else "", changed=r.definition_changed,
         changed_keys={c["key"] for c in r.definition_changed}, steps=STEPS,
         tenants=next(k.detail.get("tenants", {}) for k in r.kpis if k.key == "backups_restorable"),

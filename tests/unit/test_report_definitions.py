@@ -67,6 +67,16 @@ def test_same_definitions_raise_no_notice_but_history_is_listed(src) -> None:
     assert "Definition history" in page and page.count("first definition") == len(HISTORY)
 
 
+def test_tiles_show_the_change_since_the_previous_report(src) -> None:
+    costs = load_cost_model()
+    previous = as_json(build_report(src, costs))
+    for k in previous["kpis"]:
+        k["value"] = {"apps_migrated": 1, "annual_savings_idr": 1_500_000_000}.get(k["key"], k["value"])
+    page = render_html(build_report(src, costs, previous=previous))
+    assert "+2 since the previous report" in page and "-Rp 325 M since the previous report" in page
+    assert page.count("since the previous report") == 2, "unchanged figures must not show a delta"
+
+
 def test_a_dropped_and_a_new_kpi_are_both_reported(src) -> None:
     costs = load_cost_model()
     previous = as_json(build_report(src, costs))
