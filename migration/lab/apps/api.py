@@ -7,7 +7,7 @@ GET /health (last result per peer). Config: APP_ID, PORT, PEERS (comma-separated
 import sys
 import threading
 import time
-from http.client import HTTPConnection
+from http.client import HTTPConnection, HTTPException
 from urllib.parse import urlsplit
 
 import dccapp
@@ -30,9 +30,11 @@ def poll_forever():
                 resp = conns[peer].getresponse()
                 resp.read()
                 LAST[peer] = "ok" if resp.status == 200 else f"http {resp.status}"
-            except (OSError, ValueError) as exc:
-                LAST[peer] = f"down: {exc}"
-                conns.pop(peer).close()
+            except (OSError, ValueError, HTTPException) as exc:  # a peer restarting mid-request
+                LAST[peer] = f"down: {exc!r}"
+                old = conns.pop(peer, None)
+                if old is not None:
+                    old.close()
         time.sleep(INTERVAL)
 
 
