@@ -247,3 +247,16 @@ def test_many_openers_of_a_fresh_store_agree_on_one_schema(
         ids = list(pool.map(open_and_write, range(4)))
     with StateStore.open(url) as store:
         assert sorted(r.id for r in store.runs()) == sorted(ids) and len(set(ids)) == 4
+
+
+def test_postgresql_store_from_a_newer_dcc_is_refused(request: pytest.FixtureRequest) -> None:
+    from sqlalchemy import create_engine, text
+
+    url = fresh_database(request.getfixturevalue("pg_socket"))
+    StateStore.open(url).close()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE meta SET value = '99' WHERE key = 'schema_version'"))
+    engine.dispose()
+    with pytest.raises(StateError, match="has schema version 99; this dcc understands up to"):
+        StateStore.open(url)
