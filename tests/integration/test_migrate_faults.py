@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -140,17 +139,15 @@ def test_one_source_sshd_down_the_rest_of_the_batch_migrates(env):
 
 
 def test_corrupted_object_is_caught_before_restore(env):
-    lab, _estate_dir, s3, _ = env
+    lab = env[0]
     session, _ = _session(env, ["payroll-bogor"], "corrupt")
     prefix = session.move_of("payroll-bogor").backup_prefix(session.estate.name)
     key = f"{prefix}/data/db/dump.sql"
 
     def corrupt(app: str, step: str, status: str) -> None:
         if step == "backup" and status in ("ok", "changed"):
-            # Overwrite one stored object behind the pipeline's back (moto does not check signatures).
-            req = urllib.request.Request(f"{s3.endpoint_url}/dcc-backups/{key}", data=b"-- tampered\n",
-                                         method="PUT")
-            urllib.request.urlopen(req, timeout=10).close()
+            # Overwrite one stored object behind the pipeline's back, as bit rot or tampering would.
+            session.objects._s3.put_object(Bucket=session.objects.bucket, Key=key, Body=b"-- tampered\n")
     report = run_wave(session, 1, notify=corrupt)
     [app] = report.apps
     assert (app.status, app.step) == ("rolled_back", "transfer"), report
