@@ -200,8 +200,9 @@ def connect(target: SshTarget, options: SshOptions, known: KnownHosts,
     transport = paramiko.Transport(sock)
     try:
         _prefer_pinned_types(transport, known.pinned(target))
-        transport.banner_timeout = options.connect_timeout
-        transport.handshake_timeout = options.connect_timeout
+        # start_client's own deadline decides; paramiko's inner timers only back it up, so a silent
+        # host is reported as a timeout rather than as whichever inner timer fired first.
+        transport.banner_timeout = transport.handshake_timeout = 2 * options.connect_timeout
         transport.auth_timeout = options.connect_timeout
         _handshake(transport, target, options.connect_timeout)
         known.check(target, transport.get_remote_server_key(), options.accept_new_keys)
@@ -268,13 +269,17 @@ def _authenticate(transport: paramiko.Transport, target: SshTarget, identity: pa
 
 
 def run(transport: paramiko.Transport, command: str, *, host_id: str, timeout: float,
-        max_bytes: int) -> CommandResult:
-    """Run `command` (a fixed string of ours) and read at most `max_bytes` of stdout."""
+        max_bytes: int, stdin: bytes = b"") -> CommandResult:
+    """Run `command` (a fixed string of ours), feed it `stdin`, read at most `max_bytes` of stdout."""
     import paramiko
 
     try:
         channel = transport.open_session(timeout=timeout)
+        channel.settimeout(timeout)
         channel.exec_command(command)
+        if stdin:
+            channel.sendall(stdin)
+        channel.shutdown_write()
         return _drain(channel, host_id, time.monotonic() + timeout, max_bytes)
     except (paramiko.SSHException, EOFError, OSError) as exc:
         raise SshFailed(f"command channel failed: {exc or type(exc).__name__}", where=host_id) from exc

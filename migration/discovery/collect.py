@@ -93,8 +93,9 @@ def discover_host(target: ssh.SshTarget, settings: Settings, known: ssh.KnownHos
 def _collect(transport: paramiko.Transport, target: ssh.SshTarget, timeout: float) -> HostFacts:
     marker = script.new_marker()
     taken_at = datetime.now(UTC).isoformat(timespec="seconds")
-    result = ssh.run(transport, script.build(marker), host_id=target.host_id, timeout=timeout,
-                     max_bytes=MAX_OUTPUT)
+    # The script goes on stdin of a POSIX sh, so the remote user's login shell never parses it.
+    result = ssh.run(transport, "/bin/sh -s", host_id=target.host_id, timeout=timeout, max_bytes=MAX_OUTPUT,
+                     stdin=script.build(marker).encode())
     notes: list[str] = []
     if result.truncated:
         notes.append(f"output: more than {MAX_OUTPUT} bytes; cut there")
