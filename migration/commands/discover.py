@@ -49,6 +49,8 @@ def discover(
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="Hosts discovered at once.")] = 16,
     timeout: Annotated[float, typer.Option(
         "--connect-timeout", min=0.5, help="Seconds to connect and handshake.")] = 10.0,
+    command_timeout: Annotated[float, typer.Option(
+        "--command-timeout", min=1, help="Seconds the fact script may run on one host.")] = 60.0,
 ) -> None:
     """Discover hosts: OS, CPU, memory, disks, packages, services, processes, listening ports,
     connections, data folders, databases, cron jobs and users. Nothing on a host is changed."""
@@ -66,7 +68,8 @@ def discover(
     targets = select_targets(loaded, hosts, user, lab_addresses(loaded))
     settings = Settings(known_hosts=_access(loaded, known_hosts, "known_hosts", "--known-hosts"),
                         identity=_access(loaded, identity, "identity", "--identity"), user=user,
-                        accept_new_keys=accept_new_keys, concurrency=concurrency, connect_timeout=timeout)
+                        accept_new_keys=accept_new_keys, concurrency=concurrency, connect_timeout=timeout,
+                        command_timeout=command_timeout)
     outcomes = _run(targets, settings, estate / "facts")
     console = Console()
     console.print(_outcome_table(outcomes))
