@@ -151,7 +151,10 @@ def to_json(facts: HostFacts) -> str:
 def write_facts(facts_dir: Path, facts: HostFacts) -> Path:
     """Store one host's facts atomically; returns the file written."""
     path = facts_path(facts_dir, facts.host)
-    write_atomic(path, to_json(facts))
+    try:
+        write_atomic(path, to_json(facts))
+    except OSError as exc:
+        raise InputError(f"cannot write facts: {exc.strerror or exc}", where=str(path)) from exc
     return path
 
 

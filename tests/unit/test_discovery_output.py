@@ -108,3 +108,11 @@ def test_unsafe_host_ids_never_become_paths(tmp_path: Path, host: str) -> None:
     with pytest.raises(InputError, match="safe file name"):
         write_facts(tmp_path, HostFacts(host=host, address="a", taken_at="t"))
     assert os.listdir(tmp_path) == []
+
+
+def test_unwritable_facts_folder_is_one_input_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "facts"
+    blocker.write_text("a file where the folder should be")
+    with pytest.raises(InputError, match="cannot write facts") as caught:
+        write_facts(blocker, HostFacts(host="h1", address="a", taken_at="t"))
+    assert caught.value.where == str(blocker / "h1.json")
