@@ -67,11 +67,15 @@ def test_sections_show_the_scenario(html: str, fragment: str) -> None:
 
 
 def test_no_plan_and_no_journal_still_renders_with_not_started(tmp_path: Path) -> None:
-    page = render_html(build_report(load_sources(LAB, None, None), load_cost_model()))
+    import shutil
+
+    # A copy: the demo may have left a real journal in inventory/lab/state.
+    estate = Path(shutil.copytree(LAB, tmp_path / "lab", ignore=shutil.ignore_patterns("state", "facts")))
+    page = render_html(build_report(load_sources(estate, None, None), load_cost_model()))
     assert "Not planned yet" in page and "Not started: the state store has no runs yet." in page
     assert 'id="chart-dc_by_province"' in page  # the estate is known even before any plan
     assert "SP4N-LAPOR" in page and "from <code>dcc assess</code> rules" in page  # classes from assessment
-    assert not (LAB / "state").exists(), "reading an absent store must not create one"
+    assert not (estate / "state").exists(), "reading an absent store must not create one"
 
 
 def _dcc(*args: str) -> subprocess.CompletedProcess[str]:
