@@ -43,7 +43,7 @@ def migrate(
     from migration.execution.session import Inputs, open_session
     from migration.execution.wave import STEPS
 
-    session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state))
+    session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state), wave)
     moves = session.moves(wave)
     run_id = session.store.start_run(session.estate.name, wave)
     ctx = session.context(run_id, wave=wave, retain_days=retain_days)

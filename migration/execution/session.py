@@ -62,14 +62,16 @@ class Session:
                        moved=self.moved_hosts(wave))
 
 
-def open_session(inputs: Inputs) -> Session:
-    """Load and check every input once, at the edge."""
+def open_session(inputs: Inputs, wave: int | None = None) -> Session:
+    """Load and check every input once, at the edge (the wave too, before any connection is made)."""
     from migration.inventory import load_estate
     from migration.state import StateStore
     from migration.transfer import ObjectStore
 
     estate = load_estate(inputs.estate_dir)
     plan = read_plan(inputs.plan)
+    if wave is not None:
+        wave_moves(estate, plan, wave, inputs.plan)
     endpoint = inputs.s3_endpoint or os.environ.get("DCC_S3_ENDPOINT")
     if not endpoint:
         raise InputError("no object storage endpoint: pass --s3-endpoint or set DCC_S3_ENDPOINT",

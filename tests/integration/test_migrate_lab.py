@@ -123,6 +123,14 @@ def test_canary_secret_is_in_no_artifact_and_not_in_the_state_store(migrated):
     assert '"status": "ok"' in health.stdout or '"status":"ok"' in health.stdout
 
 
+def test_verify_verb_rechecks_a_wave_and_stores_evidence(migrated):
+    _lab, estate_dir, plan, _s3, _runs, env = migrated
+    done = subprocess.run([DCC, "verify", "--estate", str(estate_dir), "--plan", str(plan), "--wave", "2"],
+                          check=False, capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    assert "FAIL" not in done.stdout and done.stdout.count("pass") >= 4 * len(WAVES[1])
+
+
 def test_rollback_verb_returns_an_app_to_its_source(migrated):
     lab, estate_dir, plan, s3, _runs, env = migrated
     done = subprocess.run([DCC, "rollback", "--app", "eoffice-jabar", "--estate", str(estate_dir), "--plan", str(plan)],
