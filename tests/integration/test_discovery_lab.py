@@ -110,6 +110,14 @@ def test_observed_dependencies_match_what_the_lab_runs(full_run, estate_dir: Pat
     assert {("simpeg-kemenkes", "postgresql"), ("perizinan-jabar", "postgresql")} <= set(result.intra_app)
 
 
+def test_diff_verb_shows_the_findings_from_stored_facts(full_run, estate_dir: Path) -> None:
+    run = _dcc("discover", "diff", "--estate", str(estate_dir))
+    assert run.returncode == 0, run.stderr
+    rows = {" ".join(line.replace("│", " ").split()) for line in run.stdout.splitlines()}
+    assert "sehat-api arsip-kemenkes tcp/8081 seen, NOT declared" in rows, run.stdout
+    assert "perizinan-jabar eoffice-bogor http declared, never seen" in rows, run.stdout
+
+
 def test_every_declared_app_port_listens_and_nothing_undeclared_does(full_run, estate_dir: Path) -> None:
     from migration.discovery.listeners import listener_findings
 
