@@ -27,6 +27,8 @@ def fmt_number(value: float, unit: str) -> str:
     if unit == "idr":
         sign = "-" if value < 0 else ""
         v = abs(value)
+        if v < 5e5:  # under half a million rupiah rounds to nothing at this scale
+            return "Rp 0"
         # Three significant figures: the model's inputs are not more precise than that.
         if v >= 1e12:
             return f"{sign}Rp {v / 1e12:.3g} T"

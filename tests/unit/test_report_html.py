@@ -109,7 +109,7 @@ def test_cli_user_mistake_is_one_line_and_writes_nothing(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(("value", "unit", "shown"), [
     (1_175_000_000, "idr", "Rp 1.18 bn"), (150_290_000_000, "idr", "Rp 150 bn"), (2.68e12, "idr", "Rp 2.68 T"),
-    (-135e6, "idr", "-Rp 135 M"), (0, "idr", "Rp 0 M"), (5 / 9, "ratio", "55.6%"), (7917, "count", "7,917"),
+    (-135e6, "idr", "-Rp 135 M"), (0, "idr", "Rp 0"), (2e6, "idr", "Rp 2 M"), (5 / 9, "ratio", "55.6%"), (7917, "count", "7,917"),
 ])
 def test_figures_are_formatted_for_people(value: float, unit: str, shown: str) -> None:
     from migration.report.render import fmt_number
