@@ -7,6 +7,7 @@ the table (its journal and evidence are in the state store).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -37,7 +38,6 @@ def migrate(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from migration.commands._pipeline_view import summary_table
     from migration.errors import MigrationFailed
     from migration.execution.orchestrator import migrate_wave
     from migration.execution.session import Inputs, open_session
@@ -65,3 +65,19 @@ def migrate(
         names = ", ".join(a.app for a in report.failed) or "none"
         raise MigrationFailed(f"wave {wave}: {len(report.failed)} app(s) failed ({names}); "
                               f"see `dcc status` and the table above", where=str(plan))
+
+
+STYLE = {"migrated": "green", "unchanged": "cyan", "rolled_back": "yellow", "failed": "red",
+         "not_started": "dim"}
+
+
+def summary_table(report: Any) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"wave {report.wave} (run {report.run_id}): {report.status}")
+    for col in ("app", "result", "failed step", "changed steps", "detail"):
+        table.add_column(col)
+    for a in report.apps:
+        style = STYLE.get(a.status, "")
+        table.add_row(a.app, f"[{style}]{a.status}[/]", a.step, str(a.changed_steps), a.message[:120])
+    return table

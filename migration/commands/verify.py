@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -25,7 +26,6 @@ def verify(
     """Check service, port, health, data manifest and DB row counts on the targets; store evidence."""
     from rich.console import Console
 
-    from migration.commands._pipeline_view import checks_table
     from migration.errors import InputError, MigrationFailed
     from migration.execution.session import Inputs, open_session
     from migration.execution.steps import expected_for
@@ -48,3 +48,15 @@ def verify(
     Console().print(checks_table(rows))
     if failed:
         raise MigrationFailed(f"{len(failed)} check(s) failed: {', '.join(failed[:5])}", where=str(plan))
+
+
+def checks_table(rows: list[tuple[str, Any]]) -> Any:
+    from rich.table import Table
+
+    table = Table(title="verification")
+    for col in ("app", "host", "check", "result", "got"):
+        table.add_column(col)
+    for app, r in rows:
+        mark = "[green]pass[/]" if r.passed else "[red]FAIL[/]"
+        table.add_row(app, r.host, r.check, mark, r.got[:80])
+    return table
