@@ -63,27 +63,39 @@ def _warm_up(name: str) -> None:
     time.sleep(4.5)
 
 
+def _logins(lab) -> dict[str, int]:
+    """Accepted SSH logins so far, per host, from each host's own sshd log."""
+    logs = {h: lab.run_dir / "hosts" / h / "root" / "var" / "log" / "sshd.log" for h in lab.hosts()}
+    return {h: p.read_text(errors="replace").count("Accepted publickey") if p.exists() else 0
+            for h, p in logs.items()}
+
+
 @pytest.fixture(scope="module")
 def full_run(lab, estate_dir: Path):
     _warm_up("disc")
     targets = select_targets(load_estate(estate_dir))
+    before = _logins(lab)
     outcomes = discover_all(targets, _settings(lab))
+    after = _logins(lab)
     store(outcomes, estate_dir / "facts")
-    return {o.host: o for o in outcomes}
+    return {o.host: o for o in outcomes}, {h: after[h] - before[h] for h in after}
 
 
 def test_every_host_answers_over_exactly_one_connection(full_run) -> None:
-    assert len(full_run) == 20
-    failed = {h: (o.status, o.message) for h, o in full_run.items() if not o.ok}
+    outcomes, logins = full_run
+    assert len(outcomes) == 20
+    failed = {h: (o.status, o.message) for h, o in outcomes.items() if not o.ok}
     assert failed == {}
-    assert {o.ssh_connections for o in full_run.values()} == {1}
+    assert {o.ssh_connections for o in outcomes.values()} == {1}
+    assert logins == {h: 1 for h in outcomes}, "each host's sshd must log exactly one login"
 
 
 def test_listening_ports_are_the_lab_apps(full_run) -> None:
+    outcomes = full_run[0]
     for host, expected in PORTS.items():
-        found = {s.port for s in full_run[host].facts.listening}
+        found = {s.port for s in outcomes[host].facts.listening}
         assert found == expected, f"{host}: expected ports {sorted(expected)}, discovered {sorted(found)}"
-    assert {s.port for s in full_run["pdn-t01"].facts.listening} == {22}
+    assert {s.port for s in outcomes["pdn-t01"].facts.listening} == {22}
 
 
 def test_facts_describe_the_host(full_run, estate_dir: Path) -> None:
