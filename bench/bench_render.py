@@ -80,11 +80,12 @@ def ours(estate: Path, plan: Path, out: Path) -> tuple[Clock, object, int, int]:
     model = clock.step("load estate", load_estate, estate)
     strategies = clock.step("read plan", read_strategies, plan)
     specs = clock.step("specs", specs_from_estate, model, strategies, settings)
-    folders = clock.step("build objects", render_objects, specs)
-    ctx = policy_context(specs, settings)
-    clock.step("write YAML", write_manifests, out, folders, ctx)
-    objects = clock.step("read YAML back", read_manifests, out)
-    count, findings = clock.step("schemas + policies", check_objects, objects, ctx)
+    with bulk():  # as `dcc render` and `dcc validate` do
+        folders = clock.step("build objects", render_objects, specs)
+        ctx = policy_context(specs, settings)
+        clock.step("write YAML", write_manifests, out, folders, ctx)
+        objects = clock.step("read YAML back", read_manifests, out)
+        count, findings = clock.step("schemas + policies", check_objects, objects, ctx)
     return clock, specs, count, len(findings)
 
 

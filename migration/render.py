@@ -6,6 +6,7 @@ folder; `write_manifests` writes them atomically. No Pulumi, no cluster: fast at
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,22 @@ PLATFORM_FOLDER = "_platform"
 MANIFEST_FILE = "manifests.yaml"
 POLICY_CONFIG = "policy-config.json"
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$")
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Pause Python's cyclic GC while building or reading tens of thousands of manifests.
+
+    They form no reference cycles, yet each GC pass walks the whole estate model: at national
+    scale that tripled the build time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def read_strategies(path: str | Path) -> dict[str, str]:

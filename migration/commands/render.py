@@ -32,6 +32,7 @@ def render(
 
     from migration.inventory import load_estate
     from migration.render import (
+        bulk,
         iter_folders,
         load_settings,
         policy_context,
@@ -44,12 +45,13 @@ def render(
     specs = specs_from_estate(load_estate(estate), read_strategies(plan), settings)
     agencies = settings.shard.selects([t.agency for t in specs.tenants])
     folders = {}
-    with Progress(transient=True) as progress:
+    with bulk(), Progress(transient=True) as progress:
         task = progress.add_task("rendering tenants", total=len(agencies) + 1)
         for folder, objs in iter_folders(specs, agencies):
             folders[folder] = objs
             progress.advance(task)
-    files = write_manifests(out, folders, policy_context(specs, settings))
+    with bulk():
+        files = write_manifests(out, folders, policy_context(specs, settings))
     table = Table(title=f"dcc render -> {out}")
     for col in ("tenants", "migrated apps", "objects", "files"):
         table.add_column(col, justify="right")

@@ -26,7 +26,7 @@ def validate(
     from rich.console import Console
     from rich.table import Table
 
-    from migration.render import read_manifests, read_policy_config
+    from migration.render import bulk, read_manifests, read_policy_config
     from stacks.policy.policies import RESOURCE_POLICIES, STACK_POLICIES
     from stacks.validation import check_objects
 
@@ -34,9 +34,9 @@ def validate(
     if ctx is None:
         raise InputError("no policy-config.json here; validate a folder written by `dcc render`", where=str(folder))
     console = Console()
-    with console.status(f"reading {folder}"):
+    with bulk(), console.status(f"reading {folder}"):
         objects = read_manifests(folder)
-    with console.status(f"checking {len(objects)} objects: schemas and policies"):
+    with bulk(), console.status(f"checking {len(objects)} objects: schemas and policies"):
         count, findings = check_objects(objects, ctx)
     by_check = Counter(f.check for f in findings)
     table = Table(title=f"dcc validate {folder}: {count} objects")
