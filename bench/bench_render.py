@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "tests" / "stacks"))  # the mock harness the stack
 
 from migration.inventory import load_estate
 from migration.render import (
+    bulk,
     load_settings,
     policy_context,
     read_manifests,
