@@ -46,8 +46,10 @@ def report(
     from migration.report.compare import load_previous
 
     console = Console(stderr=as_json)
-    # Progress goes to stderr: stdout carries only the result (the table and path, or the JSON).
-    with Progress(transient=True, console=Console(stderr=True)) as bar:
+    # Progress goes to stderr (stdout carries only the result), and only to a terminal: a log or a CI
+    # capture gets no stray blank line before a one-line error.
+    err = Console(stderr=True)
+    with Progress(transient=True, console=err, disable=not err.is_terminal) as bar:
         task = bar.add_task("reading estate, plan and journal", total=3)
         costs = load_cost_model(cost_model) if cost_model else load_cost_model()
         prev = load_previous(previous) if previous else None

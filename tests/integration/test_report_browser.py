@@ -56,7 +56,7 @@ def test_lab_report_charts_render_without_script_errors(lab_report: Path) -> Non
     assert errors and errors.group(1) == "0", f"page recorded script errors: {dom[dom.find('js-errors'):][:500]}"
     assert not _console_errors(run.stderr), f"console errors: {_console_errors(run.stderr)}"
     # After plotly has drawn, the live page still links to nothing outside the file (no logo link, no fonts).
-    markup = re.sub(r"<script\b[^>]*>.*?</script>", "", dom, flags=re.S)  # the plotly.js source quotes URLs
+    markup = re.sub(r"<script\b[^>]*>.*?</script>", "", dom, flags=re.DOTALL)  # the plotly.js source quotes URLs
     external = re.findall(r'(?:src|href)="((?:https?:)?//[^"]*)"', markup)
     assert not external, f"rendered page refers to the network: {external[:5]}"
 
