@@ -4,7 +4,6 @@ network openings (table-driven, no Pulumi)."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import LAB_PLAN, ROOT
 
 from migration.inventory import load_estate
