@@ -15,7 +15,7 @@ from migration.inventory import readers
 from migration.inventory.constraints import load_constraints, load_header
 from migration.inventory.model import Estate
 from migration.inventory.readers import Problems
-from migration.inventory.records import Table, build_table
+from migration.inventory.records import Table, build_csv_table, build_table
 from migration.inventory.refs import Refs
 from migration.inventory.schema import REQUIRED_TABLES, TABLES
 
@@ -90,10 +90,10 @@ def _load_table(name: str, file: Path | None, problems: Problems) -> Table:
     if file.suffix.lower() == ".csv":
         names = frozenset(c.name for c in columns)
         required = tuple(c.name for c in columns if c.required)
-        records = readers.csv_records(file, names, required, problems)
+        lines, cells = readers.csv_columns(file, names, required, problems)
+        table = build_csv_table(cls, columns, file, lines, cells, problems)
     else:
-        records = readers.yaml_records(file, problems)
-    table = build_table(cls, columns, file, records, problems)
+        table = build_table(cls, columns, file, readers.yaml_records(file, problems), problems)
     # A file that failed as a whole (syntax, header) must not cause "unknown id" elsewhere.
     table.complete = not (len(problems) > before and not table.ids)
     return table

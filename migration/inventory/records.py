@@ -91,3 +91,63 @@ def _register_id(table: Table, raw: dict[str, Any], file: Path, line: int, probl
     table.ids.add(key)
     table.lines[key] = line
     return True
+
+
+def build_csv_table(cls: type, columns: tuple[Column, ...], file: Path, lines: list[int],
+                    cells: dict[str, list[str]], problems: Problems) -> Table:
+    """Objects of a CSV table parsed column by column; problems come out in row order."""
+    table = Table(file=file)
+    found: list[tuple[int, int, str, str]] = []  # (line, column index, field, message)
+    ok = [True] * len(lines)
+    values = [_parse_column(col, index, cells.get(col.name), lines, ok, found)
+              for index, col in enumerate(columns)]
+    keyed = columns[0].name == "id"
+    if keyed:
+        _check_ids(table, cells.get("id", []), lines, ok, found)
+    for line, _, name, message in sorted(found):
+        problems.add(file, line, name, message)
+    # Dataclass fields are in column order (tests/unit/test_inventory_lab.py checks it).
+    for line, good, *args in zip(lines, ok, *values):
+        if good:
+            obj = cls(*args)
+            if keyed:
+                table.objects[obj.id] = obj
+            table.rows.append((line, obj))
+    return table
+
+
+def _parse_column(col: Column, index: int, raw: list[str] | None, lines: list[int], ok: list[bool],
+                  found: list[tuple[int, int, str, str]]) -> list[Any]:
+    if raw is None:  # an optional column the file leaves out
+        return [None] * len(lines)
+    parse = col.parse
+    try:  # the fast path: every cell fine
+        parsed = [parse(v) if v != "" else None for v in raw]
+    except ValueError:
+        parsed = [None] * len(raw)
+        for i, value in enumerate(raw):
+            try:
+                parsed[i] = parse(value) if value != "" else None
+            except ValueError as exc:
+                found.append((lines[i], index, col.name, str(exc)))
+                ok[i] = False
+    if col.required:
+        for i, value in enumerate(raw):
+            if value == "":
+                found.append((lines[i], index, col.name, "missing required key"))
+                ok[i] = False
+    return parsed
+
+
+def _check_ids(table: Table, ids: list[str], lines: list[int], ok: list[bool],
+               found: list[tuple[int, int, str, str]]) -> None:
+    for i, raw_id in enumerate(ids):
+        key = raw_id.strip()
+        if not key:
+            continue
+        if key in table.ids:
+            found.append((lines[i], -1, "id", f"duplicate id {key!r} (first on line {table.lines[key]})"))
+            ok[i] = False
+            continue
+        table.ids.add(key)
+        table.lines[key] = lines[i]
