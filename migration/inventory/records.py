@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from migration.inventory.readers import Problems
-from migration.inventory.schema import Column
+from migration.inventory.schema import BULK, Column
 
 
 @dataclass
@@ -121,6 +121,9 @@ def _parse_column(col: Column, index: int, raw: list[str] | None, lines: list[in
     if raw is None:  # an optional column the file leaves out
         return [None] * len(lines)
     parse = col.parse
+    bulk = BULK.get(parse)
+    if bulk is not None and bulk(raw):  # the whole column is already canonical: keep the cells
+        return raw
     try:  # the fast path: every cell fine
         parsed = [parse(v) if v != "" else None for v in raw]
     except ValueError:

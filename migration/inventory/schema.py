@@ -176,3 +176,16 @@ TABLES: dict[str, tuple[type, tuple[Column, ...]]] = {
 
 REQUIRED_TABLES = ("agencies", "datacenters", "hosts", "apps")
 ESTATE_KEYS = (_c("name", ident, True), _c("national_datacenter", ident, True), _c("portal_host", ident))
+
+
+def _all_ids(cells: list[str]) -> bool:
+    return all(map(_ID.match, cells))
+
+
+def _all_ipv4(cells: list[str]) -> bool:
+    return all(map(_IPV4.match, cells))
+
+
+# Parsers whose result equals the cell when the cell is canonical: a whole CSV column is checked
+# at C speed (`map` over a compiled regex) instead of ~100,000 Python calls.
+BULK: dict[Parser, Callable[[list[str]], bool]] = {ident: _all_ids, ip: _all_ipv4}
