@@ -17,7 +17,8 @@ def make_plan(estate: Estate, dependencies: tuple[Dependency, ...] | list[Depend
     deps = estate.dependencies if dependencies is None else tuple(dependencies)
     results = assess(estate, deps)
     moving = {app_id for app_id, r in results.items() if r.moves}
-    groups = move_groups(estate, moving, deps)
+    staying = {app_id for app_id, r in results.items() if r.strategy == "retain"}
+    groups = move_groups(estate, moving, deps, staying)
     critical = {a: estate.apps[a].criticality == "high" for a in moving}
     slots = Scheduler(estate, groups, critical).run()
     ids = _group_ids(groups, slots)
@@ -63,8 +64,9 @@ def _wave(estate: Estate, number: int, keys: list[str], groups: dict[str, Group]
     moves = []
     for key in keys:
         group = groups[key]
+        single = len(group.apps) == 1
         for host in group.hosts:
-            on_host = tuple(a for a in group.apps if host in estate.apps[a].all_hosts)
+            on_host = group.apps if single else tuple(a for a in group.apps if host in estate.apps[a].all_hosts)
             moves.append(HostMove(source=host, target=slots[key].targets[host], app=on_host[0], apps=on_host))
     return Wave(number=number, start=estate.constraints.schedule.wave_start(number),
                 move_groups=tuple(ids[k] for k in keys),

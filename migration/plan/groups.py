@@ -25,10 +25,12 @@ class Group:
     data_gb: float
     reason: str
     needs: tuple[str, ...]  # keys of the groups this one calls (they move no later)
+    blocker: str | None = None  # why this group cannot move at all (a host it shares with a retained app)
 
 
-def move_groups(estate: Estate, moving: set[str], deps: tuple[Dependency, ...]) -> dict[str, Group]:
-    """Group key -> group, for the apps in `moving`."""
+def move_groups(estate: Estate, moving: set[str], deps: tuple[Dependency, ...],
+                staying: set[str] = frozenset()) -> dict[str, Group]:  # type: ignore[assignment]
+    """Group key -> group, for the apps in `moving`; `staying` apps (retained) pin their hosts."""
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(moving))
     calls = [(d.from_app, d.to_app) for d in deps if d.from_app in moving and d.to_app in moving]
@@ -50,7 +52,17 @@ def move_groups(estate: Estate, moving: set[str], deps: tuple[Dependency, ...]) 
             needs[member[a]].add(member[b])
         else:
             inner.setdefault(member[a], []).append((a, b))
-    return {c[0]: _group(estate, c, shared, inner.get(c[0], []), needs[c[0]]) for c in components}
+    pinned = _hosts_of(estate, staying)
+    return {c[0]: _group(estate, c, shared, inner.get(c[0], []), needs[c[0]], pinned) for c in components}
+
+
+def _hosts_of(estate: Estate, apps: set[str]) -> dict[str, str]:
+    """Host -> the first (by id) of `apps` on it."""
+    found: dict[str, str] = {}
+    for app_id in sorted(apps):
+        for host in estate.apps[app_id].all_hosts:
+            found.setdefault(host, app_id)
+    return found
 
 
 def _shared_hosts(estate: Estate, moving: set[str]) -> dict[str, list[str]]:
@@ -63,11 +75,15 @@ def _shared_hosts(estate: Estate, moving: set[str]) -> dict[str, list[str]]:
 
 
 def _group(estate: Estate, apps: list[str], shared: dict[str, list[str]], inner: list[tuple[str, str]],
-           needs: set[str]) -> Group:
+           needs: set[str], pinned: dict[str, str]) -> Group:
     hosts = list(dict.fromkeys(h for app_id in apps for h in estate.apps[app_id].all_hosts))
     data = round(sum(estate.apps[a].data_gb for a in apps), 3)
+    held = [h for h in hosts if h in pinned]
+    # Moving a host would carry a retained app's data away with it: no data may leave unplanned.
+    blocker = (f"host {held[0]} also serves retained app {pinned[held[0]]}, which stays: split them first"
+               if held else None)
     return Group(apps[0], tuple(apps), tuple(hosts), data, _reason(apps, hosts, shared, sorted(inner)),
-                 tuple(sorted(needs)))
+                 tuple(sorted(needs)), blocker)
 
 
 def _reason(apps: list[str], hosts: list[str], shared: dict[str, list[str]], inner: list[tuple[str, str]]) -> str:

@@ -74,6 +74,8 @@ class Scheduler:
 
     # -- one group ------------------------------------------------------------------------------
     def _place(self, group: Group) -> Slot:
+        if group.blocker:
+            return Slot(None, reasons=[group.blocker])
         wave, reasons = self._earliest(group)
         if self.current > wave:
             reasons.append(f"waves {wave}..{self.current - 1} were already full when its turn came")
@@ -172,6 +174,8 @@ class Scheduler:
 
 
 def _home_dc(estate: Estate, group: Group) -> str:
+    if len(group.hosts) == 1:  # most groups: skip the Counter
+        return estate.hosts[group.hosts[0]].datacenter
     count = Counter(estate.hosts[h].datacenter for h in group.hosts)
     return min(count, key=lambda dc: (-count[dc], dc))
 

@@ -124,3 +124,15 @@ def test_bad_plan_file_is_one_line(tmp_path: Path, text: str, expected: str) -> 
     with pytest.raises(InputError) as caught:
         load_plan(path)
     assert caught.value.line().startswith(f"{tmp_path}/{expected}"), caught.value.line()
+
+
+def test_host_shared_with_a_retained_app_does_not_move(tmp_path: Path) -> None:
+    estate = lab_copy(tmp_path)
+    append(estate, "apps.yaml", "- {id: intel-kemenkes, name: Intel, agency: kemenkes, function: intel, "
+                                "criticality: low, data_class: secret, data_gb: 1, hosts: [kmk-db1]}\n")
+    plan = make_plan(load_estate(estate))
+    assert plan.apps["intel-kemenkes"].strategy == "retain"
+    group = plan.group_of("simpeg-kemenkes")
+    assert group is not None and group.wave is None
+    assert group.wave_reasons == ("host kmk-db1 also serves retained app intel-kemenkes, which stays: split them first",)
+    assert "dc-kemenkes-jkt" not in {dc for w in plan.waves for dc in w.closes_datacenters}

@@ -39,6 +39,10 @@ def test_every_moving_app_has_a_wave_and_only_those(estate: Estate, plan: Plan) 
     results = assess(estate)
     for app_id, result in results.items():
         planned = plan.apps[app_id]
+        if result.moves and planned.wave is None:  # only a host shared with a retained app may hold it
+            reasons = plan.group(planned.move_group).wave_reasons  # type: ignore[arg-type]
+            assert "retained app" in reasons[-1], (app_id, reasons)
+            continue
         assert (planned.wave is not None) == result.moves, (app_id, result.strategy, planned.wave)
     assert len(plan.waves) > 3, "a national sample needs several waves"
 
