@@ -123,19 +123,22 @@ def test_target_disk_full_rolls_back_and_the_source_keeps_serving(env):
     assert lab_ssh(lab, "pdn-t03", "test -e /srv/arsip-kemenkes/data").returncode == 1
 
 
-def test_one_source_sshd_down_the_rest_of_the_batch_migrates(env):
-    session, _ = _session(env, ["lapor-jabar", "lapor-bogor"], "sshd")
+def test_one_source_sshd_down_the_rest_of_the_batch_migrates_then_the_wave_stops(env):
+    # Batch 1 (2 source hosts): lapor-bogor (sshd down) and lapor-jabar; batch 2: eoffice-jabar.
+    session, _ = _session(env, ["lapor-bogor", "lapor-jabar", "eoffice-jabar"], "sshd")
     faults.apply(NAME, "bgr-old1", "sshd-stop")
     try:
-        report = run_wave(session, 1, batch_size=5, max_failures=1)
+        report = run_wave(session, 1, batch_size=2, max_failures=1)
     finally:
         faults.apply(NAME, "bgr-old1", "sshd-stop", off=True)
     by_app = {a.app: a for a in report.apps}
     assert by_app["lapor-jabar"].status == "migrated", report
     assert (by_app["lapor-bogor"].status, by_app["lapor-bogor"].step) == ("failed", "preflight")
     assert "bgr-old1" in by_app["lapor-bogor"].message
+    assert by_app["eoffice-jabar"].status == "not_started" and report.stopped_early
     assert portal_answer(session.move_of("lapor-jabar")) == "pdn-t07"
     assert portal_answer(session.move_of("lapor-bogor")) == "bgr-old1"
+    assert portal_answer(session.move_of("eoffice-jabar")) == "jbr-web1"
 
 
 def test_corrupted_object_is_caught_before_restore(env):
