@@ -102,12 +102,9 @@ def csv_columns(path: Path, columns: frozenset[str], required: tuple[str, ...],
     Column-wise so the loader can parse a whole column with one comprehension (60,000 hosts).
     Rows of the wrong width are reported and left out; a missing required column leaves no rows.
     """
-    lines: list[int] = []
-    rows: list[list[str]] = []
-    header: list[str] = []
     try:
         with path.open(encoding="utf-8", newline="") as stream:
-            header = _csv_rows(path, csv.reader(stream, strict=True), columns, required, problems, lines, rows)
+            header, lines, rows = _csv_read(path, stream, columns, required, problems)
     except UnicodeDecodeError as exc:
         problems.add(path, None, None, f"not UTF-8 text: {exc.reason}")
         return [], {}
@@ -115,19 +112,38 @@ def csv_columns(path: Path, columns: frozenset[str], required: tuple[str, ...],
     return lines, {name: list(cells[i]) for i, name in enumerate(header) if name in columns}
 
 
-def _csv_rows(path: Path, reader: Any, columns: frozenset[str], required: tuple[str, ...], problems: Problems,
-              lines: list[int], rows: list[list[str]]) -> list[str]:
-    start = 1  # the line a row starts on: a quoted field may span lines, and errors point at its start
+def _csv_read(path: Path, stream: Any, columns: frozenset[str], required: tuple[str, ...],
+              problems: Problems) -> tuple[list[str], list[int], list[list[str]]]:
+    reader = csv.reader(stream, strict=True)
     try:
-        header = next(reader, None)
-        if header is None:
-            problems.add(path, 1, None, "empty file: expected a header row")
-            return []
-        header = [name.strip() for name in header]
-        if not _header_ok(path, header, columns, required, problems):
-            return []
-        width = len(header)
-        start = reader.line_num + 1
+        header = [name.strip() for name in next(reader, None) or []]
+    except csv.Error as exc:
+        problems.add(path, 1, None, f"malformed CSV: {exc}")
+        return [], [], []
+    if not header:
+        problems.add(path, 1, None, "empty file: expected a header row")
+        return [], [], []
+    if not _header_ok(path, header, columns, required, problems):
+        return [], [], []
+    try:  # the common case: one line per row, every row as wide as the header
+        rows = list(reader)
+        if reader.line_num == len(rows) + 1 and set(map(len, rows)) <= {len(header)}:
+            return header, list(range(2, len(rows) + 2)), rows
+    except csv.Error:
+        pass
+    stream.seek(0)  # otherwise read again row by row, to name each problem's line
+    reader = csv.reader(stream, strict=True)
+    next(reader)
+    lines: list[int] = []
+    rows = []
+    _csv_rows(path, reader, len(header), problems, lines, rows)
+    return header, lines, rows
+
+
+def _csv_rows(path: Path, reader: Any, width: int, problems: Problems, lines: list[int],
+              rows: list[list[str]]) -> None:
+    start = reader.line_num + 1  # the line a row starts on: a quoted field may span lines
+    try:
         for row in reader:
             if row and len(row) != width:
                 problems.add(path, start, None, f"malformed CSV: {len(row)} fields, header has {width}")
@@ -137,7 +153,6 @@ def _csv_rows(path: Path, reader: Any, columns: frozenset[str], required: tuple[
             start = reader.line_num + 1
     except csv.Error as exc:
         problems.add(path, start, None, f"malformed CSV: {exc}")
-    return header
 
 
 def _header_ok(path: Path, header: list[str], columns: frozenset[str], required: tuple[str, ...],

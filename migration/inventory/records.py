@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migration.inventory.bulk import parse_all
 from migration.inventory.readers import Problems
-from migration.inventory.schema import BULK, Column
+from migration.inventory.schema import Column
 
 
 @dataclass
@@ -121,9 +122,9 @@ def _parse_column(col: Column, index: int, raw: list[str] | None, lines: list[in
     if raw is None:  # an optional column the file leaves out
         return [None] * len(lines)
     parse = col.parse
-    bulk = BULK.get(parse)
-    if bulk is not None and bulk(raw):  # the whole column is already canonical: keep the cells
-        return raw
+    whole = parse_all(parse, raw)
+    if whole is not None:
+        return whole
     try:  # the fast path: every cell fine
         parsed = [parse(v) if v != "" else None for v in raw]
     except ValueError:

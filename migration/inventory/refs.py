@@ -7,6 +7,7 @@ used for checks, so one broken file does not drown the report in follow-on error
 from __future__ import annotations
 
 import ipaddress
+import socket
 from pathlib import Path
 
 from migration.inventory.model import Application, DataCenter, Host
@@ -48,21 +49,24 @@ class Refs:
         dcs: dict[str, DataCenter] = self.tables["datacenters"].objects
         networks = {dc.id: _span(dc.subnet) for dc in dcs.values() if dc.subnet}
         ips: dict[str, str] = {}
+        dc_ids = self.tables["datacenters"].ids if self.tables["datacenters"].complete else None
         for line, host in table.rows:
             where = (table.file, line)
-            self.expect("datacenters", host.datacenter, (*where, "datacenter"), "data center")
-            self._check_ip(host, where, networks, ips)
-            self._check_target(host, where)
+            if dc_ids is not None and host.datacenter not in dc_ids:  # inlined `expect`: 60,000 rows
+                self.problems.add(*where, "datacenter", f"unknown data center {host.datacenter!r}")
+            if host.ip is not None:
+                self._check_ip(host, where, networks, ips)
+            if host.target is not None:
+                self._check_target(host, where)
 
     def _check_ip(self, host: Host, where: tuple[Path | None, int], networks: dict, ips: dict[str, str]) -> None:
-        if host.ip is None:
-            return
-        if host.ip in ips:
-            self.problems.add(*where, "ip", f"{host.ip} is already the ip of host {ips[host.ip]!r}")
-        ips[host.ip] = host.id
+        ip = host.ip or ""
+        if ip in ips:
+            self.problems.add(*where, "ip", f"{ip} is already the ip of host {ips[ip]!r}")
+        ips[ip] = host.id
         span = networks.get(host.datacenter)
-        if span is not None and not span[0] <= _ip_int(host.ip) <= span[1]:
-            self.problems.add(*where, "ip", f"{host.ip} is outside data center subnet {span[2]}")
+        if span is not None and not span[0] <= _ip_int(ip) <= span[1]:
+            self.problems.add(*where, "ip", f"{ip} is outside data center subnet {span[2]}")
 
     def _check_target(self, host: Host, where: tuple[Path | None, int]) -> None:
         if host.target is None:
@@ -79,7 +83,12 @@ class Refs:
     def check_apps(self) -> None:
         table = self.tables["apps"]
         hosts: dict[str, Host] = self.tables["hosts"].objects
+        legacy = {h.id for h in hosts.values() if h.role == "legacy"}
+        agencies = self.tables["agencies"].ids
         for line, app in table.rows:
+            if app.agency in agencies and legacy.issuperset(app.hosts) and (app.db_host is None
+                                                                             or app.db_host in legacy):
+                continue  # all fine: the checks below only run to say what is wrong
             where = (table.file, line)
             self.expect("agencies", app.agency, (*where, "agency"), "agency")
             for host_id in app.hosts:
@@ -109,7 +118,6 @@ def _span(subnet: str) -> tuple[int, int, str]:
 
 
 def _ip_int(address: str) -> int:
-    parts = address.split(".")
-    if len(parts) == 4:  # the loader already checked it is a canonical IPv4 dotted quad
-        return int(parts[0]) << 24 | int(parts[1]) << 16 | int(parts[2]) << 8 | int(parts[3])
+    if ":" not in address:  # the loader already checked it is a canonical IPv4 dotted quad
+        return int.from_bytes(socket.inet_aton(address), "big")
     return int(ipaddress.ip_address(address))

@@ -1,0 +1,62 @@
+"""Whole-column fast paths for CSV tables: parse 60,000 cells at C speed when all are clean.
+
+`parse_all(parser, cells)` returns the typed column, or None when any cell needs the cell-by-cell
+parser (an empty cell, a bad value): that slower path then names each problem with its line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from migration.inventory import schema
+
+
+def _ids(cells: list[str]) -> list[Any] | None:
+    return cells if all(map(schema._ID.match, cells)) else None
+
+
+def _ipv4(cells: list[str]) -> list[Any] | None:
+    return cells if all(map(schema._IPV4.match, cells)) else None
+
+
+def _text(cells: list[str]) -> list[Any] | None:
+    stripped = [c.strip() for c in cells]
+    return None if "" in stripped else stripped
+
+
+def _id_lists(cells: list[str]) -> list[Any] | None:
+    lists = [tuple(c.split(";")) for c in cells]
+    return lists if all(map(schema._ID.match, [i for ids in lists for i in ids])) else None
+
+
+_FIXED: dict[Callable[..., Any], Callable[[list[str]], list[Any] | None]] = {
+    schema.ident: _ids, schema.ip: _ipv4, schema.text: _text, schema.ident_list: _id_lists,
+}
+
+
+def parse_all(parser: Callable[..., Any], cells: list[str]) -> list[Any] | None:
+    """The parsed column, or None: then every cell goes through `parser` on its own."""
+    fixed = _FIXED.get(parser)
+    if fixed is not None:
+        return fixed(cells)
+    allowed = getattr(parser, "allowed", None)
+    if allowed is not None:
+        return cells if allowed.issuperset(cells) else None
+    bounds = getattr(parser, "range", None)
+    if bounds is not None and cells:
+        return _numbers(cells, *bounds)
+    return None
+
+
+def _numbers(cells: list[str], kind: type, low: float | None, high: float | None) -> list[Any] | None:
+    try:
+        values = list(map(kind, cells))
+    except ValueError:
+        return None
+    if kind is float and not all(map(math.isfinite, values)):
+        return None
+    if (low is not None and min(values) < low) or (high is not None and max(values) > high):
+        return None
+    return values
