@@ -43,10 +43,11 @@ def platform_refs(settings: StackSettings) -> PlatformRefs:
                    backup_location=ref.require_output("backupLocation"))
 
 
-def build_platform(settings: StackSettings) -> None:
+def build_platform(settings: StackSettings) -> PlatformServices:
     platform = PlatformServices("platform", PlatformArgs(settings.platform))
     for key, value in platform.outputs.items():
         pulumi.export(key, value)
+    return platform
 
 
 def load_specs(settings: StackSettings):
@@ -62,7 +63,9 @@ def load_specs(settings: StackSettings):
         raise pulumi.RunError(exc.line()) from None
 
 
-def build_tenants(settings: StackSettings, refs: PlatformRefs) -> None:
+def build_tenants(settings: StackSettings, refs: PlatformRefs, platform: PlatformServices | None) -> None:
+    """A Tenant per selected agency and a MigratedApp per replatformed app. In a stack that also
+    holds the platform, tenants wait for it: their backup Schedules need Velero's CRDs."""
     specs = load_specs(settings)
     selected = set(settings.shard.selects([t.agency for t in specs.tenants]))
     seed = config.secret_seed()
@@ -70,7 +73,8 @@ def build_tenants(settings: StackSettings, refs: PlatformRefs) -> None:
     for spec in specs.tenants:
         if spec.agency not in selected:
             continue
-        tenant = Tenant(spec.agency, TenantArgs(spec, refs))
+        tenant = Tenant(spec.agency, TenantArgs(spec, refs),
+                        pulumi.ResourceOptions(depends_on=[platform]) if platform else None)
         for app in spec.apps:
             MigratedApp(app.id, MigratedAppArgs(app, refs, seed, tenant.namespace_resource),
                         pulumi.ResourceOptions(parent=tenant))
@@ -82,10 +86,9 @@ def build_tenants(settings: StackSettings, refs: PlatformRefs) -> None:
 
 def main() -> None:
     settings = config.load()
-    if settings.role in ("all", "platform"):
-        build_platform(settings)
+    platform = build_platform(settings) if settings.role in ("all", "platform") else None
     if settings.role in ("all", "tenants"):
-        build_tenants(settings, platform_refs(settings))
+        build_tenants(settings, platform_refs(settings), platform)
 
 
 main()

@@ -26,7 +26,10 @@ class Tenant(pulumi.ComponentResource):
     def __init__(self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dcc:stacks:Tenant", name, None, opts)
         ns_obj, *rest = tenant_objects(args.spec, args.refs)
-        self.namespace_resource = k8s_resource(ns_obj, pulumi.ResourceOptions(parent=self))
+        # Children do not inherit the component's depends_on; the namespace carries it, and every
+        # other child waits for the namespace.
+        waits_for = opts.depends_on if opts is not None else None
+        self.namespace_resource = k8s_resource(ns_obj, pulumi.ResourceOptions(parent=self, depends_on=waits_for))
         after_ns = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace_resource])
         self.children = [k8s_resource(o, after_ns) for o in rest]
         self.namespace: pulumi.Output[str] = self.namespace_resource.metadata.apply(lambda m: m["name"])

@@ -29,6 +29,7 @@ class Registered:
     parent: str
     custom: bool
     inputs: dict[str, Any]
+    dependencies: tuple[str, ...] = ()
 
 
 @dataclass
@@ -75,7 +76,8 @@ class _Monitor(pmocks.MockMonitor):
         if request.type != "pulumi:pulumi:Stack":
             inputs = self.resources[response.urn].state if response.urn in self.resources else {}
             self.recording.resources.append(
-                Registered(response.urn, request.type, request.name, request.parent, bool(request.custom), inputs))
+                Registered(response.urn, request.type, request.name, request.parent, bool(request.custom), inputs,
+                           tuple(request.dependencies)))
         return response
 
     def RegisterResourceOutputs(self, request):

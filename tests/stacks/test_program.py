@@ -42,6 +42,17 @@ def test_lab_registers_components_with_parent_and_outputs(lab):
             assert r.parent in comps, f"{r.type} {r.name} is not parented to a component (parent={r.parent})"
 
 
+def test_lab_tenants_wait_for_the_platform_and_their_namespace(lab):
+    releases = {r.urn for r in lab.of_type("kubernetes:helm.sh/v3:Release")}
+    namespaces = {r.urn: r for r in lab.k8s_objects() if r.type == "kubernetes:core/v1:Namespace"
+                  and "dcc.go.id/agency" in r.inputs["metadata"]["labels"]}
+    for ns in namespaces.values():
+        assert releases <= set(ns.dependencies), f"tenant namespace {ns.name} does not wait for the platform"
+    for r in lab.k8s_objects():
+        if r.parent.split("::")[-1] in {n.inputs["metadata"]["name"] for n in namespaces.values()} and r.urn not in namespaces:
+            assert set(r.dependencies) & set(namespaces), f"{r.name} does not wait for its namespace"
+
+
 def test_lab_registered_objects_pass_every_policy(lab, lab_values):
     _, ctx = _rendered(lab_values)
     objs = _registered_objects(lab)
