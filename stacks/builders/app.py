@@ -61,6 +61,11 @@ def _claim_spec(app: AppSpec) -> dict[str, Any]:
     return {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": sizing.disk(sizing.app_storage_gi(app))}}}
 
 
+def _workload_meta(app: AppSpec, lbls: dict[str, str]) -> dict[str, Any]:
+    """Labels stop at 63 characters; the annotation keeps the full inventory id for tracing."""
+    return {**meta(app.object_name, app.agency, lbls), "annotations": {"dcc.go.id/inventory-id": app.id}}
+
+
 def workload(app: AppSpec, refs: PlatformRefs) -> dict[str, Any]:
     """A StatefulSet for web-db apps with data (volume per replica), else a Deployment."""
     lbls = labels(app.agency, app.id)
@@ -71,12 +76,12 @@ def workload(app: AppSpec, refs: PlatformRefs) -> dict[str, Any]:
         claim = {"metadata": {"name": "data", "labels": lbls}, "spec": _claim_spec(app)}
         spec = {"replicas": 1, "serviceName": app.object_name, "selector": selector, "template": template,
                 "volumeClaimTemplates": [claim]}
-        return obj("apps/v1", "StatefulSet", meta(app.object_name, app.agency, lbls), spec=spec)
+        return obj("apps/v1", "StatefulSet", _workload_meta(app, lbls), spec=spec)
     # A single writer on a ReadWriteOnce volume: replace, never overlap, the old pod.
     strategy = {"type": "Recreate"} if has_data else {"type": "RollingUpdate"}
     spec = {"replicas": sizing.replicas(app), "selector": selector, "strategy": strategy,
             "template": _pod_template(app, refs, with_claim=has_data)}
-    return obj("apps/v1", "Deployment", meta(app.object_name, app.agency, lbls), spec=spec)
+    return obj("apps/v1", "Deployment", _workload_meta(app, lbls), spec=spec)
 
 
 def volume_claim(app: AppSpec) -> dict[str, Any] | None:
