@@ -32,16 +32,14 @@ def move_groups(estate: Estate, moving: set[str], deps: tuple[Dependency, ...],
                 staying: set[str] = frozenset()) -> dict[str, Group]:  # type: ignore[assignment]
     """Group key -> group, for the apps in `moving`; `staying` apps (retained) pin their hosts."""
     graph = nx.DiGraph()
-    graph.add_nodes_from(sorted(moving))
     calls = [(d.from_app, d.to_app) for d in deps if d.from_app in moving and d.to_app in moving]
     graph.add_edges_from(calls)
     shared = _shared_hosts(estate, moving)
-    for apps in shared.values():
-        for a, b in pairwise(apps):
-            graph.add_edge(a, b)
-            graph.add_edge(b, a)
+    graph.add_edges_from(edge for apps in shared.values() for a, b in pairwise(apps) for edge in ((a, b), (b, a)))
     member: dict[str, str] = {}
+    # Apps without any edge are groups of one; only the rest go through networkx.
     components = [sorted(c) for c in nx.strongly_connected_components(graph)]
+    components += [[app] for app in sorted(moving.difference(graph))]
     for component in components:
         for app in component:
             member[app] = component[0]
