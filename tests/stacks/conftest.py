@@ -7,10 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from stackhelp import synthetic_plan
-
-ROOT = Path(__file__).resolve().parents[2]
-LAB_PLAN = Path(__file__).parent / "fixtures" / "lab-plan.json"
+from stackhelp import LAB_PLAN, ROOT, synthetic_plan
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 SECRET = "<secret>"
+ROOT = Path(__file__).resolve().parents[2]
+LAB_PLAN = Path(__file__).parent / "fixtures" / "lab-plan.json"
 
 
 def synthetic_plan(apps: list[str], path: Path, share: int = 40) -> Path:

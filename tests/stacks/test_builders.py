@@ -4,7 +4,7 @@ network openings (table-driven, no Pulumi)."""
 from __future__ import annotations
 
 import pytest
-from conftest import LAB_PLAN, ROOT
+from stackhelp import LAB_PLAN, ROOT
 
 from migration.inventory import load_estate
 from migration.render import read_strategies, specs_from_estate

@@ -7,7 +7,7 @@ import copy
 
 import pulumi
 import pytest
-from conftest import ROOT
+from stackhelp import ROOT
 from stackmock import run_program
 
 from stacks.settings import ConfigProblem, parse_settings

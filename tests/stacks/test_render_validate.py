@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import LAB_PLAN, ROOT
+from stackhelp import LAB_PLAN, ROOT
 
 from migration.render import read_manifests
 from stacks.validation import schema_findings, validator
