@@ -20,17 +20,22 @@ _RESERVED = frozenset(["y", "n", "yes", "no", "true", "false", "on", "off", "nul
 
 def scalar(value: Any) -> str:
     """One scalar in YAML: plain when unambiguous, else JSON-quoted."""
+    kind = type(value)
+    if kind is str:
+        return _string(value)
     if value is None:
         return "null"
-    if value is True or value is False:
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, int):
+    if kind is int:
         return str(value)
-    if isinstance(value, float):
+    if kind is float:
         if not math.isfinite(value):
             raise ValueError(f"cannot write {value!r} into a manifest")
         return repr(value)
-    return _string(str(value))
+    if isinstance(value, str):
+        return _string(str(value))
+    raise TypeError(f"cannot write a {kind.__name__} into a manifest (plain dict, list and scalars only)")
 
 
 @lru_cache(maxsize=65536)
@@ -42,29 +47,33 @@ def _string(s: str) -> str:
 
 
 def _lines(node: Any, indent: str, out: list[str]) -> None:
-    if isinstance(node, dict):
+    if type(node) is dict:
         for k, v in node.items():
-            head = f"{indent}{scalar(k)}:"
-            if isinstance(v, (dict, list)) and v:
-                out.append(head)
-                _lines(v, indent + "  " if isinstance(v, dict) else indent, out)
+            key = _string(k) if type(k) is str else scalar(k)
+            kind = type(v)
+            if (kind is dict or kind is list) and v:
+                out.append(f"{indent}{key}:")
+                _lines(v, indent + "  " if kind is dict else indent, out)
             else:
-                out.append(f"{head} {_inline(v)}")
+                out.append(f"{indent}{key}: {_inline(v, kind)}")
+    elif type(node) is not list:
+        raise TypeError(f"cannot write a {type(node).__name__} into a manifest (plain dict, list and scalars only)")
     else:
         for item in node:
-            if isinstance(item, (dict, list)) and item:
+            kind = type(item)
+            if (kind is dict or kind is list) and item:
                 sub: list[str] = []
                 _lines(item, "", sub)
                 out.append(f"{indent}- {sub[0]}")
                 out.extend(f"{indent}  {line}" for line in sub[1:])
             else:
-                out.append(f"{indent}- {_inline(item)}")
+                out.append(f"{indent}- {_inline(item, kind)}")
 
 
-def _inline(v: Any) -> str:
-    if isinstance(v, dict):
+def _inline(v: Any, kind: type) -> str:
+    if kind is dict:
         return "{}"
-    if isinstance(v, list):
+    if kind is list:
         return "[]"
     return scalar(v)
 

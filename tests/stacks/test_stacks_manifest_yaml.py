@@ -36,3 +36,12 @@ def test_anything_else_is_read_by_pyyaml(text):
     with pytest.raises((M._NotOurs, ValueError)):
         M._fast_load(text)
     assert M.load_all(text) == [d for d in yaml.safe_load_all(text)]
+
+
+def test_unknown_types_fail_loudly():
+    from collections import OrderedDict
+
+    with pytest.raises(TypeError):
+        M.dump_all([{"a": {1, 2}}])
+    with pytest.raises(TypeError):
+        M.dump_all([OrderedDict(a=1)])
