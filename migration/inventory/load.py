@@ -13,6 +13,7 @@ from typing import Any
 from migration.errors import InputError, InventoryInvalid
 from migration.inventory import readers
 from migration.inventory.constraints import load_constraints, load_header
+from migration.inventory.gcpause import gc_paused
 from migration.inventory.model import Estate
 from migration.inventory.readers import Problems
 from migration.inventory.records import Table, build_csv_table, build_table
@@ -27,7 +28,8 @@ _IGNORED = frozenset({"generate.yaml", "readme.md", ".gitignore"})
 
 def load_estate(path: str | Path) -> Estate:
     """The validated estate in folder `path`; raises `InventoryInvalid` listing every problem."""
-    estate, problems = check_estate(path)
+    with gc_paused():
+        estate, problems = check_estate(path)
     if problems:
         raise InventoryInvalid(problems)
     assert estate is not None

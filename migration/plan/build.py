@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from migration.assess import Assessment, assess
 from migration.inventory import Dependency, Estate
+from migration.inventory.gcpause import gc_paused
 from migration.plan.groups import Group, move_groups
 from migration.plan.model import HostMove, MoveGroup, Plan, PlanApp, Wave
 from migration.plan.waves import Scheduler, Slot
@@ -14,6 +15,11 @@ from migration.plan.waves import Scheduler, Slot
 
 def make_plan(estate: Estate, dependencies: tuple[Dependency, ...] | list[Dependency] | None = None) -> Plan:
     """The plan for `estate`. `dependencies` replaces the declared ones (e.g. declared + observed)."""
+    with gc_paused():
+        return _make_plan(estate, dependencies)
+
+
+def _make_plan(estate: Estate, dependencies: tuple[Dependency, ...] | list[Dependency] | None) -> Plan:
     deps = estate.dependencies if dependencies is None else tuple(dependencies)
     results = assess(estate, deps)
     moving = {app_id for app_id, r in results.items() if r.moves}
