@@ -56,3 +56,21 @@ def test_stack_wrapper_reports_a_namespace_without_default_deny():
     policy.validate(SimpleNamespace(resources=resources, get_config=lambda: CONFIG[policy.name]),
                     lambda message, urn=None: found.append(message))
     assert found == ["namespace kemenkes: no default-deny NetworkPolicy (empty podSelector, Ingress and Egress, no rules)"]
+
+
+def test_pack_entrypoint_starts_its_analyzer_on_loopback():
+    """`stacks/policy/__main__.py` as Pulumi runs it: it must import and print the port it serves on."""
+    import subprocess
+    import sys
+
+    from stackhelp import ROOT
+
+    pack_dir = ROOT / "stacks" / "policy"
+    proc = subprocess.Popen([sys.executable, "__main__.py"], cwd=pack_dir, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        port = proc.stdout.readline().strip()
+        assert port.isdigit() and 0 < int(port) < 65536, proc.stderr.read() if proc.poll() is not None else port
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
