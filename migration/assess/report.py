@@ -35,8 +35,13 @@ def apps_table(results: dict[str, Assessment]) -> Table:
 
 
 def rationalization_table(summaries: list[FunctionSummary], total_apps: int) -> Table:
-    table = Table(title=f"duplicated functions (policy: no new apps; integrate into the common ones) "
-                        f"of {total_apps:,} apps")
+    covered = [s for s in summaries if s.shared_service]
+    now = sum(s.strategies.get("replace", 0) for s in covered)
+    later = sum(s.candidates for s in covered)
+    table = Table(title=f"duplicated functions (policy: no new apps; integrate into the common ones) of "
+                        f"{total_apps:,} apps; shown: {now:,} replaced now, {later:,} to replace later",
+                  caption="replace later: copies a shared service covers that move now (they are wired "
+                          "into other apps, critical, or hold data) and switch over once integrated")
     for name, justify in (("function", "left"), ("apps", "right"), ("agencies", "right"),
                           ("shared service", "left"), ("replaced now", "right"), ("replace later", "right"),
                           ("strategies", "left")):
