@@ -19,9 +19,9 @@ def wave_table(plan: Plan) -> Table:
         table.add_column(name, justify="left" if name in ("start", "closes DCs") else "right")
     for wave in plan.waves:
         closes = wave.closes_datacenters
-        shown = ", ".join(closes[:3]) + (f" +{len(closes) - 3}" if len(closes) > 3 else "")
+        shown = ", ".join(closes[:2]) + (f" +{len(closes) - 2} more" if len(closes) > 2 else "")
         table.add_row(str(wave.number), wave.start.isoformat(), f"{len(wave.move_groups):,}", f"{len(wave.apps):,}",
-                      f"{len(wave.hosts):,}", f"{wave.data_gb:,.1f}", f"{len(closes)}: {shown}" if closes else "-")
+                      f"{len(wave.hosts):,}", f"{wave.data_gb:,.1f}", f"{len(closes)} ({shown})" if closes else "-")
     table.add_row("[bold]all[/]", "", f"{sum(len(w.move_groups) for w in plan.waves):,}",
                   f"{sum(len(w.apps) for w in plan.waves):,}", f"{sum(len(w.hosts) for w in plan.waves):,}",
                   f"{sum(w.data_gb for w in plan.waves):,.1f}", f"{sum(len(w.closes_datacenters) for w in plan.waves):,}")
