@@ -52,3 +52,14 @@ def test_digest_is_stable_and_content_sensitive(tmp_path: Path) -> None:
     assert load_estate(copy).digest == lab().digest
     (copy / "dependencies.yaml").write_text("[]\n")
     assert load_estate(copy).digest != lab().digest
+
+
+def test_model_fields_follow_the_column_order() -> None:
+    # CSV rows are built positionally (`cls(*cells)`), so a reordered field would shift values silently.
+    from dataclasses import fields
+
+    from migration.inventory.schema import TABLES
+
+    for table, (cls, columns) in TABLES.items():
+        names = [f.name for f in fields(cls)][: len(columns)]
+        assert names == [c.key for c in columns], f"{table}: {cls.__name__} fields {names}"
