@@ -103,7 +103,8 @@ def csv_columns(path: Path, columns: frozenset[str], required: tuple[str, ...],
     Rows of the wrong width are reported and left out; a missing required column leaves no rows.
     """
     try:
-        with path.open(encoding="utf-8", newline="") as stream:
+        # utf-8-sig: spreadsheets exporting "CSV UTF-8" put a BOM before the first column name.
+        with path.open(encoding="utf-8-sig", newline="") as stream:
             header, lines, rows = _csv_read(path, stream, columns, required, problems)
     except UnicodeDecodeError as exc:
         problems.add(path, None, None, f"not UTF-8 text: {exc.reason}")
@@ -157,6 +158,9 @@ def _csv_rows(path: Path, reader: Any, width: int, problems: Problems, lines: li
 
 def _header_ok(path: Path, header: list[str], columns: frozenset[str], required: tuple[str, ...],
                problems: Problems) -> bool:
+    if len(header) == 1 and ";" in header[0]:  # spreadsheets in the Indonesian locale export with ';'
+        problems.add(path, 1, None, "fields must be separated by ',' (this header uses ';')")
+        return False
     missing = [name for name in required if name not in header]
     for name in missing:
         problems.add(path, 1, name, "missing column")

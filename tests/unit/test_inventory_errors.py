@@ -165,3 +165,13 @@ def test_csv_and_yaml_give_the_same_estate(tmp_path: Path) -> None:
     assert from_csv.hosts == from_yaml.hosts
     assert from_csv.datacenters == from_yaml.datacenters
     assert from_csv.dependencies == from_yaml.dependencies
+
+
+def test_csv_from_a_spreadsheet(tmp_path: Path) -> None:
+    estate = lab_copy(tmp_path)
+    path = to_csv(estate, "agencies")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # "CSV UTF-8" export: a BOM first
+    assert load_estate(estate).agencies["kemenkes"].name == "Kementerian Kesehatan"
+    path.write_text(path.read_text(encoding="utf-8-sig").replace(",", ";"))
+    _, problems = check_estate(estate)
+    assert problems[0] == f"{path}:1: fields must be separated by ',' (this header uses ';')", problems
