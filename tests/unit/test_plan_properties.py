@@ -158,3 +158,18 @@ def _free_ip(estate: Estate, dc_id: str) -> str:
     taken = {h.ip for h in estate.hosts.values()}
     net = ipaddress.ip_network(estate.datacenters[dc_id].subnet)  # type: ignore[arg-type]
     return next(str(ip) for ip in net.hosts() if str(ip) not in taken)
+
+
+def test_plan_does_not_depend_on_hash_seed(folder: Path) -> None:
+    # Set and dict order of strings changes with PYTHONHASHSEED; the plan file must not.
+    import os
+    import subprocess
+    import sys
+
+    code = ("import hashlib, sys; from migration.inventory import load_estate; from migration.plan import make_plan;"
+            "from migration.plan.io import dumps;"
+            "print(hashlib.sha256(dumps(make_plan(load_estate(sys.argv[1]))).encode()).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}, timeout=120).stdout
+               for seed in ("1", "2")}
+    assert len(digests) == 1, digests
