@@ -66,7 +66,7 @@ class Placer:
     def place(self, hosts: tuple[str, ...]) -> tuple[dict[str, str], str | None]:
         """Host -> target for all `hosts`, or ({}, why not) leaving every room untouched."""
         needs = {h: _size(self.estate.hosts[h]) for h in hosts}
-        total = tuple(sum(n[i] for n in needs.values()) for i in range(3))
+        total = needs[hosts[0]] if len(hosts) == 1 else tuple(sum(n[i] for n in needs.values()) for i in range(3))
         if not self.total.fits(total):  # type: ignore[arg-type]
             return {}, (f"target_capacity exhausted: needs cpu {total[0]:g}, memory {total[1]:g} GB, "
                         f"disk {total[2]:g} GB; left cpu {self.total.cpu:g}, memory {self.total.memory_gb:g} GB, "

@@ -129,6 +129,8 @@ class Scheduler:
             return []
         scopes = {("agency", self.estate.apps[a].agency) for a in group.apps}
         scopes |= {("datacenter", self.estate.hosts[h].datacenter) for h in group.hosts}
+        if self.blackouts.keys().isdisjoint(scopes):
+            return []
         return [(f"{kind} {name}", b) for kind, name in sorted(scopes) for b in self.blackouts.get((kind, name), ())]
 
     def _commit(self, group: Group, wave: int, reasons: list[str], skipped: Counter[str]) -> Slot:
