@@ -27,4 +27,12 @@ changes=$(
   if [ -d "$incoming/etc/$app" ]; then copy_tree --delete "$incoming/etc/$app/" "/etc/$app/"; fi
   rsync -ai "$incoming/etc/init.d/$app" "/etc/init.d/$app"
 )
-[ -n "$changes" ] && echo changed || echo unchanged
+if [ -z "$changes" ]; then
+  echo unchanged
+  exit 0
+fi
+# A running app picks up new code or config only on restart; a stopped one is started next task.
+if /etc/init.d/"$app" status >/dev/null 2>&1; then
+  /etc/init.d/"$app" restart >/dev/null 2>&1 </dev/null
+fi
+echo changed
