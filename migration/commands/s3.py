@@ -58,7 +58,7 @@ def verify(
     ] = False,
     state_url: Annotated[
         str | None,
-        typer.Option("--state-url", envvar="DCC_STATE_URL", help="State store URL (default: the estate's)."),
+        typer.Option("--state", "--state-url", envvar="DCC_STATE_URL", help="State store URL (default: the estate's)."),
     ] = None,
 ) -> None:
     """Read each app's newest backup (or --all) back from storage and check every object's SHA-256."""

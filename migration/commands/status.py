@@ -63,6 +63,7 @@ def status(
     state_url: Annotated[
         str | None,
         typer.Option(
+            "--state",
             "--state-url",
             envvar="DCC_STATE_URL",
             help="State store URL (e.g. postgresql+psycopg://...); default: the estate's SQLite file.",
