@@ -61,18 +61,19 @@ def decide(facts: Facts, rules: tuple[Rule, ...] = RULES) -> Assessment:
 
 def _primaries(estate: Estate, callers: Counter[str]) -> dict[tuple[str, str], str]:
     """(agency, function) -> the copy an agency keeps: most critical, most called, most data, then id."""
-    best: dict[tuple[str, str], Application] = {}
+    best: dict[tuple[str, str], tuple[tuple, Application]] = {}
     for app in estate.apps.values():
         key = (app.agency, app.function)
+        weight = (_RANK[app.criticality], callers[app.id], app.data_gb)
         other = best.get(key)
-        if other is None or _weight(app, callers) > _weight(other, callers):
-            best[key] = app
-    return {key: app.id for key, app in best.items()}
+        if other is None or weight > other[0] or (weight == other[0] and _id_rank(app) > _id_rank(other[1])):
+            best[key] = (weight, app)
+    return {key: app.id for key, (_, app) in best.items()}
 
 
-def _weight(app: Application, callers: Counter[str]) -> tuple:
-    # Negated id: on a full tie the alphabetically first id wins, whatever the file order.
-    return (_RANK[app.criticality], callers[app.id], app.data_gb, [-ord(c) for c in app.id])
+def _id_rank(app: Application) -> list[int]:
+    # Negated id, only built on a tie of the rest: the alphabetically first id wins, whatever the file order.
+    return [-ord(c) for c in app.id]
 
 
 @dataclass(frozen=True, slots=True)

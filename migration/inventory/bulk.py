@@ -7,14 +7,27 @@ parser (an empty cell, a bad value): that slower path then names each problem wi
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from migration.inventory import schema
 
+# Every id in a newline-joined column, checked in one regex pass instead of 60,000 calls.
+_ID_LINES = re.compile(r"[a-z0-9][a-z0-9._-]*(?:\n[a-z0-9][a-z0-9._-]*)*")
+
+
+def _all_ids(cells: list[str]) -> bool:
+    """True when every cell matches schema._ID (what `ident` accepts unchanged)."""
+    if not cells:
+        return True
+    joined = "\n".join(cells)
+    # A cell holding a newline itself would split into two valid-looking ids: count first.
+    return joined.count("\n") == len(cells) - 1 and _ID_LINES.fullmatch(joined) is not None
+
 
 def _ids(cells: list[str]) -> list[Any] | None:
-    return cells if all(map(schema._ID.match, cells)) else None
+    return cells if _all_ids(cells) else None
 
 
 def _ipv4(cells: list[str]) -> list[Any] | None:
@@ -28,7 +41,7 @@ def _text(cells: list[str]) -> list[Any] | None:
 
 def _id_lists(cells: list[str]) -> list[Any] | None:
     lists = [tuple(c.split(";")) for c in cells]
-    return lists if all(map(schema._ID.match, [i for ids in lists for i in ids])) else None
+    return lists if _all_ids([i for ids in lists for i in ids]) else None
 
 
 _FIXED: dict[Callable[..., Any], Callable[[list[str]], list[Any] | None]] = {

@@ -19,4 +19,9 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # Without the freeze, the objects just built are all "young": the first allocation
+            # after enable scans them, and later generational passes scan them twice more
+            # (~0.5 s CPU at national scale). Frozen objects are still freed by reference
+            # counting when dropped; only cyclic garbage made while paused would be kept.
+            gc.freeze()
             gc.enable()

@@ -145,6 +145,12 @@ def _parse_column(col: Column, index: int, raw: list[str] | None, lines: list[in
 
 def _check_ids(table: Table, ids: list[str], lines: list[int], ok: list[bool],
                found: list[tuple[int, int, str, str]]) -> None:
+    keys = [raw_id.strip() for raw_id in ids]
+    first = dict(zip(keys, lines))
+    if len(first) == len(keys) and "" not in first:  # the common case, in C: unique, non-empty ids
+        table.ids.update(keys)
+        table.lines.update(first)
+        return
     for i, raw_id in enumerate(ids):
         key = raw_id.strip()
         if not key:

@@ -5,6 +5,8 @@ Pure: the same estate (and dependencies) always gives the same plan.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from migration.assess import Assessment, assess
 from migration.inventory import Dependency, Estate
 from migration.inventory.gcpause import gc_paused
@@ -77,9 +79,12 @@ def _wave(estate: Estate, number: int, keys: list[str], groups: dict[str, Group]
     return Wave(number=number, start=estate.constraints.schedule.wave_start(number),
                 move_groups=tuple(ids[k] for k in keys),
                 apps=tuple(sorted(a for k in keys for a in groups[k].apps)),
-                hosts=tuple(sorted(moves, key=lambda m: m.source)),
+                hosts=tuple(sorted(moves, key=_SOURCE)),
                 data_gb=round(sum(groups[k].data_gb for k in keys), 3),
                 closes_datacenters=tuple(sorted(closes)))
+
+
+_SOURCE = attrgetter("source")
 
 
 def closures(estate: Estate, results: dict[str, Assessment], app_wave: dict[str, int | None]) -> dict[int, list[str]]:

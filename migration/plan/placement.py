@@ -65,12 +65,12 @@ class Placer:
 
     def place(self, hosts: tuple[str, ...]) -> tuple[dict[str, str], str | None]:
         """Host -> target for all `hosts`, or ({}, why not) leaving every room untouched."""
+        if len(hosts) == 1:
+            return self._place_one(hosts[0])
         needs = {h: _size(self.estate.hosts[h]) for h in hosts}
-        total = needs[hosts[0]] if len(hosts) == 1 else tuple(sum(n[i] for n in needs.values()) for i in range(3))
+        total = tuple(map(sum, zip(*needs.values())))  # cpu, memory, disk: column sums, in C
         if not self.total.fits(total):  # type: ignore[arg-type]
-            return {}, (f"target_capacity exhausted: needs cpu {total[0]:g}, memory {total[1]:g} GB, "
-                        f"disk {total[2]:g} GB; left cpu {self.total.cpu:g}, memory {self.total.memory_gb:g} GB, "
-                        f"disk {self.total.disk_gb:g} GB")
+            return {}, self._exhausted(total)  # type: ignore[arg-type]
         chosen: dict[str, str] = {}
         taken: list[tuple[_Room, tuple[float, float, float]]] = []
         for host in hosts:
@@ -91,6 +91,30 @@ class Placer:
             chosen[host] = room.id
         self.total.take(total)  # type: ignore[arg-type]
         return chosen, None
+
+    def _place_one(self, host_id: str) -> tuple[dict[str, str], str | None]:
+        """`place` for a group of one host (most groups): no sums, no undo list."""
+        host = self.estate.hosts[host_id]
+        need = _size(host)
+        if not self.total.fits(need):
+            return {}, self._exhausted(need)
+        if host_id in self.overbooked:
+            return {}, self.overbooked[host_id]
+        if host.target:
+            target = host.target  # booked at start
+        else:
+            room, why = self._room_for(host, need)
+            if room is None:
+                return {}, why
+            room.take(need)
+            target = room.id
+        self.total.take(need)
+        return {host_id: target}, None
+
+    def _exhausted(self, total: tuple[float, float, float]) -> str:
+        return (f"target_capacity exhausted: needs cpu {total[0]:g}, memory {total[1]:g} GB, "
+                f"disk {total[2]:g} GB; left cpu {self.total.cpu:g}, memory {self.total.memory_gb:g} GB, "
+                f"disk {self.total.disk_gb:g} GB")
 
     def _room_for(self, host: Host, need: tuple[float, float, float]) -> tuple[_Room | None, str | None]:
         # First fit over a short window of partly used rooms, then the next untouched one:
