@@ -9,16 +9,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import os
 import select
 import socket
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from migration.atomic import write_text_atomic
 from migration.errors import InputError, RemoteError
 
 if TYPE_CHECKING:  # paramiko is imported lazily so `dcc --help` stays fast
@@ -160,24 +159,7 @@ class KnownHosts:
             current = self.path.read_text() if self.path.exists() else ""
             if current and not current.endswith("\n"):
                 current += "\n"
-            write_atomic(self.path, current + line)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temp file in the same folder and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        if path.exists():  # keep the file's mode (mkstemp makes 0600)
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            write_text_atomic(self.path, current + line)
 
 
 def load_identity(path: Path) -> paramiko.PKey:

@@ -41,7 +41,7 @@ def report(
         load_sources,
         render_html,
         render_json,
-        write_atomic,
+        write_text_atomic,
     )
     from migration.report.compare import load_previous
 
@@ -60,7 +60,7 @@ def report(
         html = render_html(r)
         doc = render_json(r)
         bar.update(task, advance=1)
-    write_atomic(out, html)
+    write_text_atomic(out, html)
     if as_json:
         typer.echo(doc, nl=False)
     _summary(console, r)

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from migration.atomic import write_text_atomic
 from migration.errors import InputError
-from migration.ssh import write_atomic
 
 SCHEMA = 1
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -152,7 +152,7 @@ def write_facts(facts_dir: Path, facts: HostFacts) -> Path:
     """Store one host's facts atomically; returns the file written."""
     path = facts_path(facts_dir, facts.host)
     try:
-        write_atomic(path, to_json(facts))
+        write_text_atomic(path, to_json(facts))
     except OSError as exc:
         raise InputError(f"cannot write facts: {exc.strerror or exc}", where=str(path)) from exc
     return path

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import yaml
 
+from migration.atomic import write_text_atomic
 from migration.errors import LabError
 from migration.lab import naming
 from migration.lab.estate import LabEstate
-from migration.lab.keys import write_atomic
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,8 @@ def ansible_inventory(est: LabEstate, acc: LabAccess) -> dict:
 def write_all(est: LabEstate, host_keys: dict[str, str]) -> LabAccess:
     acc = LabAccess.for_estate(est.name)
     naming.control_dir(est.name).mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_atomic(acc.known_hosts, known_hosts_text(est, host_keys))
-    write_atomic(acc.hosts_yaml, hosts_yaml_text(est))
-    write_atomic(acc.ansible_inventory, yaml.safe_dump(ansible_inventory(est, acc), sort_keys=False))
-    write_atomic(acc.ssh_config, ssh_config_text(est, acc))
+    write_text_atomic(acc.known_hosts, known_hosts_text(est, host_keys))
+    write_text_atomic(acc.hosts_yaml, hosts_yaml_text(est))
+    write_text_atomic(acc.ansible_inventory, yaml.safe_dump(ansible_inventory(est, acc), sort_keys=False))
+    write_text_atomic(acc.ssh_config, ssh_config_text(est, acc))
     return acc

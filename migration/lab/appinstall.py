@@ -15,10 +15,10 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from migration.atomic import write_text_atomic
 from migration.errors import LabError
 from migration.lab import hosts
 from migration.lab.estate import App, Host, LabEstate
-from migration.lab.keys import write_atomic
 from migration.lab.run import run
 
 _SRC = Path(__file__).parent / "apps"
@@ -84,12 +84,12 @@ def _enable(root: Path, script: str, order: int) -> None:
 
 
 def _install_app(est: LabEstate, app: App, root: Path) -> None:
-    write_atomic(root / f"etc/{app.id}/app.conf", app_conf(est, app), 0o640)
+    write_text_atomic(root / f"etc/{app.id}/app.conf", app_conf(est, app), mode=0o640)
     code = root / f"opt/{app.id}"
-    write_atomic(code / "app.py", (_SRC / _CODE[app.archetype]).read_text(), 0o755)
-    write_atomic(code / "dccapp.py", (_SRC / "dccapp.py").read_text())
+    write_text_atomic(code / "app.py", (_SRC / _CODE[app.archetype]).read_text(), mode=0o755)
+    write_text_atomic(code / "dccapp.py", (_SRC / "dccapp.py").read_text())
     init = (_SRC / "init.d.sh").read_text().replace("@ID@", app.id).replace("@ARCHETYPE@", app.archetype)
-    write_atomic(root / f"etc/init.d/{app.id}", init, 0o755)
+    write_text_atomic(root / f"etc/init.d/{app.id}", init, mode=0o755)
     _enable(root, app.id, 2)
     data = root / f"srv/{app.id}/data"
     data.mkdir(parents=True, exist_ok=True)
@@ -102,12 +102,12 @@ def _install_app(est: LabEstate, app: App, root: Path) -> None:
 
 def _install_db_server(est: LabEstate, root: Path) -> None:
     conf = root / "etc/postgresql/15/main"
-    write_atomic(conf / "conf.d/dcc-lab.conf", "listen_addresses = '*'\n")
+    write_text_atomic(conf / "conf.d/dcc-lab.conf", "listen_addresses = '*'\n")
     hba = (conf / "pg_hba.conf").read_text()
     lines = [f"host all all {d.subnet} scram-sha-256" for d in est.datacenters]
     extra = "".join(f"{ln}\n" for ln in lines if ln not in hba)
     if extra:
-        write_atomic(conf / "pg_hba.conf", hba + "# lab subnets (dcc lab)\n" + extra, 0o640)
+        write_text_atomic(conf / "pg_hba.conf", hba + "# lab subnets (dcc lab)\n" + extra, mode=0o640)
         os.chown(conf / "pg_hba.conf", *_owner(root, "postgres"))
     _enable(root, "postgresql", 1)
 
@@ -132,7 +132,7 @@ def _install_portal(est: LabEstate, root: Path) -> None:
     for app in est.apps:
         if app.service:
             ip = str(est.host(http_hosts(app)[0]).ip)
-            write_atomic(root / f"etc/nginx/conf.d/dcc-{app.service}.conf", portal_conf(app.service, ip, app.port))
+            write_text_atomic(root / f"etc/nginx/conf.d/dcc-{app.service}.conf", portal_conf(app.service, ip, app.port))
     _enable(root, "nginx", 3)
 
 
@@ -148,7 +148,7 @@ def install(est: LabEstate, host: Host, root: Path) -> None:
             _install_app(est, app, root)
     if host.id == est.portal_host:
         _install_portal(est, root)
-    write_atomic(marker, "1\n")
+    write_text_atomic(marker, "1\n")
 
 
 def seed_sql(app: App) -> str:
@@ -177,7 +177,7 @@ def _provision_db(est: LabEstate, host_id: str) -> None:
         if app.db_host == host_id and not marker.exists():
             run([*enter, "runuser", "-u", "postgres", "--", "psql", "-q", "-v", "ON_ERROR_STOP=1"],
                 input=seed_sql(app))
-            write_atomic(marker, "1\n")
+            write_text_atomic(marker, "1\n")
 
 
 def after_boot(est: LabEstate, started: list[str]) -> None:

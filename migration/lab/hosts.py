@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration.atomic import write_text_atomic
 from migration.errors import LabError
 from migration.lab import keys, naming
 from migration.lab.estate import Host, LabEstate
@@ -63,17 +64,17 @@ def write_host_files(est: LabEstate, host: Host, root: Path, client_pub: str) ->
     marker = root / "var/lib/dcc-lab/identity"
     if marker.exists():
         return pair.public_openssh
-    keys.write_atomic(root / "etc/hostname", host.id + "\n")
-    keys.write_atomic(root / "etc/hosts", hosts_file(est))
+    write_text_atomic(root / "etc/hostname", host.id + "\n")
+    write_text_atomic(root / "etc/hosts", hosts_file(est))
     # No DNS in the lab: a resolver elsewhere is unreachable (and its packets dropped), so
     # point at a closed local port that refuses at once instead of timing out.
-    keys.write_atomic(root / "etc/resolv.conf", "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
-    keys.write_atomic(root / "etc/ssh/sshd_config.d/dcc-hostkey.conf",
+    write_text_atomic(root / "etc/resolv.conf", "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+    write_text_atomic(root / "etc/ssh/sshd_config.d/dcc-hostkey.conf",
                       "HostKey /etc/ssh/ssh_host_ed25519_key\n")
     (root / "root/.ssh").mkdir(mode=0o700, exist_ok=True)
-    keys.write_atomic(root / "root/.ssh/authorized_keys", client_pub + "\n", 0o600)
-    keys.write_atomic(root / "usr/local/sbin/dcc-init", (_HERE / "init.sh").read_text(), 0o755)
-    keys.write_atomic(marker, "1\n")
+    write_text_atomic(root / "root/.ssh/authorized_keys", client_pub + "\n", mode=0o600)
+    write_text_atomic(root / "usr/local/sbin/dcc-init", (_HERE / "init.sh").read_text(), mode=0o755)
+    write_text_atomic(marker, "1\n")
     return pair.public_openssh
 
 

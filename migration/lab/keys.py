@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from migration.atomic import write_text_atomic
 
 
 @dataclass(frozen=True)
@@ -32,26 +32,12 @@ def public_from_private(private_openssh: str) -> str:
                                          serialization.PublicFormat.OpenSSH).decode()
 
 
-def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
-    """Temp file in the same dir + os.replace, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def load_or_create(private_path: Path) -> KeyPair:
     """Reuse a key that survives in an upper dir or run dir, so a reboot keeps its identity."""
     if private_path.exists():
         priv = private_path.read_text()
         return KeyPair(priv, public_from_private(priv))
     pair = new_keypair()
-    write_atomic(private_path, pair.private_openssh, 0o600)
-    write_atomic(private_path.with_name(private_path.name + ".pub"), pair.public_openssh + "\n")
+    write_text_atomic(private_path, pair.private_openssh, mode=0o600)
+    write_text_atomic(private_path.with_name(private_path.name + ".pub"), pair.public_openssh + "\n")
     return pair

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
+from migration.atomic import write_text_atomic
 from migration.errors import InputError
 from migration.lab import naming
-from migration.lab.keys import write_atomic
 
 _ADDR = re.compile(r"\b10\.77\.(\d{1,3})\.(\d{1,3})\b")
 
@@ -40,6 +40,6 @@ def renumber(src_dir: Path | str, dst_dir: Path | str, name: str, second_octet: 
     for f in sorted(dst.rglob("*")):
         if f.is_file() and f.suffix in (".yaml", ".yml", ".csv", ".json"):
             text = renumber_text(f.read_text(), second_octet)
-            write_atomic(f, rename_estate(text, name) if f.name == "estate.yaml" else text)
+            write_text_atomic(f, rename_estate(text, name) if f.name == "estate.yaml" else text)
     yaml.safe_load((dst / "estate.yaml").read_text())
     return dst

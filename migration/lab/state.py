@@ -11,8 +11,8 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from migration.atomic import write_text_atomic
 from migration.lab import naming
-from migration.lab.keys import write_atomic
 
 SCHEMA = 1
 
@@ -44,7 +44,7 @@ def load(estate: str) -> LabState | None:
 
 
 def save(st: LabState) -> None:
-    write_atomic(path(st.estate), json.dumps(asdict(st), indent=1, sort_keys=True) + "\n")
+    write_text_atomic(path(st.estate), json.dumps(asdict(st), indent=1, sort_keys=True) + "\n")
 
 
 def estate_copy(estate: str) -> Path:

@@ -17,7 +17,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from test_report_scenario import LAB, build_scenario
 
-from migration.report import build_report, load_cost_model, load_sources, render_html, write_atomic
+from migration.atomic import write_text_atomic
+from migration.report import build_report, load_cost_model, load_sources, render_html
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -37,7 +38,7 @@ def lab_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("browser")
     plan, url = build_scenario(tmp)
     report = build_report(load_sources(LAB, plan, url), load_cost_model())
-    return write_atomic(tmp / "lab-report.html", render_html(report))
+    return write_text_atomic(tmp / "lab-report.html", render_html(report))
 
 
 def _console_errors(stderr: str) -> list[str]:
