@@ -5,7 +5,7 @@ Pure: the same estate (and dependencies) always gives the same plan.
 
 from __future__ import annotations
 
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from migration.assess import Assessment, assess
 from migration.inventory import Dependency, Estate
@@ -30,9 +30,9 @@ def _make_plan(estate: Estate, dependencies: tuple[Dependency, ...] | list[Depen
     critical = {a: estate.apps[a].criticality == "high" for a in moving}
     slots = Scheduler(estate, groups, critical).run()
     ids = _group_ids(groups, slots)
-    move_group_list = tuple(_move_group(ids[k], g, slots[k]) for k, g in sorted(groups.items(), key=lambda kv: ids[kv[0]]))
-    app_wave = {a: slots[k].wave for k, g in groups.items() for a in g.apps}
-    app_group = {a: ids[k] for k, g in groups.items() for a in g.apps}
+    # Sorted as text: past mg-9999, "mg-10000" comes before "mg-1001" in the plan file.
+    move_group_list = tuple(_move_group(gid, groups[k], slots[k]) for k, gid in sorted(ids.items(), key=_ID))
+    app_wave, app_group = _app_index(groups, slots, ids)
     apps = {a: _plan_app(r, app_group.get(a), app_wave.get(a)) for a, r in sorted(results.items())}
     waves = _waves(estate, groups, slots, ids, results, app_wave)
     return Plan(estate=estate.name, inventory_digest=estate.digest, apps=apps, move_groups=move_group_list,
@@ -43,6 +43,19 @@ def _group_ids(groups: dict[str, Group], slots: dict[str, Slot]) -> dict[str, st
     """mg-0001... in wave order (unplanned last), then by the group's smallest app id."""
     order = sorted(groups, key=lambda k: (slots[k].wave is None, slots[k].wave or 0, k))
     return {key: f"mg-{i:04d}" for i, key in enumerate(order, start=1)}
+
+
+def _app_index(groups: dict[str, Group], slots: dict[str, Slot],
+               ids: dict[str, str]) -> tuple[dict[str, int | None], dict[str, str]]:
+    """App -> its wave and app -> its move group id, in one walk over the groups."""
+    app_wave: dict[str, int | None] = {}
+    app_group: dict[str, str] = {}
+    for key, group in groups.items():
+        wave, gid = slots[key].wave, ids[key]
+        for app in group.apps:
+            app_wave[app] = wave
+            app_group[app] = gid
+    return app_wave, app_group
 
 
 def _move_group(gid: str, group: Group, slot: Slot) -> MoveGroup:
@@ -85,6 +98,7 @@ def _wave(estate: Estate, number: int, keys: list[str], groups: dict[str, Group]
 
 
 _SOURCE = attrgetter("source")
+_ID = itemgetter(1)
 
 
 def closures(estate: Estate, results: dict[str, Assessment], app_wave: dict[str, int | None]) -> dict[int, list[str]]:
@@ -94,14 +108,15 @@ def closures(estate: Estate, results: dict[str, Assessment], app_wave: dict[str,
     retired apps leave when their route moves to the shared service, counted as wave 1.
     """
     leaves: dict[str, int | None] = {dc.id: 1 for dc in estate.datacenters.values() if dc.kind == "legacy"}
+    hosts = estate.hosts
     for app in estate.apps.values():
         result = results[app.id]
         wave = app_wave.get(app.id) if result.moves else (None if result.strategy == "retain" else 1)
         for host in app.all_hosts:
-            dc = estate.hosts[host].datacenter
-            if dc not in leaves or leaves[dc] is None:
-                continue
-            leaves[dc] = None if wave is None else max(wave, leaves[dc] or 1)
+            dc = hosts[host].datacenter
+            now = leaves.get(dc)  # None: not a legacy data center, or already kept open
+            if now is not None:
+                leaves[dc] = None if wave is None else max(wave, now)
     found: dict[int, list[str]] = {}
     for dc, wave in leaves.items():
         if wave is not None:
