@@ -34,31 +34,36 @@ def migrate(
     bucket: str = BUCKET,
     state: str = STATE,
 ) -> None:
-    """Back up, transfer, deploy, verify, cut over and decommission each app of wave N (resumable)."""
+    """Back up, transfer, deploy, verify, cut over and decommission each app of wave N (resumable).
+
+    Wave 1 also retires the plan's replaced and retired apps: verified backup, route redirected to
+    the shared service, source decommissioned.
+    """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from migration.errors import MigrationFailed
     from migration.execution.orchestrator import migrate_wave
     from migration.execution.session import Inputs, open_session
-    from migration.execution.wave import STEPS
 
     session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state), wave)
-    moves = session.moves(wave)
+    # Replaced and retired apps leave in the wave the planner counts them in (wave 1).
+    moves = session.moves(wave) + session.retirements(wave)
+    total = sum(len(m.steps) for m in moves)
     run_id = session.store.start_run(session.estate.name, wave)
     ctx = session.context(run_id, wave=wave, retain_days=retain_days)
     console = Console()
     columns = (TextColumn("[bold]wave {task.fields[wave]}[/]"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("starting", total=len(moves) * len(STEPS), wave=wave)
+        task = bar.add_task("starting", total=total, wave=wave)
 
         def notify(app: str, step: str, status: str) -> None:
             if step != "rollback" and status != "started":
                 bar.advance(task)
             bar.update(task, description=f"{app}: {step} {status}")
         report = migrate_wave(ctx, moves, batch_size=batch_size, max_failures=max_failures, notify=notify)
-        bar.update(task, completed=len(moves) * len(STEPS), description="done")
+        bar.update(task, completed=total, description="done")
     session.store.finish_run(run_id, report.status)
     console.print(summary_table(report))
     if report.failed or report.stopped_early:

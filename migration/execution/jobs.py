@@ -19,9 +19,19 @@ def _jobs() -> defaultdict[str, list[dict[str, Any]]]:
     return defaultdict(list)
 
 
+def _moving(moves: list[AppMove]) -> list[AppMove]:
+    """Apps with a target (a retiring app has none: no preflight, restore or deploy)."""
+    return [m for m in moves if not m.retiring]
+
+
+def redirect_host(move: AppMove) -> str | None:
+    """The host name a retiring app's route redirects to: its shared service's id, as a DNS label."""
+    return move.shared_service.lower() if move.shared_service else None
+
+
 def preflight(moves: list[AppMove]) -> Jobs:
     jobs = _jobs()
-    for m in moves:
+    for m in _moving(moves):
         for src, tgt in m.web:
             key = f"{m.app}:app"
             jobs[src.id].append({"side": "source", "kind": "app", "key": key, "app": m.app, "db": m.db_name})
@@ -36,16 +46,21 @@ def preflight(moves: list[AppMove]) -> Jobs:
 
 
 def backup(moves: list[AppMove]) -> Jobs:
+    """Freeze (stop) each app on its sources first, so the dump and the data pull are the final copy."""
     jobs = _jobs()
     for m in moves:
+        # A retiring app keeps serving until its route redirects: nothing stops before its
+        # backup is proven restorable; its data dir is then retained on the source.
+        for src, _ in () if m.retiring else m.web:
+            jobs[src.id].append({"kind": "freeze", "app": m.app})
         if m.db:
-            jobs[m.db[0].id].append({"app": m.app, "db": m.db_name, "role": m.db_name})
+            jobs[m.db[0].id].append({"kind": "dump", "app": m.app, "db": m.db_name, "role": m.db_name})
     return dict(jobs)
 
 
 def restore(moves: list[AppMove], digests: dict[str, str]) -> Jobs:
     jobs = _jobs()
-    for m in moves:
+    for m in _moving(moves):
         digest = digests[m.app]
         jobs[m.primary[1].id].append({"kind": "app", "app": m.app, "digest": digest})
         if m.db:
@@ -58,7 +73,7 @@ def deploy(moves: list[AppMove], moved: dict[str, str] | None = None) -> Jobs:
     """`moved` maps legacy host ids to their targets so PEERS URLs follow apps that moved."""
     rewrites = [f"{old}={new}" for old, new in sorted((moved or {}).items())]
     jobs = _jobs()
-    for m in moves:
+    for m in _moving(moves):
         jobs[m.primary[1].id].append({"app": m.app, "db_host": m.db[1].id if m.db else "", "peers": rewrites})
     return dict(jobs)
 
@@ -68,6 +83,8 @@ def route(moves: list[AppMove], *, to_source: bool, kind: str | None = None) -> 
     for m in moves:
         backend = m.primary[0] if to_source else m.primary[1]
         job: dict[str, Any] = {"app": m.app, "service": m.service, "backend": backend.ip, "port": m.port}
+        if m.retiring and not to_source:
+            job["redirect"] = redirect_host(m) or ""  # "" answers 410 Gone
         if kind:
             job["kind"] = kind
         jobs[m.portal.id].append(job)
@@ -89,7 +106,8 @@ def rollback(moves: list[AppMove]) -> Jobs:
     for m in moves:
         for src, tgt in m.web:
             jobs[src.id].append({"kind": "start", "app": m.app})
-            jobs[tgt.id].append({"kind": "stop", "app": m.app})
+            if not m.retiring:
+                jobs[tgt.id].append({"kind": "stop", "app": m.app})
     for host, items in route(moves, to_source=True, kind="route").items():
         jobs[host].extend(items)
     return dict(jobs)

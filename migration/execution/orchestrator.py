@@ -13,10 +13,13 @@ from migration.execution import steps as S
 from migration.execution.wave import STEPS, AppMove, batches
 
 DONE = frozenset({"ok", "changed", "skipped"})
-# A failure at these steps may have changed the target or switched the portal: roll back.
-ROLLBACK_AFTER = frozenset({"transfer", "deploy", "verify", "cutover"})
-# After a rollback these must run again (decommission too: a manual rollback revives the source).
-REDO_AFTER_ROLLBACK = ("transfer", "deploy", "verify", "cutover", "decommission")
+# A failure at these steps may have frozen (stopped) the source, changed the target or switched
+# the portal: roll back, which starts the source again.
+ROLLBACK_AFTER = frozenset({"backup", "transfer", "deploy", "verify", "cutover"})
+# After a rollback these must run again. The backup too: the source served (and took writes)
+# again, so the old backup is no longer the final copy. Decommission too: a manual rollback
+# revives the source.
+REDO_AFTER_ROLLBACK = ("backup", "transfer", "deploy", "verify", "cutover", "decommission")
 Notify = Callable[[str, str, str], None]  # (app, step, status)
 
 
@@ -89,9 +92,9 @@ def run_batch(ctx: S.Context, batch: list[AppMove], notify: Notify) -> list[AppR
     changed = {m.app: 0 for m in batch}
     reports: dict[str, AppReport] = {}
     for step in STEPS:
-        todo = [m for m in alive if not _done(ctx, m, step)]
+        todo = [m for m in alive if step in m.steps and not _done(ctx, m, step)]
         for m in alive:
-            if m not in todo:
+            if m not in todo and step in m.steps:
                 notify(m.app, step, "skipped")
         if not todo:
             continue

@@ -14,7 +14,7 @@ from migration.errors import InputError
 from migration.execution.access import access_for
 from migration.execution.runner import RunnerTuning
 from migration.execution.steps import Context, Hook
-from migration.execution.wave import AppMove, read_plan, wave_moves
+from migration.execution.wave import AppMove, read_plan, retirements, wave_moves
 
 DEFAULT_BUCKET = "dcc-backups"
 
@@ -43,10 +43,17 @@ class Session:
     def moves(self, wave: int) -> list[AppMove]:
         return wave_moves(self.estate, self.plan, wave, self.inputs.plan)
 
+    def retirements(self, wave: int) -> list[AppMove]:
+        """Replaced and retired apps that leave in this wave (wave 1, as the planner counts them)."""
+        return retirements(self.estate, self.plan, wave)
+
     def move_of(self, app: str) -> AppMove:
         for entry in self.plan["waves"]:
             if app in entry.get("apps", []):
                 return next(m for m in self.moves(entry["number"]) if m.app == app)
+        for move in self.retirements(1):
+            if move.app == app:
+                return move
         raise InputError(f"app {app!r} is in no wave of the plan", where=str(self.inputs.plan))
 
     def moved_hosts(self, up_to_wave: int) -> dict[str, str]:

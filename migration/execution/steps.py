@@ -155,10 +155,19 @@ def expected_for(ctx: Context, move: AppMove) -> Any:
     return Expected(data=data, db_counts=counts.read_text() if move.db and counts.exists() else None)
 
 
+def proven_restorable(ctx: Context, move: AppMove) -> StepOutcome:
+    """A retiring app's proof: every object downloaded and checked against the manifest's SHA-256."""
+    _tree, manifest = restored_tree(ctx, move)
+    ctx.store.mark_restore_verified(move.app, move.primary[1].id)
+    return StepOutcome(ok=True, detail={"restorable": True, "objects": len(manifest.entries)})
+
+
 def verify(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
     from migration.verify import verify_move
 
     def check(move: AppMove) -> StepOutcome:
+        if move.retiring:
+            return proven_restorable(ctx, move)
         results = verify_move(move, ctx.access, expected_for(ctx, move))
         for r in results:
             ctx.store.add_evidence(ctx.run_id, move.app, r.host, r.check, r.passed, r.detail())
@@ -188,6 +197,30 @@ def portal_answer(move: AppMove, attempts: int = 5) -> str:
     return f"no answer ({last})"
 
 
+def portal_redirect(move: AppMove, attempts: int = 5) -> str:
+    """GET /health through the portal; returns "<status> <Location>" (a redirect is not followed)."""
+    last = ""
+    for attempt in range(attempts):
+        try:
+            conn = http.client.HTTPConnection(move.portal.ip, 80, timeout=5)
+            conn.request("GET", "/health", headers={"Host": move.service})
+            resp = conn.getresponse()
+            resp.read()
+            conn.close()
+            if resp.status in (308, 410):
+                return f"{resp.status} {resp.getheader('Location', '')}".strip()
+            last = f"HTTP {resp.status}"
+        except OSError as exc:
+            last = str(exc)
+        time.sleep(0.5 * (attempt + 1))
+    return f"no answer ({last})"
+
+
+def expected_redirect(move: AppMove) -> str:
+    host = J.redirect_host(move)
+    return f"308 https://{host}/health" if host else "410"
+
+
 def backup_gate(ctx: Context, move: AppMove) -> str | None:
     """Why cutover must be refused, or None: the backup must be in storage and its restore verified."""
     record = latest_backup(ctx, move.app)
@@ -211,9 +244,11 @@ def cutover(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
     def through_portal(move: AppMove) -> StepOutcome:
         if not routed[move.app].ok:
             return routed[move.app]
-        serving = portal_answer(move)
-        ok = serving == move.primary[1].id
-        return StepOutcome(ok=ok, changed=routed[move.app].changed, detail={"portal_serves": serving})
+        if move.retiring:
+            serving, wanted = portal_redirect(move), expected_redirect(move)
+        else:
+            serving, wanted = portal_answer(move), move.primary[1].id
+        return StepOutcome(ok=serving == wanted, changed=routed[move.app].changed, detail={"portal_serves": serving})
     checked = _each(ctx, ready, through_portal)
     return {m.app: checked.get(m.app, gates[m.app]) for m in moves}
 

@@ -16,6 +16,10 @@ from migration.errors import InputError
 from migration.inventory.model import Application, Estate
 
 STEPS = ("preflight", "backup", "transfer", "deploy", "verify", "cutover", "decommission")
+# An app replaced by a shared service (or retired) has no target: its backup is proven restorable,
+# its route redirects to the shared service, then its source is decommissioned.
+RETIRE_STEPS = ("backup", "verify", "cutover", "decommission")
+LEAVING = ("replace", "retire")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,12 @@ class AppMove:
     web: tuple[tuple[Node, Node], ...]
     db: tuple[Node, Node] | None
     portal: Node
+    retiring: bool = False  # replace/retire: no target; each pair is (source, source)
+    shared_service: str | None = None  # where a retiring app's route redirects (None: 410 Gone)
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        return RETIRE_STEPS if self.retiring else STEPS
 
     @property
     def db_name(self) -> str:
@@ -126,6 +136,33 @@ def wave_moves(estate: Estate, plan: dict[str, Any], wave: int, plan_path: Path)
             raise InputError(f"app {app_id!r} is not in the estate", where=where)
         moves.append(_move(estate, app, mapping, wave, where))
     return moves
+
+
+def _retirement(estate: Estate, app: Application, wave: int, shared: str | None) -> AppMove:
+    where = f"plan: apps[{app.id}]"
+    web_ids = [h for h in app.hosts if h != app.db_host] or list(app.hosts)
+    web = tuple((_node(estate, h, where), _node(estate, h, where)) for h in web_ids)
+    db = (_node(estate, app.db_host, where),) * 2 if app.archetype == "web-db" and app.db_host else None
+    if not estate.portal_host:
+        raise InputError("estate has no portal_host", where="estate.yaml")
+    return AppMove(app=app.id, archetype=app.archetype or "api", port=int(app.port or 8080),
+                   service=app.service or app.id, wave=wave, web=web, db=db,
+                   portal=_node(estate, estate.portal_host, "estate.yaml: portal_host"),
+                   retiring=True, shared_service=shared)
+
+
+def retirements(estate: Estate, plan: dict[str, Any], wave: int) -> list[AppMove]:
+    """Apps the plan replaces or retires; the planner counts them as gone in wave 1, so they leave then."""
+    if wave != 1:
+        return []
+    out = []
+    for app_id, entry in sorted(plan.get("apps", {}).items()):
+        if entry.get("strategy") in LEAVING:
+            app = estate.apps.get(app_id)
+            if app is None:
+                raise InputError(f"app {app_id!r} is not in the estate", where=f"plan: apps[{app_id}]")
+            out.append(_retirement(estate, app, wave, entry.get("shared_service")))
+    return out
 
 
 def batches(moves: list[AppMove], size: int) -> list[list[AppMove]]:

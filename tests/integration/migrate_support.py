@@ -18,11 +18,16 @@ from migration.inventory import load_estate
 FALLBACK_TARGETS = {"bgr-old1": "pdn-t09"}
 
 
-def write_plan(estate_dir: Path, waves: list[list[str]], path: Path) -> Path:
-    """A plan moving `waves[i]` (app ids) in wave i+1, each host to its pinned target."""
+def write_plan(estate_dir: Path, waves: list[list[str]], path: Path,
+               replaced: dict[str, str] | None = None) -> Path:
+    """A plan moving `waves[i]` (app ids) in wave i+1, each host to its pinned target; `replaced`
+    maps apps to the shared service replacing them (strategy replace, in no wave, as the planner writes)."""
     estate = load_estate(estate_dir)
     out: dict[str, Any] = {"format": 1, "estate": estate.name, "inventory_digest": estate.digest,
                            "apps": {}, "move_groups": [], "waves": []}
+    for app_id, service in (replaced or {}).items():
+        out["apps"][app_id] = {"strategy": "replace", "rule": "test", "shared_service": service,
+                               "move_group": None, "wave": None}
     for number, apps in enumerate(waves, start=1):
         pairs = []
         for app_id in apps:

@@ -6,6 +6,8 @@ Each scenario moves different apps, so they share one lab, one S3 server and one
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import signal
 import subprocess
@@ -61,7 +63,9 @@ def test_link_down_mid_transfer_resumes_without_half_written_data(env):
     second = run_wave(session, 1)
     assert [a.status for a in second.apps] == ["migrated"], second
     assert portal_answer(move) == "pdn-t09"
-    assert _starts(session, "eoffice-bogor", "backup") == 1, "the rerun must resume, not back up again"
+    # The rollback restarted the source, which may have taken writes: the rerun backs up again.
+    assert _starts(session, "eoffice-bogor", "backup") == 2, "a rolled-back source needs a fresh backup"
+    assert _starts(session, "eoffice-bogor", "preflight") == 1, "the rerun must resume, not start over"
     assert all(e.passed for e in session.store.evidence(app="eoffice-bogor"))
 
 
@@ -159,3 +163,42 @@ def test_corrupted_object_is_caught_before_restore(env):
                                      "2>/dev/null; ls /var/lib/dcc/incoming 2>/dev/null")
     assert "payroll_bogor" not in listed.stdout and "payroll-bogor" not in listed.stdout
     assert portal_answer(session.move_of("payroll-bogor")) == "bgr-web1"
+
+
+def _http(ip: str, port: int, method: str, path: str, body: dict | None = None,
+          host: str | None = None) -> tuple[int, bytes] | str:
+    """One request; a refused or dead connection comes back as a string, never raises."""
+    try:
+        conn = http.client.HTTPConnection(ip, port, timeout=10)
+        conn.request(method, path, body=json.dumps(body) if body else None,
+                     headers={"Host": host} if host else {})
+        resp = conn.getresponse()
+        answer = (resp.status, resp.read())
+        conn.close()
+        return answer
+    except OSError as exc:
+        return f"refused: {exc}"
+
+
+def test_no_write_is_lost_between_backup_and_cutover(env):
+    session, _ = _session(env, ["perizinan-jabar"], "freeze")
+    move = session.move_of("perizinan-jabar")
+    src = move.primary[0]
+    before = _http(src.ip, move.port, "POST", "/records", {"title": "written-before-migrate", "amount": 1})
+    assert isinstance(before, tuple) and before[0] < 300, f"the source must take writes before the wave: {before}"
+    window: dict[str, object] = {}
+
+    def write_in_window(app: str, step: str, status: str) -> None:
+        # Under the old design the source still served here and this write was silently left behind.
+        if step == "backup" and status in ("ok", "changed"):
+            window["write"] = _http(src.ip, move.port, "POST", "/records",
+                                    {"title": "written-after-backup", "amount": 2})
+    report = run_wave(session, 1, notify=write_in_window)
+    assert [a.status for a in report.apps] == ["migrated"], report
+    answer = _http(move.portal.ip, 80, "GET", "/records?limit=10000", host=move.service)
+    assert isinstance(answer, tuple) and answer[0] == 200, f"the portal must serve the records: {answer}"
+    titles = {r["title"] for r in json.loads(answer[1])}
+    assert "written-before-migrate" in titles, "a write accepted before the wave is missing on the target"
+    refused = isinstance(window["write"], str)
+    assert refused or "written-after-backup" in titles, f"write accepted in the window and lost: {window}"
+    assert refused, f"the frozen source must refuse writes after its backup, got {window['write']}"

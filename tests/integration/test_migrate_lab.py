@@ -7,6 +7,7 @@ runner artifacts or the state store.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from migration.execution.orchestrator import replay_phases
-from migration.execution.steps import backup_gate, portal_answer
+from migration.execution.steps import backup_gate, portal_answer, portal_redirect
 from migration.objectstore_server import LocalS3Server
 from tests.integration.conftest import lab_ssh
 from tests.integration.migrate_support import session_for, write_plan
@@ -24,8 +25,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 WAVES = [
     ["simpeg-kemenkes", "arsip-kemenkes", "sehat-api", "eoffice-jabar", "perizinan-jabar"],
-    ["lapor-jabar", "payroll-bogor", "eoffice-bogor", "lapor-bogor"],
+    ["lapor-jabar", "payroll-bogor", "eoffice-bogor"],
 ]
+# Replaced by a national shared service: wave 1 retires it (the planner counts it as gone then).
+REPLACED = {"lapor-bogor": "SP4N-LAPOR"}
 CANARY = "canary-7f3a9c-never-log-me"
 DCC = str(Path(sys.executable).parent / "dcc")
 
@@ -45,7 +48,7 @@ def migrated(make_lab, tmp_path_factory):
     lab = make_lab("pipe", 80)
     estate_dir = lab.run_dir / "estate"
     _set_canary_password(lab)
-    plan = write_plan(estate_dir, WAVES, tmp_path_factory.mktemp("plan") / "plan.json")
+    plan = write_plan(estate_dir, WAVES, tmp_path_factory.mktemp("plan") / "plan.json", REPLACED)
     with LocalS3Server() as s3:
         # The S3 secret key is a canary too: it lives in the environment, which runner artifacts record.
         env = {**os.environ, "DCC_S3_ENDPOINT": s3.endpoint_url, "DCC_S3_SECRET_KEY": CANARY, "COLUMNS": "200"}
@@ -81,7 +84,7 @@ def test_every_manifest_and_row_count_matched(migrated):
     for app in ("simpeg-kemenkes", "perizinan-jabar", "payroll-bogor"):
         assert (app, "db_rows") in checks
     verified = {b.app for b in store.backups() if b.restore_verified_at is not None}
-    assert verified == {app for wave in WAVES for app in wave}
+    assert verified == {app for wave in WAVES for app in wave} | set(REPLACED)
 
 
 def test_sources_are_decommissioned_with_retained_data(migrated):
@@ -96,7 +99,8 @@ def test_cutover_gate_holds_for_every_app(migrated):
     _lab, estate_dir, plan, s3, *_ = migrated
     session = session_for(estate_dir, plan, s3.endpoint_url)
     ctx = session.context(session.store.start_run("pipe", 1), wave=1)
-    assert [backup_gate(ctx, m) for m in session.moves(1)] == [None] * len(WAVES[0])
+    moves = session.moves(1) + session.retirements(1)
+    assert [backup_gate(ctx, m) for m in moves] == [None] * (len(WAVES[0]) + len(REPLACED))
 
 
 def test_second_run_changes_nothing(migrated):
@@ -104,10 +108,11 @@ def test_second_run_changes_nothing(migrated):
     again = subprocess.run([DCC, "migrate", "--estate", str(estate_dir), "--plan", str(plan), "--wave", "1"],
                            check=False, capture_output=True, text=True, env=env, timeout=600)
     assert again.returncode == 0, again.stdout[-2000:]
-    assert "migrated" not in again.stdout and again.stdout.count("unchanged") >= len(WAVES[0])
+    assert "migrated" not in again.stdout
+    assert again.stdout.count("unchanged") >= len(WAVES[0]) + len(REPLACED)
     session = session_for(estate_dir, plan, s3.endpoint_url)
     ctx = session.context(session.store.start_run("pipe", 1), wave=1)
-    changed = replay_phases(ctx, session.moves(1))
+    changed = replay_phases(ctx, session.moves(1) + session.retirements(1))
     assert changed == dict.fromkeys(changed, 0), f"a second run of a phase changed something: {changed}"
 
 
@@ -128,8 +133,8 @@ def test_verify_verb_rechecks_a_wave_and_stores_evidence(migrated):
     done = subprocess.run([DCC, "verify", "--estate", str(estate_dir), "--plan", str(plan), "--wave", "2"],
                           check=False, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
-    # api apps get 3 checks, files 4, web-db 5: 15 for this wave.
-    assert "FAIL" not in done.stdout and done.stdout.count("pass") == 15
+    # api apps get 3 checks, files 4, web-db 5: 12 for this wave.
+    assert "FAIL" not in done.stdout and done.stdout.count("pass") == 12
 
 
 def test_rollback_verb_returns_an_app_to_its_source(migrated):
@@ -141,3 +146,30 @@ def test_rollback_verb_returns_an_app_to_its_source(migrated):
     assert portal_answer(move) == "jbr-web1"
     files = lab_ssh(lab, "jbr-web1", "find /srv/eoffice-jabar/data -type f | wc -l")
     assert files.stdout.strip() == "300"
+
+
+def test_replaced_app_is_retired_with_a_verified_backup_and_its_route_redirects(migrated):
+    lab, estate_dir, plan, s3, *_ = migrated
+    session = session_for(estate_dir, plan, s3.endpoint_url)
+    move = session.move_of("lapor-bogor")
+    assert move.retiring and move.wave == 1
+    [backup] = [b for b in session.store.backups() if b.app == "lapor-bogor"]
+    assert backup.restore_verified_at is not None, "the backup must be proven restorable"
+    assert session.objects.read_manifest(backup.prefix).digest() == backup.manifest_sha256
+    steps = {(s.host, s.step): s.status for s in session.store.steps(app="lapor-bogor")}
+    assert steps[("bgr-old1", "decommission")] in ("ok", "changed"), steps
+    assert portal_redirect(move) == "308 https://sp4n-lapor/health"
+    out = lab_ssh(lab, "bgr-old1", "/etc/init.d/lapor-bogor status; ls /var/lib/dcc-retained")
+    assert out.returncode != 0 or "lapor-bogor" in out.stdout
+    assert "lapor-bogor-" in out.stdout, f"no retained copy on bgr-old1: {out.stdout}"
+
+
+def test_report_counts_the_bogor_datacenter_closed(migrated):
+    _lab, estate_dir, plan, _s3, _runs, env = migrated
+    done = subprocess.run([DCC, "report", "--estate", str(estate_dir), "--plan", str(plan), "--json",
+                           "--out", str(estate_dir / "state" / "report.html")],
+                          check=False, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    kpis = {k["key"]: k for k in json.loads(done.stdout)["kpis"]}
+    assert "dc-bogor" in kpis["datacenters_closed"]["detail"]["closed_ids"], kpis["datacenters_closed"]
+    assert kpis["apps_replaced"]["value"] == 1

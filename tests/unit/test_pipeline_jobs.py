@@ -10,7 +10,7 @@ import pytest
 
 from migration.errors import InputError
 from migration.execution import jobs as J
-from migration.execution.wave import AppMove, Node, batches, read_plan, wave_moves
+from migration.execution.wave import AppMove, Node, batches, read_plan, retirements, wave_moves
 from migration.inventory import load_estate
 
 LAB = Path(__file__).resolve().parents[2] / "inventory" / "lab"
@@ -77,7 +77,7 @@ def test_web_db_app_moves_its_web_and_db_hosts(tmp_path):
 
 @pytest.mark.parametrize(("builder", "hosts"), [
     (lambda ms: J.preflight(ms), {"s", "t-s", "db1", "tdb1"}),
-    (lambda ms: J.backup(ms), {"db1"}),
+    (lambda ms: J.backup(ms), {"s", "db1"}),  # the source is frozen, the database dumped
     (lambda ms: J.restore(ms, {"app": "d"}), {"t-s", "tdb1"}),
     (lambda ms: J.deploy(ms), {"t-s"}),
     (lambda ms: J.route(ms, to_source=False), {"pdn-portal"}),
@@ -86,6 +86,12 @@ def test_web_db_app_moves_its_web_and_db_hosts(tmp_path):
 ])
 def test_each_phase_touches_only_its_hosts(builder, hosts):
     assert set(builder([move("app", ("s",), db=True)])) == hosts
+
+
+def test_backup_freezes_every_source_before_the_dump():
+    jobs = J.backup([move("app", ("s",), db=True)])
+    assert jobs["s"] == [{"kind": "freeze", "app": "app"}]
+    assert [j["kind"] for j in jobs["db1"]] == ["dump"]
 
 
 def test_route_points_at_target_or_back_at_source():
@@ -102,3 +108,28 @@ def test_deploy_rewrites_peers_of_moved_hosts_and_db_host():
 def test_decommission_records_retention_until():
     [job] = J.decommission([move("app", ("s",))], 30, date(2027, 1, 4))["s"]
     assert job == {"app": "app", "retain_until": "2027-02-03", "stamp": "20270104"}
+
+
+def _replaced_plan(tmp_path: Path) -> dict:
+    path = plan_file(tmp_path, [{"number": 1, "apps": [], "hosts": []}, {"number": 2, "apps": [], "hosts": []}])
+    plan = read_plan(path)
+    plan["apps"] = {"lapor-bogor": {"strategy": "replace", "shared_service": "SP4N-LAPOR", "wave": None},
+                    "sehat-api": {"strategy": "rehost", "shared_service": None, "wave": 1}}
+    return plan
+
+
+def test_replaced_apps_retire_in_wave_one_only(tmp_path):
+    estate, plan = load_estate(LAB), _replaced_plan(tmp_path)
+    [m] = retirements(estate, plan, 1)
+    assert (m.app, m.retiring, m.shared_service, m.sources) == ("lapor-bogor", True, "SP4N-LAPOR", ("bgr-old1",))
+    assert m.steps == ("backup", "verify", "cutover", "decommission")
+    assert retirements(estate, plan, 2) == []
+
+
+def test_a_retiring_app_is_redirected_never_frozen_and_has_no_target_work(tmp_path):
+    [m] = retirements(load_estate(LAB), _replaced_plan(tmp_path), 1)
+    assert J.route([m], to_source=False)["pdn-portal"][0]["redirect"] == "sp4n-lapor"
+    assert "redirect" not in J.route([m], to_source=True)["pdn-portal"][0]
+    assert J.backup([m]) == {} and J.preflight([m]) == {} and J.deploy([m]) == {}
+    assert [j["kind"] for j in J.rollback([m])["bgr-old1"]] == ["start"], "a rollback must not stop the source"
+    assert set(J.decommission([m], 30)) == {"bgr-old1"}
