@@ -8,6 +8,9 @@ ESTATE=inventory/lab
 OUT=out/demo
 S3_PORT=${DCC_DEMO_S3_PORT:-9000}
 
+# Piped output (CI logs, `tee`) gets wide tables rather than rich's 80-column default.
+[[ -t 1 ]] || export COLUMNS=${COLUMNS:-140}
+
 if [[ $EUID -ne 0 ]]; then
   echo "demo: the lab starts network namespaces and needs root" >&2
   exit 3
