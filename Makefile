@@ -14,7 +14,7 @@ test: setup
 	@$(PY) -m pytest
 
 bench: setup
-	@bash bench/run_all.sh
+	@bash bench/run_all.sh $(BENCH)
 
 lint: setup
 	@.venv/bin/ruff check migration stacks tests bench
