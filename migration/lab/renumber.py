@@ -36,7 +36,9 @@ def renumber(src_dir: Path | str, dst_dir: Path | str, name: str, second_octet: 
         raise InputError(f"second octet {second_octet} is not in 0..255", where="second_octet")
     if not (src / "estate.yaml").exists():
         raise InputError("not an estate folder (estate.yaml is missing)", where=str(src))
-    shutil.copytree(src, dst, dirs_exist_ok=True)
+    # Only the inventory: a source's journal, runner work and discovered facts (e.g. left by the
+    # demo in inventory/lab) belong to that estate and would make the copy resume someone else's run.
+    shutil.copytree(src, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns("state", "facts"))
     for f in sorted(dst.rglob("*")):
         if f.is_file() and f.suffix in (".yaml", ".yml", ".csv", ".json"):
             text = renumber_text(f.read_text(), second_octet)

@@ -193,6 +193,7 @@ def test_no_write_is_lost_between_backup_and_cutover(env):
         if step == "backup" and status in ("ok", "changed"):
             window["write"] = _http(src.ip, move.port, "POST", "/records",
                                     {"title": "written-after-backup", "amount": 2})
+            window["portal"] = _http(move.portal.ip, 80, "GET", "/health", host=move.service)
     report = run_wave(session, 1, notify=write_in_window)
     assert [a.status for a in report.apps] == ["migrated"], report
     answer = _http(move.portal.ip, 80, "GET", "/records?limit=10000", host=move.service)
@@ -202,3 +203,5 @@ def test_no_write_is_lost_between_backup_and_cutover(env):
     refused = isinstance(window["write"], str)
     assert refused or "written-after-backup" in titles, f"write accepted in the window and lost: {window}"
     assert refused, f"the frozen source must refuse writes after its backup, got {window['write']}"
+    portal = window["portal"]
+    assert isinstance(portal, tuple) and portal[0] == 502, f"the portal must answer 502 in the window: {portal}"

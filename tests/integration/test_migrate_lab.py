@@ -173,3 +173,17 @@ def test_report_counts_the_bogor_datacenter_closed(migrated):
     kpis = {k["key"]: k for k in json.loads(done.stdout)["kpis"]}
     assert "dc-bogor" in kpis["datacenters_closed"]["detail"]["closed_ids"], kpis["datacenters_closed"]
     assert kpis["apps_replaced"]["value"] == 1
+
+
+def test_every_source_was_frozen_only_from_backup_to_cutover(migrated):
+    _lab, estate_dir, plan, s3, *_ = migrated
+    steps = session_for(estate_dir, plan, s3.endpoint_url).store.steps()
+    frozen: dict[str, object] = {}
+    windows: dict[str, float] = {}
+    for s in steps:  # journal order
+        if s.step == "backup" and s.status == "started" and s.app not in frozen:
+            frozen[s.app] = s.at
+        if s.step == "cutover" and s.status in ("ok", "changed") and s.app in frozen and s.app not in windows:
+            windows[s.app] = (s.at - frozen[s.app]).total_seconds()
+    print("freeze window (backup started -> cutover done), s:", {a: round(w, 1) for a, w in sorted(windows.items())})
+    assert set(windows) == {app for wave in WAVES for app in wave} | set(REPLACED)
