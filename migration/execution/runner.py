@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migration.atomic import write_text_atomic
 from migration.execution.access import LabAccess
 
 PLAYBOOK_DIR = Path(__file__).resolve().parents[2] / "playbooks"
@@ -101,10 +102,7 @@ def _prepare(private_dir: Path, access: LabAccess) -> None:
     for name, hostvars in (inventory.get("all", {}).get("hosts") or {}).items():
         # Connect by id so ssh_config's `Host <id>` block (and its ControlPath) is the one used.
         (hostvars or {}).update(ansible_host=name)
-    inv = private_dir / "inventory" / "hosts.yaml"
-    tmp = inv.with_suffix(".tmp")
-    tmp.write_text(yaml.safe_dump(inventory))
-    os.replace(tmp, inv)
+    write_text_atomic(private_dir / "inventory" / "hosts.yaml", yaml.safe_dump(inventory))
     project = private_dir / "project"
     if not project.exists():
         project.symlink_to(PLAYBOOK_DIR, target_is_directory=True)
@@ -211,8 +209,5 @@ def control_path_dir(work_dir: Path) -> Path:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON through a temp file and os.replace so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    """Write JSON atomically so a crash never leaves half a file."""
+    write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True))
