@@ -178,8 +178,9 @@ def verify(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
     return _each(ctx, moves, check)
 
 
-def portal_answer(move: AppMove, attempts: int = 5) -> str:
-    """GET /health through the portal with the service's Host header; returns the serving host."""
+def _portal_get(move: AppMove, wanted: tuple[int, ...], attempts: int) -> tuple[int, str, bytes] | str:
+    """GET /health through the portal with the service's Host header, retrying until a status in
+    `wanted` comes back: (status, Location header, body), or the last problem as text."""
     last = ""
     for attempt in range(attempts):
         try:
@@ -188,32 +189,32 @@ def portal_answer(move: AppMove, attempts: int = 5) -> str:
             resp = conn.getresponse()
             body = resp.read()
             conn.close()
-            if resp.status == 200:
-                return str(json.loads(body).get("host", ""))
-            last = f"HTTP {resp.status}"
-        except (OSError, ValueError) as exc:
-            last = str(exc)
-        time.sleep(0.5 * (attempt + 1))
-    return f"no answer ({last})"
-
-
-def portal_redirect(move: AppMove, attempts: int = 5) -> str:
-    """GET /health through the portal; returns "<status> <Location>" (a redirect is not followed)."""
-    last = ""
-    for attempt in range(attempts):
-        try:
-            conn = http.client.HTTPConnection(move.portal.ip, 80, timeout=5)
-            conn.request("GET", "/health", headers={"Host": move.service})
-            resp = conn.getresponse()
-            resp.read()
-            conn.close()
-            if resp.status in (308, 410):
-                return f"{resp.status} {resp.getheader('Location', '')}".strip()
+            if resp.status in wanted:
+                return resp.status, resp.getheader("Location", ""), body
             last = f"HTTP {resp.status}"
         except OSError as exc:
             last = str(exc)
         time.sleep(0.5 * (attempt + 1))
-    return f"no answer ({last})"
+    return last
+
+
+def portal_answer(move: AppMove, attempts: int = 5) -> str:
+    """The host serving the app through the portal (its health JSON's `host`)."""
+    got = _portal_get(move, (200,), attempts)
+    if isinstance(got, str):
+        return f"no answer ({got})"
+    try:
+        return str(json.loads(got[2]).get("host", ""))
+    except ValueError as exc:
+        return f"no answer ({exc})"
+
+
+def portal_redirect(move: AppMove, attempts: int = 5) -> str:
+    """The portal's answer for a retired app: "<status> <Location>" (a redirect is not followed)."""
+    got = _portal_get(move, (308, 410), attempts)
+    if isinstance(got, str):
+        return f"no answer ({got})"
+    return f"{got[0]} {got[1]}".strip()
 
 
 def expected_redirect(move: AppMove) -> str:
