@@ -6,6 +6,8 @@ threads and processes queue instead of failing; PostgreSQL needs none of that.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -86,12 +88,30 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     # Take transaction control from the sqlite3 module so BEGIN IMMEDIATE is ours to send.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+    _switch_to_wal(cur)
     cur.execute("PRAGMA foreign_keys=ON")
     # FULL: a committed journal line survives a power cut, not only a process crash.
     cur.execute("PRAGMA synchronous=FULL")
     cur.close()
+
+
+def _switch_to_wal(cur: Any) -> None:
+    # Entering WAL needs an exclusive lock, and SQLite answers "database is locked" at once,
+    # without its busy handler, while another connection is opening the same fresh file.
+    # The mode is stored in the file, so after the first success this is a cheap no-op.
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    pause = 0.005
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            transient = "locked" in str(exc) or "busy" in str(exc)
+            if not transient or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
 
 
 def _sqlite_on_begin(conn: Any) -> None:
