@@ -127,7 +127,7 @@ def _estate(folder: Path, files: dict[str, Path], header: dict[str, Any], tables
         datacenters=tables["datacenters"].objects,
         hosts=tables["hosts"].objects,
         apps=tables["apps"].objects,
-        dependencies=tuple(dep for _, dep in tables["dependencies"].rows),
+        dependencies=tuple(tables["dependencies"].items),
         constraints=constraints,
         source_dir=folder,
         digest=digest(files.values()),

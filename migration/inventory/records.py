@@ -6,26 +6,34 @@ References between tables are checked afterwards, in `refs.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
 from migration.inventory.bulk import parse_all
+from migration.inventory.frozen import builder
 from migration.inventory.readers import Problems
 from migration.inventory.schema import Column
 
 
 @dataclass
 class Table:
-    """A loaded table: objects by id (or in order when rows have no id) and each row's line."""
+    """A loaded table: its objects in file order with each one's line, and by id when keyed."""
 
     file: Path | None = None
     objects: dict[str, Any] = field(default_factory=dict)
-    rows: list[tuple[int, Any]] = field(default_factory=list)
-    lines: dict[str, int] = field(default_factory=dict)
+    items: list[Any] = field(default_factory=list)  # every object built, in file order
+    item_lines: list[int] = field(default_factory=list)  # the line of each of `items`
+    lines: dict[str, int] = field(default_factory=dict)  # id -> first line, kept to name duplicates
     ids: set[str] = field(default_factory=set)  # ids seen, even on rows that failed
     complete: bool = True  # False when the file could not be read at all
+
+    @property
+    def rows(self) -> Iterator[tuple[int, Any]]:
+        """(line, object) of each object, in file order."""
+        return zip(self.item_lines, self.items)
 
 
 def parse_record(columns: tuple[Column, ...], raw: dict[str, Any], file: Path, line: int,
@@ -77,7 +85,8 @@ def build_table(cls: type, columns: tuple[Column, ...], file: Path,
         obj = cls(**values)
         if keyed:
             table.objects[obj.id] = obj
-        table.rows.append((line, obj))
+        table.items.append(obj)
+        table.item_lines.append(line)
     return table
 
 
@@ -107,13 +116,13 @@ def build_csv_table(cls: type, columns: tuple[Column, ...], file: Path, lines: l
         _check_ids(table, cells.get("id", []), lines, ok, found)
     for line, _, name, message in sorted(found):
         problems.add(file, line, name, message)
+    if not all(ok):
+        lines, values = list(compress(lines, ok)), [list(compress(column, ok)) for column in values]
     # Dataclass fields are in column order (tests/unit/test_inventory_lab.py checks it).
-    for line, good, *args in zip(lines, ok, *values):
-        if good:
-            obj = cls(*args)
-            if keyed:
-                table.objects[obj.id] = obj
-            table.rows.append((line, obj))
+    table.items = list(map(builder(cls), *values))
+    table.item_lines = lines
+    if keyed:
+        table.objects = dict(zip(values[0], table.items))
     return table
 
 
@@ -145,11 +154,10 @@ def _parse_column(col: Column, index: int, raw: list[str] | None, lines: list[in
 
 def _check_ids(table: Table, ids: list[str], lines: list[int], ok: list[bool],
                found: list[tuple[int, int, str, str]]) -> None:
-    keys = [raw_id.strip() for raw_id in ids]
-    first = dict(zip(keys, lines))
-    if len(first) == len(keys) and "" not in first:  # the common case, in C: unique, non-empty ids
-        table.ids.update(keys)
-        table.lines.update(first)
+    keys = list(map(str.strip, ids))
+    unique = set(keys)
+    if len(unique) == len(keys) and "" not in unique:  # the common case, in C: unique, non-empty ids
+        table.ids = unique  # no id repeats, so `lines` (to name a repeat's first line) stays empty
         return
     for i, raw_id in enumerate(ids):
         key = raw_id.strip()

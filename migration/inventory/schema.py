@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -117,8 +118,16 @@ def ip(raw: Any) -> str:
         raise ValueError(f"bad IP address {value!r}") from None
 
 
+_CIDR4 = re.compile(_IPV4.pattern.removesuffix(r"\Z") + r"/(3[0-2]|[12]?\d)\Z")
+
+
 def subnet(raw: Any) -> str:
     value = text(raw)
+    canonical = _CIDR4.match(value)
+    if canonical:  # skip ipaddress when the host bits are zero (2,700 data centers)
+        address, bits = value.split("/")
+        if not int.from_bytes(socket.inet_aton(address), "big") & ((1 << (32 - int(bits))) - 1):
+            return value
     try:
         return str(ipaddress.ip_network(value, strict=True))
     except ValueError:
