@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from migration.assess.rules import RULES, Facts, Rule
 from migration.assess.services import SharedService, service_for
 from migration.inventory import Application, Dependency, Estate
+from migration.inventory.frozen import builder
 
 STRATEGIES = ("rehost", "replatform", "retire", "replace", "retain")
 _RANK = {"high": 3, "medium": 2, "low": 1}
@@ -35,6 +36,9 @@ class Assessment:
         return f"{self.rule}: {self.why}"
 
 
+_ASSESSMENT = builder(Assessment)
+
+
 def assess(estate: Estate, dependencies: tuple[Dependency, ...] | None = None) -> dict[str, Assessment]:
     """App id -> assessment, in the estate's app order. `dependencies` defaults to the declared ones."""
     deps = estate.dependencies if dependencies is None else dependencies
@@ -42,11 +46,10 @@ def assess(estate: Estate, dependencies: tuple[Dependency, ...] | None = None) -
     callees = Counter(d.from_app for d in deps)
     primaries = _primaries(estate, callers)
     results = {}
+    facts = builder(Facts)  # 27,000 apps: the frozen __init__ would cost more than the rules
     for app in estate.apps.values():
-        facts = Facts(app=app, agency_kind=estate.agencies[app.agency].kind, dependents=callers[app.id],
-                      dependencies=callees[app.id], service=service_for(app.function),
-                      primary=primaries[(app.agency, app.function)])
-        results[app.id] = decide(facts)
+        results[app.id] = decide(facts(app, estate.agencies[app.agency].kind, callers[app.id], callees[app.id],
+                                       service_for(app.function), primaries[(app.agency, app.function)]))
     return results
 
 
@@ -55,7 +58,7 @@ def decide(facts: Facts, rules: tuple[Rule, ...] = RULES) -> Assessment:
     for rule in rules:
         if rule.test(facts):
             service = facts.service.id if facts.service and rule.strategy == "replace" else None
-            return Assessment(facts.app.id, rule.strategy, rule.id, rule.why(facts), service)
+            return _ASSESSMENT(facts.app.id, rule.strategy, rule.id, rule.why(facts), service)
     raise AssertionError("the last rule matches every app")
 
 

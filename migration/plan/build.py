@@ -9,6 +9,7 @@ from operator import attrgetter, itemgetter
 
 from migration.assess import Assessment, assess
 from migration.inventory import Dependency, Estate
+from migration.inventory.frozen import builder
 from migration.inventory.gcpause import gc_paused
 from migration.plan.groups import Group, move_groups
 from migration.plan.model import HostMove, MoveGroup, Plan, PlanApp, Wave
@@ -58,14 +59,16 @@ def _app_index(groups: dict[str, Group], slots: dict[str, Slot],
     return app_wave, app_group
 
 
+# ~110,000 plan objects at national scale: built without the frozen __init__ (see frozen.py).
+_MOVE_GROUP, _PLAN_APP, _HOST_MOVE = builder(MoveGroup), builder(PlanApp), builder(HostMove)
+
+
 def _move_group(gid: str, group: Group, slot: Slot) -> MoveGroup:
-    return MoveGroup(id=gid, apps=group.apps, hosts=group.hosts, data_gb=group.data_gb, reason=group.reason,
-                     wave=slot.wave, wave_reasons=tuple(slot.reasons))
+    return _MOVE_GROUP(gid, group.apps, group.hosts, group.data_gb, group.reason, slot.wave, tuple(slot.reasons))
 
 
 def _plan_app(result: Assessment, group: str | None, wave: int | None) -> PlanApp:
-    return PlanApp(id=result.app, strategy=result.strategy, rule=result.rule_line,
-                   shared_service=result.shared_service, move_group=group, wave=wave)
+    return _PLAN_APP(result.app, result.strategy, result.rule_line, result.shared_service, group, wave)
 
 
 def _waves(estate: Estate, groups: dict[str, Group], slots: dict[str, Slot], ids: dict[str, str],
@@ -88,7 +91,7 @@ def _wave(estate: Estate, number: int, keys: list[str], groups: dict[str, Group]
         single = len(group.apps) == 1
         for host in group.hosts:
             on_host = group.apps if single else tuple(a for a in group.apps if host in estate.apps[a].all_hosts)
-            moves.append(HostMove(source=host, target=slots[key].targets[host], app=on_host[0], apps=on_host))
+            moves.append(_HOST_MOVE(host, slots[key].targets[host], on_host[0], on_host))
     return Wave(number=number, start=estate.constraints.schedule.wave_start(number),
                 move_groups=tuple(ids[k] for k in keys),
                 apps=tuple(sorted(a for k in keys for a in groups[k].apps)),

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
-import networkx as nx
-
 from migration.inventory import Dependency, Estate
+from migration.inventory.frozen import builder
+from migration.plan.scc import cycles
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +33,8 @@ def move_groups(estate: Estate, moving: set[str], deps: tuple[Dependency, ...],
     """Group key -> group, for the apps in `moving`; `staying` apps (retained) pin their hosts."""
     calls = [(d.from_app, d.to_app) for d in deps if d.from_app in moving and d.to_app in moving]
     shared = _shared_hosts(estate, moving)
-    edges = calls + [edge for apps in shared.values() for a, b in pairwise(apps) for edge in ((a, b), (b, a))]
-    graph = nx.DiGraph(_cycle_core(edges))
+    components = _components(sorted(moving), calls, shared)
     member: dict[str, str] = {}
-    # Apps outside every cycle are groups of one; only the cycles' core goes through networkx.
-    components = [sorted(c) if len(c) > 1 else list(c) for c in nx.strongly_connected_components(graph)]
-    components += [[app] for app in sorted(moving.difference(graph))]
     for component in components:
         for app in component:
             member[app] = component[0]
@@ -53,18 +49,19 @@ def move_groups(estate: Estate, moving: set[str], deps: tuple[Dependency, ...],
     return {c[0]: _group(estate, c, shared, inner.get(c[0], []), needs[c[0]], pinned) for c in components}
 
 
-def _cycle_core(edges: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The edges left after repeatedly dropping apps with no caller or no callee among them.
-
-    Such an app is in no cycle, so it is a group of its own; what remains is the few percent
-    of the graph that can bind apps together (networkx's SCC costs ~10 us per node).
-    """
-    while True:
-        both = {a for a, _ in edges}.intersection(b for _, b in edges)
-        kept = [(a, b) for a, b in edges if a in both and b in both]
-        if len(kept) == len(edges):
-            return kept
-        edges = kept
+def _components(apps: list[str], calls: list[tuple[str, str]], shared: dict[str, list[str]]) -> list[list[str]]:
+    """The graph's strongly connected components, each sorted: the bound ones, then one per other app."""
+    number = {app: i for i, app in enumerate(apps)}
+    successors: list[list[int]] = [[] for _ in apps]
+    for a, b in calls:
+        successors[number[a]].append(number[b])
+    for on_host in shared.values():
+        for a, b in pairwise(on_host):
+            successors[number[a]].append(number[b])
+            successors[number[b]].append(number[a])
+    bound = [[apps[i] for i in sorted(component)] for component in cycles(successors)]
+    in_cycle = {app for component in bound for app in component}
+    return bound + [[app] for app in apps if app not in in_cycle]
 
 
 def _hosts_of(estate: Estate, apps: set[str]) -> dict[str, str]:
@@ -100,11 +97,12 @@ def _group(estate: Estate, apps: list[str], shared: dict[str, list[str]], inner:
                if held else None)
     # Most groups have one app and call at most one group: skip the sorts there (24,000 groups).
     reason = _reason(apps, hosts, shared, sorted(inner)) if inner or len(apps) > 1 else _ALONE
-    return Group(apps[0], tuple(apps), tuple(hosts), data, reason,
+    return _GROUP(apps[0], tuple(apps), tuple(hosts), data, reason,
                  tuple(sorted(needs)) if len(needs) > 1 else tuple(needs), blocker)
 
 
 _ALONE = "one app on its own hosts"
+_GROUP = builder(Group)
 
 
 def _reason(apps: list[str], hosts: list[str], shared: dict[str, list[str]], inner: list[tuple[str, str]]) -> str:

@@ -39,7 +39,6 @@ class Placer:
     """Remaining room on each target host and in the estate-wide capacity."""
 
     def __init__(self, estate: Estate, moving_hosts: list[str]) -> None:
-        self.estate = estate
         self.rooms = [_Room(h.id, h.cpu or _INF, h.memory_gb or _INF, h.disk_gb or _INF)
                       for h in sorted(estate.target_hosts(), key=lambda h: h.id)]
         self.by_id = {room.id: room for room in self.rooms}
@@ -48,27 +47,29 @@ class Placer:
                                                 ((cap.cpu, cap.memory_gb, cap.disk_gb) if cap else (None,) * 3)))
         self.first_open = 0  # rooms before this index are full for any realistic host
         self.fresh = 0  # rooms from this index on have never been used
-        self.overbooked = self._reserve_pins(moving_hosts)
+        hosts = estate.hosts
+        self.sizes = {h: _size(hosts[h]) for h in moving_hosts}  # looked up once per host, not per try
+        self.pins = {h: hosts[h].target for h in self.sizes if hosts[h].target}
+        self.overbooked = self._reserve_pins()
 
-    def _reserve_pins(self, moving_hosts: list[str]) -> dict[str, str]:
+    def _reserve_pins(self) -> dict[str, str]:
         """Book pinned hosts' room up front (first fit must not take it); host -> why, when a pin overbooks."""
         overbooked = {}
-        for host_id in sorted(set(moving_hosts)):
-            host = self.estate.hosts[host_id]
-            if host.target:
-                room, need = self.by_id[host.target], _size(host)
-                if room.fits(need):
-                    room.take(need)
-                else:
-                    overbooked[host_id] = f"pinned target {host.target} is overbooked: no room left for {host_id}"
+        for host_id in sorted(self.pins):
+            target = self.pins[host_id]
+            room, need = self.by_id[target], self.sizes[host_id]
+            if room.fits(need):
+                room.take(need)
+            else:
+                overbooked[host_id] = f"pinned target {target} is overbooked: no room left for {host_id}"
         return overbooked
 
     def place(self, hosts: tuple[str, ...]) -> tuple[dict[str, str], str | None]:
         """Host -> target for all `hosts`, or ({}, why not) leaving every room untouched."""
         if len(hosts) == 1:
             return self._place_one(hosts[0])
-        needs = {h: _size(self.estate.hosts[h]) for h in hosts}
-        total = tuple(map(sum, zip(*needs.values())))  # cpu, memory, disk: column sums, in C
+        sizes = self.sizes
+        total = tuple(map(sum, zip(*[sizes[h] for h in hosts])))  # cpu, memory, disk: column sums, in C
         if not self.total.fits(total):  # type: ignore[arg-type]
             return {}, self._exhausted(total)  # type: ignore[arg-type]
         chosen: dict[str, str] = {}
@@ -76,34 +77,32 @@ class Placer:
         for host in hosts:
             if host in self.overbooked:
                 room, why = None, self.overbooked[host]
-            elif self.estate.hosts[host].target:
-                chosen[host] = self.estate.hosts[host].target  # booked at start
+            elif host in self.pins:
+                chosen[host] = self.pins[host]  # booked at start
                 continue
             else:
-                room, why = self._room_for(self.estate.hosts[host], needs[host])
+                room, why = self._room_for(host, sizes[host])
             if room is None:
                 for done, need in taken:  # undo: a group moves whole or not at all
                     done.cpu, done.memory_gb, done.disk_gb = (done.cpu + need[0], done.memory_gb + need[1],
                                                               done.disk_gb + need[2])
                 return {}, why
-            room.take(needs[host])
-            taken.append((room, needs[host]))
+            room.take(sizes[host])
+            taken.append((room, sizes[host]))
             chosen[host] = room.id
         self.total.take(total)  # type: ignore[arg-type]
         return chosen, None
 
     def _place_one(self, host_id: str) -> tuple[dict[str, str], str | None]:
         """`place` for a group of one host (most groups): no sums, no undo list."""
-        host = self.estate.hosts[host_id]
-        need = _size(host)
+        need = self.sizes[host_id]
         if not self.total.fits(need):
             return {}, self._exhausted(need)
         if host_id in self.overbooked:
             return {}, self.overbooked[host_id]
-        if host.target:
-            target = host.target  # booked at start
-        else:
-            room, why = self._room_for(host, need)
+        target = self.pins.get(host_id)  # booked at start
+        if target is None:
+            room, why = self._room_for(host_id, need)
             if room is None:
                 return {}, why
             room.take(need)
@@ -116,21 +115,22 @@ class Placer:
                 f"disk {total[2]:g} GB; left cpu {self.total.cpu:g}, memory {self.total.memory_gb:g} GB, "
                 f"disk {self.total.disk_gb:g} GB")
 
-    def _room_for(self, host: Host, need: tuple[float, float, float]) -> tuple[_Room | None, str | None]:
+    def _room_for(self, host_id: str, need: tuple[float, float, float]) -> tuple[_Room | None, str | None]:
         # First fit over a short window of partly used rooms, then the next untouched one:
         # a full first-fit scan is quadratic at 2,600 targets x 57,000 hosts.
-        while self.first_open < self.fresh and self.rooms[self.first_open].cpu < 1:
+        rooms, (cpu, memory, disk) = self.rooms, need
+        while self.first_open < self.fresh and rooms[self.first_open].cpu < 1:
             self.first_open += 1
-        for room in self.rooms[self.first_open:min(self.fresh, self.first_open + _WINDOW)]:
-            if room.fits(need):
+        for room in rooms[self.first_open:min(self.fresh, self.first_open + _WINDOW)]:
+            if cpu <= room.cpu and memory <= room.memory_gb and disk <= room.disk_gb:  # `fits`, inlined
                 return room, None
-        while self.fresh < len(self.rooms):
-            room = self.rooms[self.fresh]
+        while self.fresh < len(rooms):
+            room = rooms[self.fresh]
             self.fresh += 1
+            if cpu <= room.cpu and memory <= room.memory_gb and disk <= room.disk_gb:
+                return room, None
+        for room in rooms[self.first_open:]:  # the last resort: every leftover
             if room.fits(need):
                 return room, None
-        for room in self.rooms[self.first_open:]:  # the last resort: every leftover
-            if room.fits(need):
-                return room, None
-        return None, (f"no target host has room for {host.id} "
-                      f"(cpu {need[0]:g}, memory {need[1]:g} GB, disk {need[2]:g} GB)")
+        return None, (f"no target host has room for {host_id} "
+                      f"(cpu {cpu:g}, memory {memory:g} GB, disk {disk:g} GB)")

@@ -47,13 +47,23 @@ class Scheduler:
         self.current = 1  # groups in turn start here: earlier waves are (nearly) full
         self.placer = Placer(estate, [h for g in groups.values() for h in g.hosts])
         self.blackouts = self._blackouts_by_scope()
+        self.blackout_agencies = {name for kind, name in self.blackouts if kind == "agency"}
+        self.blackout_dcs = {name for kind, name in self.blackouts if kind == "datacenter"}
         self.starts: list[date] = []  # wave start dates by number (index 0 unused), computed once
-        self.windows: dict[frozenset, list[tuple[str, Blackout]]] = {}  # by a group's scopes
+        self.placed_lines: dict[int, str] = {}  # wave -> "placed in wave N (starts ...)", built once
+        # By a group's (agencies, data centers): most groups share them with others.
+        self.windows: dict[tuple[frozenset, frozenset], list[tuple[str, Blackout]]] = {}
 
     def run(self) -> dict[str, Slot]:
+        slots, groups = self.slots, self.groups
         for key in self._order():
-            self._place_with_needs(key)
-        return self.slots
+            if key in slots:
+                continue  # placed earlier, as what another group needs
+            if groups[key].needs:
+                self._place_with_needs(key)
+            else:  # most groups call nothing
+                slots[key] = self._place(groups[key])
+        return slots
 
     # -- order --------------------------------------------------------------------------------
     def _order(self) -> list[str]:
@@ -132,15 +142,17 @@ class Scheduler:
         """The blackouts that touch this group's agencies or data centers, in a fixed order."""
         if not self.blackouts:
             return []
-        scopes = {("agency", self.estate.apps[a].agency) for a in group.apps}
-        scopes |= {("datacenter", self.estate.hosts[h].datacenter) for h in group.hosts}
-        if self.blackouts.keys().isdisjoint(scopes):
+        apps, hosts = self.estate.apps, self.estate.hosts
+        agencies = {apps[a].agency for a in group.apps}
+        dcs = {hosts[h].datacenter for h in group.hosts}
+        if self.blackout_agencies.isdisjoint(agencies) and self.blackout_dcs.isdisjoint(dcs):
             return []
-        key = frozenset(scopes)  # most groups share their (agency, data center) with others
+        key = (frozenset(agencies), frozenset(dcs))
         found = self.windows.get(key)
-        if found is None:
-            found = self.windows[key] = [(f"{kind} {name}", b) for kind, name in sorted(scopes)
-                                         for b in self.blackouts.get((kind, name), ())]
+        if found is None:  # agencies first, then data centers, each by name
+            found = self.windows[key] = [(f"{kind} {name}", b) for kind, names in (("agency", agencies),
+                                                                                  ("datacenter", dcs))
+                                         for name in sorted(names) for b in self.blackouts.get((kind, name), ())]
         return found
 
     def _commit(self, group: Group, wave: int, reasons: list[str], skipped: dict[str, int]) -> Slot:
@@ -157,7 +169,10 @@ class Scheduler:
         load.groups += 1
         while self._nearly_full(self._load(self.current)):
             self.current += 1
-        return Slot(wave, targets, [*reasons, f"placed in wave {wave} (starts {self._start(wave)})"])
+        placed = self.placed_lines.get(wave)
+        if placed is None:
+            placed = self.placed_lines[wave] = f"placed in wave {wave} (starts {self._start(wave)})"
+        return Slot(wave, targets, [*reasons, placed])
 
     def _start(self, wave: int) -> date:
         """The start date of `wave`, from a list filled on demand (asked ~60,000 times)."""
