@@ -48,8 +48,9 @@ def assess(estate: Estate, dependencies: tuple[Dependency, ...] | None = None) -
     results = {}
     facts = builder(Facts)  # 27,000 apps: the frozen __init__ would cost more than the rules
     for app in estate.apps.values():
-        results[app.id] = decide(facts(app, estate.agencies[app.agency].kind, callers[app.id], callees[app.id],
-                                       service_for(app.function), primaries[(app.agency, app.function)]))
+        results[app.id] = decide(facts(app, estate.agencies[app.agency].kind, callers.get(app.id, 0),
+                                       callees.get(app.id, 0), service_for(app.function),
+                                       primaries[(app.agency, app.function)]))
     return results
 
 
@@ -67,7 +68,7 @@ def _primaries(estate: Estate, callers: Counter[str]) -> dict[tuple[str, str], s
     best: dict[tuple[str, str], tuple[tuple, Application]] = {}
     for app in estate.apps.values():
         key = (app.agency, app.function)
-        weight = (_RANK[app.criticality], callers[app.id], app.data_gb)
+        weight = (_RANK[app.criticality], callers.get(app.id, 0), app.data_gb)
         other = best.get(key)
         if other is None or weight > other[0] or (weight == other[0] and _id_rank(app) > _id_rank(other[1])):
             best[key] = (weight, app)

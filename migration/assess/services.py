@@ -48,7 +48,9 @@ FUNCTION_SERVICE: dict[str, str] = {
 }
 
 
+_BY_FUNCTION = {function: _SERVICES[sid] for function, sid in FUNCTION_SERVICE.items()}
+
+
 def service_for(function: str) -> SharedService | None:
     """The national service covering `function`, if any."""
-    sid = FUNCTION_SERVICE.get(function)
-    return _SERVICES[sid] if sid else None
+    return _BY_FUNCTION.get(function)

@@ -25,7 +25,7 @@ def make_plan(estate: Estate, dependencies: tuple[Dependency, ...] | list[Depend
 def _make_plan(estate: Estate, dependencies: tuple[Dependency, ...] | list[Dependency] | None) -> Plan:
     deps = estate.dependencies if dependencies is None else tuple(dependencies)
     results = assess(estate, deps)
-    moving = {app_id for app_id, r in results.items() if r.moves}
+    moving = {app_id for app_id, r in results.items() if r.strategy in _MOVES}  # `Assessment.moves`, inlined
     staying = {app_id for app_id, r in results.items() if r.strategy == "retain"}
     groups = move_groups(estate, moving, deps, staying)
     critical = {a: estate.apps[a].criticality == "high" for a in moving}
@@ -100,6 +100,7 @@ def _wave(estate: Estate, number: int, keys: list[str], groups: dict[str, Group]
                 closes_datacenters=tuple(sorted(closes)))
 
 
+_MOVES = frozenset({"rehost", "replatform"})
 _SOURCE = attrgetter("source")
 _ID = itemgetter(1)
 

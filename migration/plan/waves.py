@@ -41,6 +41,7 @@ class _Load:
 class Scheduler:
     def __init__(self, estate: Estate, groups: dict[str, Group], criticality: dict[str, bool]) -> None:
         self.estate, self.groups, self.critical = estate, groups, criticality
+        self.critical_apps = {app for app, high in criticality.items() if high}
         self.c = estate.constraints
         self.loads: list[_Load] = [_Load()]  # index 0 unused: waves are 1-based
         self.slots: dict[str, Slot] = {}
@@ -108,6 +109,9 @@ class Scheduler:
 
     def _earliest(self, group: Group) -> tuple[int, list[str]]:
         wave, reasons = 1, []
+        floor = self.c.critical_not_before_wave
+        if not group.needs and (floor <= 1 or self.critical_apps.isdisjoint(group.apps)):
+            return wave, reasons  # most groups: nothing to wait for
         for need in group.needs:
             slot = self.slots[need]
             if slot.wave is None:
@@ -115,8 +119,7 @@ class Scheduler:
             elif slot.wave > wave:
                 wave = slot.wave
                 reasons.append(f"depends on the group of {need} (wave {slot.wave}): dependencies move first")
-        floor = self.c.critical_not_before_wave
-        if floor > wave and any(self.critical[a] for a in group.apps):
+        if floor > wave and not self.critical_apps.isdisjoint(group.apps):
             wave = floor
             reasons.append(f"has a high-criticality app: not before wave {floor} (critical_not_before_wave)")
         return wave, reasons
