@@ -89,6 +89,10 @@ def _envvars(access: LabAccess, tuning: RunnerTuning, control_dir: Path) -> dict
         "ANSIBLE_GATHERING": "explicit",
         "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
         "ANSIBLE_TIMEOUT": "15",
+        # Start-up: the runner's inventory is one YAML file, and only ansible.builtin is used;
+        # skipping the other inventory parsers and the sys.path collection scan saves ~0.4 s a run.
+        "ANSIBLE_INVENTORY_ENABLED": "yaml",
+        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "False",
     }
 
 
@@ -96,7 +100,13 @@ def _prepare(private_dir: Path, access: LabAccess) -> None:
     """Lay out `env/ inventory/ project/`; project links to the repo's playbooks."""
     import yaml
 
-    (private_dir / "env").mkdir(parents=True, exist_ok=True)
+    # ansible-runner writes the first call's envvars/extravars/settings into env/ and lets those
+    # files override every later call's arguments; each call passes its own (suppress_env_files),
+    # and files left by older runs are removed so a changed tuning is never shadowed.
+    env = private_dir / "env"
+    env.mkdir(parents=True, exist_ok=True)
+    for stale in ("envvars", "extravars", "settings", "passwords", "cmdline", "ssh_key"):
+        (env / stale).unlink(missing_ok=True)
     (private_dir / "inventory").mkdir(exist_ok=True)
     inventory = yaml.safe_load(access.ansible_inventory.read_text())
     for name, hostvars in (inventory.get("all", {}).get("hosts") or {}).items():
@@ -177,6 +187,7 @@ def run_phase(
         quiet=True,
         event_handler=collector,
         settings={"suppress_ansible_output": True},
+        suppress_env_files=True,
     )
     _scrub_environment(private_dir / "artifacts" / ident)
     return PhaseResult(

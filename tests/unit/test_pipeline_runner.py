@@ -38,3 +38,43 @@ def test_an_app_succeeds_only_if_every_host_with_a_job_did(hosts, ok, changed):
     jobs = {"s": [{"app": "app"}], "t-s": [{"app": "app"}]}
     outcome = by_hosts([m], jobs, PhaseResult("deploy", "successful", 0, hosts))["app"]
     assert (outcome.ok, outcome.changed) == (ok, changed)
+
+
+PROBE = """\
+- name: Probe the settings this run was given
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Fact gathering is what this run's tuning asked for
+      ansible.builtin.assert:
+        that: lookup('ansible.builtin.config', 'DEFAULT_GATHERING') == want
+"""
+
+
+def test_each_run_gets_its_own_tuning_in_a_reused_work_dir(tmp_path, monkeypatch):
+    """ansible-runner keeps the first call's envvars in env/ and prefers them over later calls'
+    arguments; a baseline run after a tuned one in the same work dir must still get Ansible's defaults."""
+    import sys
+
+    from migration.execution import runner
+    from migration.execution.access import LabAccess
+
+    access = LabAccess(tmp_path / "access")
+    access.root.mkdir()
+    access.ssh_config.write_text("")
+    access.ansible_inventory.write_text(
+        f"all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+        f"      ansible_python_interpreter: {sys.executable}\n")
+    playbooks = tmp_path / "playbooks"
+    playbooks.mkdir()
+    (playbooks / "probe.yml").write_text(PROBE)
+    monkeypatch.setattr(runner, "PLAYBOOK_DIR", playbooks)
+    work = tmp_path / "work"
+    results = [
+        runner.run_phase("probe", ["localhost"], {"want": want}, access=access, work_dir=work,
+                         ident=f"probe-{n}", tuning=tuning)
+        for n, (tuning, want) in enumerate([(runner.RunnerTuning(), "explicit"),
+                                            (runner.RunnerTuning.baseline(), "implicit")])
+    ]
+    assert [(r.status, r.host_ok("localhost")) for r in results] == [("successful", True)] * 2
+    assert not (work / "runner" / "env" / "envvars").exists()
