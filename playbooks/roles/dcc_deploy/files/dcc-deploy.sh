@@ -1,6 +1,7 @@
 #!/bin/bash
 # Install an app from its transferred tree (code, config, init script) with rsync, so only
-# what differs is written. DB_HOST and PEERS are pointed at the national hosts first.
+# what differs is written. DB_HOST and PEERS are pointed at the national hosts first. The app
+# ends running and enabled at boot. Prints "changed" or "unchanged" last.
 set -euo pipefail
 app=$1 incoming=$2 db_host=${3:-} moved=${4:-}
 conf=$incoming/etc/$app/app.conf
@@ -27,12 +28,23 @@ changes=$(
   if [ -d "$incoming/etc/$app" ]; then copy_tree --delete "$incoming/etc/$app/" "/etc/$app/"; fi
   rsync -ai "$incoming/etc/init.d/$app" "/etc/init.d/$app"
 )
-if [ -z "$changes" ]; then
-  echo unchanged
-  exit 0
+init=/etc/init.d/$app
+changed=0
+if [ -n "$changes" ]; then
+  changed=1
+  # A running app picks up new code or config only on restart.
+  if "$init" status >/dev/null 2>&1; then
+    "$init" restart >/dev/null 2>&1 </dev/null
+  fi
 fi
-# A running app picks up new code or config only on restart; a stopped one is started next task.
-if /etc/init.d/"$app" status >/dev/null 2>&1; then
-  /etc/init.d/"$app" restart >/dev/null 2>&1 </dev/null
+# Started and enabled at boot (what sysvinit's started/enabled would do, without a module run).
+if ! "$init" status >/dev/null 2>&1; then
+  "$init" start >/dev/null 2>&1 </dev/null
+  changed=1
 fi
-echo changed
+if ! compgen -G "/etc/rc[2345].d/S[0-9][0-9]$app" >/dev/null; then
+  update-rc.d "$app" defaults >/dev/null 2>&1
+  update-rc.d "$app" enable >/dev/null 2>&1
+  changed=1
+fi
+[ "$changed" = 1 ] && echo changed || echo unchanged
