@@ -2,13 +2,15 @@
 
 Baseline: the same phase playbooks and data path with Ansible's defaults (forks 5, no
 pipelining, facts gathered, its own ssh args) and a serial data path, on a fresh copy of the lab.
-Toolkit: forks 10, pipelining, the lab's shared SSH connections, no facts, 4 data-path workers.
-Prints both wall times, the ratio (goal <= 0.5) and failed verifications (goal 0). Needs root.
+Toolkit: forks 20, pipelining, the lab's shared SSH connections, no facts, 4 data-path workers.
+The S3 endpoint is `dcc s3 serve` in its own process, as in the demo. Prints both wall times,
+each step's wall side by side, the ratio (goal <= 0.5) and failed verifications (goal 0). Needs root.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import tempfile
 import time
@@ -20,8 +22,11 @@ sys.path.insert(0, str(ROOT))
 from migration import lab
 from migration.execution.orchestrator import migrate_wave
 from migration.execution.runner import RunnerTuning
-from migration.objectstore_server import LocalS3Server
+from migration.execution.wave import STEPS
 from tests.integration.migrate_support import session_for, write_plan
+
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_transfer import served_s3
 
 ALL_APPS = ["simpeg-kemenkes", "arsip-kemenkes", "sehat-api", "eoffice-jabar", "perizinan-jabar",
             "lapor-jabar", "payroll-bogor", "eoffice-bogor", "lapor-bogor"]
@@ -31,16 +36,24 @@ SETUPS = (  # label, estate name, second octet (pipeline's reserved 80-89), tuni
 )
 
 
-def run_one(name: str, octet: int, tuning: RunnerTuning, workers: int, s3: LocalS3Server,
-            tmp: Path) -> tuple[float, int, int, int]:
-    """Fresh lab, one wave with every app; returns (wall s, apps migrated, checks, failed checks)."""
+def step_walls(store) -> dict[str, float]:
+    """Each step's wall from the journal: its first `started` to its last outcome, over all apps."""
+    spans: dict[str, list] = {}
+    for rec in store.steps(wave=1):
+        spans.setdefault(rec.step, []).append(rec.at)
+    return {step: (max(ats) - min(ats)).total_seconds() for step, ats in spans.items()}
+
+
+def run_one(name: str, octet: int, tuning: RunnerTuning, workers: int, endpoint: str,
+            tmp: Path) -> tuple[float, int, int, int, dict[str, float]]:
+    """Fresh lab, one wave with every app; returns (wall s, apps migrated, checks, failed checks, step walls)."""
     folder = lab.renumber(ROOT / "inventory" / "lab", tmp / name, name, octet)
     lab.down(name)
     lab.up(folder)
     try:
         estate_dir = lab.LabAccess.for_estate(name).run_dir / "estate"
         plan = write_plan(estate_dir, [ALL_APPS], tmp / f"{name}-plan.json")
-        session = session_for(estate_dir, plan, s3.endpoint_url, work=tmp / f"{name}-work")
+        session = session_for(estate_dir, plan, endpoint, work=tmp / f"{name}-work")
         run_id = session.store.start_run(name, 1)
         ctx = dataclasses.replace(session.context(run_id, wave=1, tuning=tuning), workers=workers)
         start = time.monotonic()
@@ -49,20 +62,25 @@ def run_one(name: str, octet: int, tuning: RunnerTuning, workers: int, s3: Local
         session.store.finish_run(run_id, report.status)
         evidence = session.store.evidence()
         migrated = sum(a.status == "migrated" for a in report.apps)
-        return wall, migrated, len(evidence), sum(not e.passed for e in evidence)
+        return wall, migrated, len(evidence), sum(not e.passed for e in evidence), step_walls(session.store)
     finally:
         lab.down(name)
 
 
 def main() -> int:
     results = {}
-    with tempfile.TemporaryDirectory(prefix="dcc-bench-") as tmp, LocalS3Server() as s3:
+    with tempfile.TemporaryDirectory(prefix="dcc-bench-") as tmp, served_s3() as endpoint:
         for label, name, octet, tuning, workers in SETUPS:
-            results[label] = run_one(name, octet, tuning, workers, s3, Path(tmp))
-            wall, migrated, checks, failed = results[label]
+            results[label] = run_one(name, octet, tuning, workers, endpoint, Path(tmp))
+            wall, migrated, checks, failed, _ = results[label]
             print(f"{label:30s} wall {wall:7.1f} s  migrated {migrated}/{len(ALL_APPS)}  "
                   f"checks {checks} failed {failed}", flush=True)
-    (base, *_), (tuned, _, _, failed) = results.values()
+    (base, *_, base_steps), (tuned, _, _, failed, tuned_steps) = results.values()
+    print(f"{'step':14s} {'baseline s':>10s} {'dcc s':>8s} {'ratio':>6s}")
+    for step in STEPS:
+        b, t = base_steps.get(step, 0.0), tuned_steps.get(step, 0.0)
+        print(f"{step:14s} {b:10.1f} {t:8.1f} {t / b if b else 0:6.2f}")
+    print(f"load average {os.getloadavg()[0]:.1f}")
     ratio = tuned / base
     print(f"ratio dcc/baseline = {ratio:.2f}x (goal <= 0.50x), failed verifications {failed} (goal 0)")
     return 0 if failed == 0 else 1

@@ -6,10 +6,13 @@ temp trees that a dead process left behind.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import glob
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from migration.errors import InputError
 from migration.manifest import Manifest
@@ -40,6 +43,32 @@ def make_links(manifest: Manifest, staging: Path) -> None:
         if e.link is not None:
             (staging / e.path).parent.mkdir(parents=True, exist_ok=True)
             os.symlink(e.link, staging / e.path)
+
+
+def make_durable(tree: Path) -> None:
+    """Flush every file written under `tree` to disk before it is renamed into place.
+
+    One syncfs(2) of the tree's file system instead of an fsync per file: hundreds of small files
+    cost one flush, not hundreds. Falls back to fsync per file where syncfs is missing.
+    """
+    fd = os.open(tree, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if _syncfs is not None and _syncfs(fd) == 0:
+            return
+    finally:
+        os.close(fd)
+    for path in sorted(p for p in tree.rglob("*") if p.is_file() and not p.is_symlink()):
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def _load_syncfs() -> Any:
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name, use_errno=True) if name else None
+    return getattr(libc, "syncfs", None)
+
+
+_syncfs = _load_syncfs()
 
 
 def place(staging: Path, dest: Path) -> None:

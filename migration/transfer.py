@@ -30,11 +30,12 @@ from migration.manifest import (
     manifest_with_stamps,
     safe_relpath,
 )
-from migration.placement import make_links, place, sweep_dead_partials
+from migration.placement import make_durable, make_links, place, sweep_dead_partials
 
 __all__ = ["CorruptObject", "Manifest", "ManifestEntry", "ObjectStore", "build_manifest"]
 
 Progress = Callable[[int], None]
+MULTIPART_THRESHOLD = 8 * CHUNK  # smaller files go up in one PUT
 
 
 class ObjectStore:
@@ -145,14 +146,22 @@ class ObjectStore:
     ) -> None:
         path, key = root / entry.path, self._key(prefix, entry.path)
         with _s3_errors(self, key):
-            self._s3.upload_file(
-                str(path),
-                self.bucket,
-                key,
-                Config=_transfer_config(),
-                ExtraArgs={"Metadata": {"sha256": entry.sha256}},
-                Callback=progress,
-            )
+            if entry.size < MULTIPART_THRESHOLD:
+                # One PUT: boto3's transfer manager costs more client CPU than a small object itself.
+                with open(path, "rb") as body:
+                    self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentLength=entry.size,
+                                        Metadata={"sha256": entry.sha256})
+                if progress:
+                    progress(entry.size)
+            else:
+                self._s3.upload_file(
+                    str(path),
+                    self.bucket,
+                    key,
+                    Config=_transfer_config(),
+                    ExtraArgs={"Metadata": {"sha256": entry.sha256}},
+                    Callback=progress,
+                )
         after = path.stat()
         if (after.st_size, after.st_mtime_ns) != hashed or after.st_size != entry.size:
             # The object may not match its recorded sha256: say so instead of keeping a bad backup.
@@ -195,6 +204,7 @@ class ObjectStore:
                 ):
                     pass
             make_links(manifest, staging)
+            make_durable(staging)
             place(staging, dest)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -250,7 +260,7 @@ class ObjectStore:
 
 @contextmanager
 def _sink(staging: Path | None, entry: ManifestEntry) -> Iterator[Callable[[bytes], object]]:
-    """Where fetched bytes go: a durable file with the entry's mode, or nowhere (verify only)."""
+    """Where fetched bytes go: a file with the entry's mode, or nowhere (verify only)."""
     if staging is None:
         yield lambda _chunk: None
         return
@@ -258,9 +268,7 @@ def _sink(staging: Path | None, entry: ManifestEntry) -> Iterator[Callable[[byte
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "wb") as out:
         yield out.write
-        out.flush()
-        os.fsync(out.fileno())
-    os.chmod(target, entry.mode)
+    os.chmod(target, entry.mode)  # flushed to disk for the whole tree at once, before it is placed
 
 
 def _env(*names: str, default: str) -> str:
@@ -300,7 +308,8 @@ def _transfer_config() -> Any:
     from boto3.s3.transfer import TransferConfig
 
     # 8 MiB parts: big data files go multipart; boto3's manager parallelises the parts.
-    return TransferConfig(multipart_threshold=8 * CHUNK, multipart_chunksize=8 * CHUNK, max_concurrency=4)
+    return TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_THRESHOLD,
+                          max_concurrency=4)
 
 
 @functools.lru_cache(maxsize=16)

@@ -60,7 +60,7 @@ class PhaseResult:
 class RunnerTuning:
     """The levers that make a phase fast; `baseline()` is Ansible's own defaults, for the bench."""
 
-    forks: int = 10
+    forks: int = 20
     ansible_defaults: bool = False
 
     @staticmethod
