@@ -26,6 +26,8 @@ def builder(cls: type[T]) -> Callable[..., T]:
 
 
 def _twin(cls: type) -> Callable[..., Any]:
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__} has a __post_init__, which the builder would skip")
     specs = []
     for f in fields(cls):
         if f.default_factory is not MISSING:  # type: ignore[misc]

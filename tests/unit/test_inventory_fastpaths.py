@@ -85,3 +85,18 @@ def test_subnet_parser_fast_path_agrees_with_ipaddress(value: str) -> None:
             schema.subnet(value)
         return
     assert schema.subnet(value) == expected
+
+
+def test_builder_refuses_a_class_whose_post_init_it_would_skip() -> None:
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True, slots=True)
+    class Checked:
+        n: int
+
+        def __post_init__(self) -> None:
+            if self.n < 0:
+                raise ValueError("negative")
+
+    with pytest.raises(TypeError, match="__post_init__"):
+        builder(Checked)
