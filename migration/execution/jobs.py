@@ -94,16 +94,24 @@ def route(moves: list[AppMove], *, to_source: bool, kind: str | None = None) -> 
 def decommission(moves: list[AppMove], retain_days: int, today: date | None = None) -> Jobs:
     today = today or date.today()
     until = (today + timedelta(days=retain_days)).isoformat()
+    stamp = today.strftime("%Y%m%d")
     jobs = _jobs()
     for m in moves:
         for src, _ in m.web:
-            jobs[src.id].append({"app": m.app, "retain_until": until, "stamp": today.strftime("%Y%m%d")})
+            jobs[src.id].append({"kind": "app", "app": m.app, "retain_until": until, "stamp": stamp})
+        if m.db:
+            # The source database is closed to connections, not dropped: it is the retained copy.
+            jobs[m.db[0].id].append({"kind": "db", "app": m.app, "db": m.db_name, "retain_until": until,
+                                     "stamp": stamp})
     return dict(jobs)
 
 
 def rollback(moves: list[AppMove]) -> Jobs:
     jobs = _jobs()
     for m in moves:
+        if m.db:
+            # Before the app starts: a decommissioned source database takes connections again.
+            jobs[m.db[0].id].append({"kind": "reopen", "app": m.app, "db": m.db_name})
         for src, tgt in m.web:
             jobs[src.id].append({"kind": "start", "app": m.app})
             if not m.retiring:

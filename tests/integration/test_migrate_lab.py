@@ -95,6 +95,17 @@ def test_sources_are_decommissioned_with_retained_data(migrated):
     assert out.returncode != 0, "the source's data dir must have moved into retention"
 
 
+def test_decommissioned_source_database_refuses_connections_and_keeps_its_data(migrated):
+    lab, *_ = migrated
+    out = lab_ssh(lab, "kmk-db1", "cd / && runuser -u postgres -- psql -XAtq -d postgres -c "
+                                  "\"SELECT datallowconn FROM pg_database WHERE datname = 'simpeg_kemenkes'\"; "
+                                  "cat /var/lib/dcc-retained/simpeg-kemenkes-db-*.retention; "
+                                  "runuser -u postgres -- psql -XAtq -d simpeg_kemenkes -c 'SELECT 1'")
+    assert out.stdout.splitlines()[0] == "f", out.stdout
+    assert "database=simpeg_kemenkes" in out.stdout and "retain_until=" in out.stdout
+    assert out.returncode != 0 and "not currently accepting connections" in out.stderr, out.stderr
+
+
 def test_cutover_gate_holds_for_every_app(migrated):
     _lab, estate_dir, plan, s3, *_ = migrated
     session = session_for(estate_dir, plan, s3.endpoint_url)
@@ -146,6 +157,18 @@ def test_rollback_verb_returns_an_app_to_its_source(migrated):
     assert portal_answer(move) == "jbr-web1"
     files = lab_ssh(lab, "jbr-web1", "find /srv/eoffice-jabar/data -type f | wc -l")
     assert files.stdout.strip() == "300"
+
+
+def test_rollback_after_decommission_reopens_the_source_database(migrated):
+    lab, estate_dir, plan, s3, _runs, env = migrated
+    done = subprocess.run([DCC, "rollback", "--app", "simpeg-kemenkes", "--estate", str(estate_dir), "--plan", str(plan)],
+                          check=False, capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    move = session_for(estate_dir, plan, s3.endpoint_url).move_of("simpeg-kemenkes")
+    assert portal_answer(move) == "kmk-web1"
+    rows = lab_ssh(lab, "kmk-db1", "cd / && runuser -u postgres -- psql -XAtq -d simpeg_kemenkes -c "
+                                   "'SELECT count(*) FROM records'")
+    assert rows.returncode == 0 and rows.stdout.strip() == "500", rows.stdout + rows.stderr
 
 
 def test_replaced_app_is_retired_with_a_verified_backup_and_its_route_redirects(migrated):

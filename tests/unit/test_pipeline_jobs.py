@@ -81,8 +81,8 @@ def test_web_db_app_moves_its_web_and_db_hosts(tmp_path):
     (lambda ms: J.restore(ms, {"app": "d"}), {"t-s", "tdb1"}),
     (lambda ms: J.deploy(ms), {"t-s"}),
     (lambda ms: J.route(ms, to_source=False), {"pdn-portal"}),
-    (lambda ms: J.decommission(ms, 30, date(2027, 1, 4)), {"s"}),
-    (lambda ms: J.rollback(ms), {"s", "t-s", "pdn-portal"}),
+    (lambda ms: J.decommission(ms, 30, date(2027, 1, 4)), {"s", "db1"}),  # the source database closes
+    (lambda ms: J.rollback(ms), {"db1", "s", "t-s", "pdn-portal"}),
 ])
 def test_each_phase_touches_only_its_hosts(builder, hosts):
     assert set(builder([move("app", ("s",), db=True)])) == hosts
@@ -107,7 +107,16 @@ def test_deploy_rewrites_peers_of_moved_hosts_and_db_host():
 
 def test_decommission_records_retention_until():
     [job] = J.decommission([move("app", ("s",))], 30, date(2027, 1, 4))["s"]
-    assert job == {"app": "app", "retain_until": "2027-02-03", "stamp": "20270104"}
+    assert job == {"kind": "app", "app": "app", "retain_until": "2027-02-03", "stamp": "20270104"}
+
+
+def test_decommission_closes_the_source_database_and_rollback_reopens_it_first():
+    m = move("app", ("s",), db=True)
+    decom = J.decommission([m], 30, date(2027, 1, 4))
+    assert decom[m.db[0].id] == [{"kind": "db", "app": "app", "db": m.db_name, "retain_until": "2027-02-03",
+                                  "stamp": "20270104"}]
+    back = J.rollback([m])
+    assert back[m.db[0].id][0] == {"kind": "reopen", "app": "app", "db": m.db_name}
 
 
 def _replaced_plan(tmp_path: Path) -> dict:

@@ -1,18 +1,28 @@
 #!/bin/bash
-# Roll apps back on this host in one run. On a source (start): bring the data back from
+# Roll apps back on this host in one run. On a source database (reopen): a database closed by
+# decommission takes connections again. On a source (start): bring the data back from
 # retention if the app was decommissioned, then start the app and enable it at boot. On a
 # target (stop): stop the app and disable it at boot, if it was ever installed there.
-# Args: RETAINED then ACTION APP per app, ACTION being start or stop. Prints "changed" or "unchanged".
+# Args: RETAINED then ACTION APP DB per item (DB is "-" unless ACTION is reopen).
+# Prints "changed" or "unchanged".
 set -euo pipefail
 retained=$1
 shift
 changed=0
 enabled() { compgen -G "/etc/rc[2345].d/S[0-9][0-9]$1" >/dev/null; }
-while [ $# -ge 2 ]; do
-  action=$1 app=$2
-  shift 2
+while [ $# -ge 3 ]; do
+  action=$1 app=$2 db=$3
+  shift 3
   init=/etc/init.d/$app
   case "$action" in
+    reopen)
+      q() { (cd / && runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "$1"); }
+      allowed=$(q "SELECT datallowconn FROM pg_database WHERE datname = '$db'")
+      [ -n "$allowed" ] || { echo "database $db not found" >&2; exit 1; }
+      if [ "$allowed" != t ]; then
+        q "ALTER DATABASE \"$db\" WITH ALLOW_CONNECTIONS true" >/dev/null
+        changed=1
+      fi ;;
     start)
       if [ ! -e "/srv/$app/data" ]; then
         latest=$(ls -1d "$retained/$app"-*/ 2>/dev/null | sort | tail -n 1)
@@ -48,5 +58,5 @@ while [ $# -ge 2 ]; do
       exit 2 ;;
   esac
 done
-[ $# -eq 0 ] || { echo "usage: dcc-rollback.sh RETAINED [start|stop APP]..." >&2; exit 2; }
+[ $# -eq 0 ] || { echo "usage: dcc-rollback.sh RETAINED [reopen|start|stop APP DB]..." >&2; exit 2; }
 [ "$changed" = 1 ] && echo changed || echo unchanged
