@@ -7,6 +7,9 @@ point `DCC_ACCESS_DIR` at an equivalent folder. Host key checking always stays o
 from __future__ import annotations
 
 import os
+import subprocess
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +42,20 @@ class LabAccess:
         """The ssh client line for rsync `-e`: the lab's config, so its pinned known_hosts apply."""
         return ["ssh", "-F", str(self.ssh_config), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10",
                 "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"]
+
+
+def warm_connections(access: LabAccess, hosts: Iterable[str]) -> None:
+    """Open the shared SSH connection (the ssh_config's ControlMaster) to each host now, in the
+    background, so the handshakes overlap the playbook's start-up instead of its first task.
+
+    Fire and forget: a host that cannot be reached is met, and reported, by the phase itself.
+    """
+    procs = [
+        subprocess.Popen([*access.ssh_command(), host, "true"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for host in sorted(set(hosts))
+    ]
+    threading.Thread(target=lambda: [p.wait() for p in procs], daemon=True).start()
 
 
 def access_for(estate: str) -> LabAccess:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from migration.execution import steps as S
+from migration.execution.access import warm_connections
 from migration.execution.wave import STEPS, AppMove, batches
 
 DONE = frozenset({"ok", "changed", "skipped"})
@@ -88,6 +89,8 @@ def roll_back(ctx: S.Context, moves: list[AppMove], notify: Notify) -> dict[str,
 
 
 def run_batch(ctx: S.Context, batch: list[AppMove], notify: Notify) -> list[AppReport]:
+    if ctx.tuning.warm_connections:
+        warm_connections(ctx.access, {h for m in batch for h in (*m.sources, *m.targets, m.portal.id)})
     alive = list(batch)
     changed = {m.app: 0 for m in batch}
     reports: dict[str, AppReport] = {}

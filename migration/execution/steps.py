@@ -46,7 +46,7 @@ class Context:
     tuning: RunnerTuning = field(default_factory=RunnerTuning)
     retain_days: int = 30
     hook: Hook | None = None
-    workers: int = 4
+    workers: int = 8  # apps whose data path (rsync, S3) runs at once
     moved: dict[str, str] = field(default_factory=dict)  # legacy host -> target, for PEERS rewrites
     _seq: Any = field(default_factory=itertools.count)
 
