@@ -47,6 +47,17 @@ def step_walls(store) -> dict[str, float]:
     return {step: (max(ats) - min(ats)).total_seconds() for step, ats in spans.items()}
 
 
+def freeze_windows(store) -> list[float]:
+    """Per app, seconds from its backup step starting (the write freeze) to its cutover done."""
+    frozen, done = {}, {}
+    for rec in store.steps(wave=1):
+        if rec.step == "backup" and rec.status == "started":
+            frozen.setdefault(rec.app, rec.at)
+        if rec.step == "cutover" and rec.status in ("ok", "changed"):
+            done.setdefault(rec.app, rec.at)
+    return sorted((done[a] - frozen[a]).total_seconds() for a in done if a in frozen)
+
+
 def run_one(name: str, octet: int, tuning: RunnerTuning, workers: int, endpoint: str,
             tmp: Path) -> tuple[float, int, int, int, dict[str, float]]:
     """Fresh lab, one wave with every app; returns (wall s, apps migrated, checks, failed checks, step walls)."""
@@ -65,6 +76,9 @@ def run_one(name: str, octet: int, tuning: RunnerTuning, workers: int, endpoint:
         session.store.finish_run(run_id, report.status)
         evidence = session.store.evidence()
         migrated = sum(a.status == "migrated" for a in report.apps)
+        windows = freeze_windows(session.store)
+        if windows:
+            print(f"  write freeze per app (backup start -> cutover done): {windows[0]:.1f}-{windows[-1]:.1f} s")
         return wall, migrated, len(evidence), sum(not e.passed for e in evidence), step_walls(session.store)
     finally:
         lab.down(name)
