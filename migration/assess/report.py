@@ -10,8 +10,8 @@ from rich.table import Table
 
 from migration.assess import Assessment, FunctionSummary, rationalize
 from migration.assess.rules import RULES
+from migration.atomic import write_text_atomic
 from migration.inventory import Estate
-from migration.inventory.atomic import write_text_atomic
 
 
 def strategy_table(results: dict[str, Assessment]) -> Table:
@@ -69,4 +69,5 @@ def to_json(estate: Estate, results: dict[str, Assessment]) -> dict:
 
 
 def write_json(path: Path, estate: Estate, results: dict[str, Assessment]) -> None:
-    write_text_atomic(path, json.dumps(to_json(estate, results), indent=1, sort_keys=True) + "\n")
+    write_text_atomic(path, json.dumps(to_json(estate, results), indent=1, sort_keys=True) + "\n",
+                      make_parents=False)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import yaml
 
+from migration.atomic import write_text_atomic
 from migration.errors import InputError
 from migration.inventory import samplers
-from migration.inventory.atomic import write_text_atomic
 
 _FILES = ("agencies.csv", "datacenters.csv", "hosts.csv", "apps.csv", "dependencies.csv",
           "estate.yaml", "constraints.yaml")

@@ -11,8 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from migration.atomic import write_text_atomic
 from migration.errors import InputError
-from migration.inventory.atomic import write_text_atomic
 from migration.inventory.gcpause import gc_paused
 from migration.plan.model import FORMAT, HostMove, MoveGroup, Plan, PlanApp, Wave
 
@@ -47,7 +47,7 @@ def dumps(plan: Plan) -> str:
 
 
 def write_plan(path: str | Path, plan: Plan) -> None:
-    write_text_atomic(Path(path), dumps(plan))
+    write_text_atomic(Path(path), dumps(plan), make_parents=False)
 
 
 def load_plan(path: str | Path) -> Plan:
