@@ -1,4 +1,5 @@
-"""Helpers for the inventory, assessment and planning tests: copies of the lab estate to break."""
+"""Helpers for the inventory, assessment and planning tests: copies of the lab estate to break,
+and the CLI run in this process."""
 
 from __future__ import annotations
 
@@ -6,15 +7,19 @@ import csv
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
+
+from migration.cli import main
 
 LAB = Path(__file__).resolve().parents[2] / "inventory" / "lab"
 
 
 def lab_copy(root: Path, name: str = "lab") -> Path:
-    """A private copy of inventory/lab under `root`."""
+    """A private copy of inventory/lab under `root`, without what a local demo run left in it
+    (its journal in state/, discovered facts in facts/; both are git-ignored)."""
     target = root / name
-    shutil.copytree(LAB, target)
+    shutil.copytree(LAB, target, ignore=shutil.ignore_patterns("state", "facts"))
     return target
 
 
@@ -46,3 +51,11 @@ def to_csv(folder: Path, table: str) -> Path:
                              for v in (row.get(c) for c in columns)])
     (folder / f"{table}.yaml").unlink()
     return path
+
+
+def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the CLI in this process (cheaper than a subprocess): exit code, stdout, stderr."""
+    with pytest.raises(SystemExit) as caught:
+        main(list(args))
+    out = capsys.readouterr()
+    return int(caught.value.code or 0), out.out, out.err

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-LAB = Path(__file__).resolve().parents[2] / "inventory" / "lab"
+from inventory_fixtures import lab_copy
 
 
 @pytest.fixture
 def estate(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(LAB, tmp_path / "estate"))
+    return lab_copy(tmp_path, "estate")
 
 
 @pytest.mark.parametrize(("args", "line"), [

@@ -67,10 +67,10 @@ def test_sections_show_the_scenario(html: str, fragment: str) -> None:
 
 
 def test_no_plan_and_no_journal_still_renders_with_not_started(tmp_path: Path) -> None:
-    import shutil
+    from inventory_fixtures import lab_copy
 
     # A copy: the demo may have left a real journal in inventory/lab/state.
-    estate = Path(shutil.copytree(LAB, tmp_path / "lab", ignore=shutil.ignore_patterns("state", "facts")))
+    estate = lab_copy(tmp_path)
     page = render_html(build_report(load_sources(estate, None, None), load_cost_model()))
     assert "Not planned yet" in page and "Not started: the state store has no runs yet." in page
     assert 'id="chart-dc_by_province"' in page  # the estate is known even before any plan
