@@ -148,23 +148,26 @@ def test_verify_verb_rechecks_a_wave_and_stores_evidence(migrated):
     assert "FAIL" not in done.stdout and done.stdout.count("pass") == 12
 
 
-def test_rollback_verb_returns_an_app_to_its_source(migrated):
-    lab, estate_dir, plan, s3, _runs, env = migrated
-    done = subprocess.run([DCC, "rollback", "--app", "eoffice-jabar", "--estate", str(estate_dir), "--plan", str(plan)],
+def _roll_back(migrated, app: str):
+    """`dcc rollback --app APP` on the migrated lab; returns the app's move once it succeeded."""
+    _lab, estate_dir, plan, s3, _runs, env = migrated
+    done = subprocess.run([DCC, "rollback", "--app", app, "--estate", str(estate_dir), "--plan", str(plan)],
                           check=False, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
-    move = session_for(estate_dir, plan, s3.endpoint_url).move_of("eoffice-jabar")
+    return session_for(estate_dir, plan, s3.endpoint_url).move_of(app)
+
+
+def test_rollback_verb_returns_an_app_to_its_source(migrated):
+    lab = migrated[0]
+    move = _roll_back(migrated, "eoffice-jabar")
     assert portal_answer(move) == "jbr-web1"
     files = lab_ssh(lab, "jbr-web1", "find /srv/eoffice-jabar/data -type f | wc -l")
     assert files.stdout.strip() == "300"
 
 
 def test_rollback_after_decommission_reopens_the_source_database(migrated):
-    lab, estate_dir, plan, s3, _runs, env = migrated
-    done = subprocess.run([DCC, "rollback", "--app", "simpeg-kemenkes", "--estate", str(estate_dir), "--plan", str(plan)],
-                          check=False, capture_output=True, text=True, env=env, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    move = session_for(estate_dir, plan, s3.endpoint_url).move_of("simpeg-kemenkes")
+    lab = migrated[0]
+    move = _roll_back(migrated, "simpeg-kemenkes")
     assert portal_answer(move) == "kmk-web1"
     rows = lab_ssh(lab, "kmk-db1", "cd / && runuser -u postgres -- psql -XAtq -d simpeg_kemenkes -c "
                                    "'SELECT count(*) FROM records'")

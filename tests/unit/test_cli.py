@@ -27,7 +27,8 @@ def test_every_verb_is_registered_and_documented() -> None:
     assert verbs, "no verbs registered under migration/commands"
     for path in verbs:
         out = subprocess.run(
-            [sys.executable, "-m", "migration", *path, "--help"], capture_output=True, text=True, timeout=60
+            [sys.executable, "-m", "migration", *path, "--help"], check=False, capture_output=True, text=True,
+            timeout=60,
         )
         assert out.returncode == 0, f"`dcc {' '.join(path)} --help` exited {out.returncode}: {out.stderr}"
         assert "Usage" in out.stdout, f"`dcc {' '.join(path)} --help` printed no usage"
@@ -60,6 +61,7 @@ def test_dcc_error_is_one_line_and_its_exit_code(
 
 
 def test_usage_error_exits_2_without_traceback() -> None:
-    out = subprocess.run([sys.executable, "-m", "migration", "no-such-verb"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "migration", "no-such-verb"], check=False, capture_output=True,
+                         text=True)
     assert out.returncode == 2
     assert "Traceback" not in out.stderr

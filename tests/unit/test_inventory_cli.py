@@ -7,9 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from inventory_fixtures import append, edit, lab_copy
-
-from migration.cli import main
+from inventory_fixtures import append, edit, in_process, lab_copy
 
 DCC = [sys.executable, "-m", "migration"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,14 +38,6 @@ def test_validate_good_estate_exits_0() -> None:
     result = run("inventory", "validate", "inventory/lab")
     assert result.returncode == 0, result.stderr
     assert "9 apps" in result.stdout
-
-
-def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the CLI in this process (cheaper than a subprocess): exit code, stdout, stderr."""
-    with pytest.raises(SystemExit) as caught:
-        main(list(args))
-    out = capsys.readouterr()
-    return int(caught.value.code or 0), out.out, out.err
 
 
 def test_show_on_bad_estate_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,15 +7,7 @@ from pathlib import Path
 
 import pytest
 from inventory_fixtures import LAB
-
-from migration.cli import main
-
-
-def dcc(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as caught:
-        main(list(args))
-    out = capsys.readouterr()
-    return int(caught.value.code or 0), out.out, out.err
+from inventory_fixtures import in_process as dcc
 
 
 def test_plan_writes_the_file_and_a_wave_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
