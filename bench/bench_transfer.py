@@ -68,7 +68,11 @@ def served_s3() -> Iterator[str]:
         yield found.group(0)
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=30)
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
 
 
 def heap_peak(fn) -> int:

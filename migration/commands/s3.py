@@ -25,23 +25,28 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="TCP port to listen on (0 picks a free one).")] = 9000,
     host: Annotated[str, typer.Option("--host", help="Loopback address to listen on.")] = "127.0.0.1",
 ) -> None:
-    """Serve an S3-compatible endpoint on loopback until Ctrl-C; buckets live in memory."""
-    import time
+    """Serve an S3-compatible endpoint on loopback until Ctrl-C (or SIGTERM); buckets live in memory."""
+    import signal
 
     from rich.console import Console
 
     from migration.objectstore_server import LocalS3Server
 
     console = Console(highlight=False)
-    with LocalS3Server(host=host, port=port) as server:
-        try:  # the announcement is inside: a Ctrl-C right after it still stops cleanly
+    # The server answers from threads. A signal the kernel hands to one of them does not wake a
+    # main thread asleep in time.sleep, so Ctrl-C was sometimes ignored. Block the stop signals
+    # before any thread starts (threads inherit the mask) and take them here with sigwait.
+    stop_on = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_on)
+    try:
+        with LocalS3Server(host=host, port=port) as server:
             console.print(
                 f"[green]S3 endpoint[/] {server.endpoint_url}  (path-style; any access key; Ctrl-C stops)"
             )
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
+            signal.sigwait(stop_on)
             console.print("stopped")
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_on)
 
 
 @s3.command("verify")
