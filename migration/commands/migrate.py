@@ -6,6 +6,7 @@ the table (its journal and evidence are in the state store).
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,17 @@ PLAN = typer.Option(..., "--plan", help="Plan file written by `dcc plan`.")
 S3 = typer.Option(None, "--s3-endpoint", envvar="DCC_S3_ENDPOINT", help="S3-compatible endpoint for backups.")
 BUCKET = typer.Option("dcc-backups", "--bucket", help="Bucket holding the backups.")
 STATE = typer.Option(None, "--state", help="State store URL (default sqlite in <estate>/state/).")
+
+
+class DataPath(str, Enum):
+    rsync = "rsync"
+    ansible = "ansible"
+
+
+DATA_PATH = typer.Option(
+    "rsync", "--data-path", case_sensitive=False,
+    help="How bytes move between hosts and this machine: rsync over SSH, or Ansible's own modules "
+         "(tar, fetch, unarchive) for legacy hosts without rsync (slower).")
 
 
 def register(app: typer.Typer) -> None:
@@ -30,6 +42,7 @@ def migrate(
     max_failures: int = typer.Option(1, "--max-failures", min=1,
                                      help="Stop before the next batch once this many apps failed."),
     retain_days: int = typer.Option(30, "--retain-days", min=0, help="Days a decommissioned source's data is kept."),
+    data_path: DataPath = DATA_PATH,
     s3_endpoint: str = S3,
     bucket: str = BUCKET,
     state: str = STATE,
@@ -51,7 +64,7 @@ def migrate(
     moves = session.moves(wave) + session.retirements(wave)
     total = sum(len(m.steps) for m in moves)
     run_id = session.store.start_run(session.estate.name, wave)
-    ctx = session.context(run_id, wave=wave, retain_days=retain_days)
+    ctx = session.context(run_id, wave=wave, retain_days=retain_days, data_path=data_path.value)
     console = Console()
     columns = (TextColumn("[bold]wave {task.fields[wave]}[/]"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.description}"), TimeElapsedColumn())

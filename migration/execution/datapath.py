@@ -1,14 +1,22 @@
-"""The data path outside Ansible's module loop: rsync over the lab's pinned SSH, then S3.
+"""The data path between the hosts and object storage.
 
 backup: pull the app's tree (code, config, init script, data) and its DB dump to a local staging
 dir, upload it with a SHA-256 manifest. restore: download and verify EVERY object first, then
 push to temp paths on the targets; the restore playbook renames them into place.
+
+Two ways to move the bytes between hosts and the controller (`DATA_PATHS`):
+- `rsync` (default): outside Ansible's module loop, rsync over the lab's pinned SSH connection;
+- `ansible`: through Ansible's own modules only (tar archives, `fetch`, `unarchive`; the
+  `collect` and `deliver` phases), for hosts without rsync. The bench's baseline uses it: it is
+  what a plain ansible-playbook chain does.
+Both leave the same trees in the same places, so S3, the manifest and the restore are shared.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +26,8 @@ from migration.execution.wave import AppMove
 
 STAGING_REMOTE = "/var/lib/dcc/staging"
 INCOMING_REMOTE = "/var/lib/dcc/incoming"
+DATA_PATHS = ("rsync", "ansible")
+COLLECTED = ".collected"  # under the staging dir: archives the collect phase fetched (not uploaded)
 RSYNC_TIMEOUT = 30  # seconds without progress before rsync gives up (a dead link fails, not hangs)
 
 
@@ -82,3 +92,76 @@ def fresh_dir(path: Path) -> Path:
         shutil.rmtree(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# -- the `ansible` data path: archives moved by the collect and deliver phases ---------------
+
+
+def collected_dir(staging: Path, app: str) -> Path:
+    """Where the collect phase fetches an app's archives (`files.tar`, `db.tar`) to."""
+    return staging / COLLECTED / app
+
+
+def unpack_collected(move: AppMove, staging: Path) -> Path:
+    """Turn the fetched archives into `staging/<app>/{files,db}`, as `pull` leaves them."""
+    local = fresh_dir(staging / move.app)
+    archives = collected_dir(staging, move.app)
+    _extract(archives / "files.tar", local / "files")
+    if move.db:
+        _extract(archives / "db.tar", local / "db")
+    return local
+
+
+def pack(move: AppMove, restored: Path, outbox: Path) -> Path:
+    """Archives of a verified restore tree for the deliver phase: the data dir, the rest of the
+    tree (code, config, init script) and the dump; owned by root, modes and links kept. An empty
+    part gets no archive."""
+    out = fresh_dir(outbox)
+    out.mkdir()
+    files = restored / "files"
+    data = files / "srv" / move.app / "data"
+    _archive(out / "data.tar", data, _children(data))
+    _archive(out / "files.tar", files, [p for p in _children(files) if p.name != "srv"])
+    if move.db:
+        _archive(out / "db.tar", restored / "db", _children(restored / "db"))
+    return out
+
+
+def _children(folder: Path) -> list[Path]:
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def _as_root(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    return info
+
+
+def _archive(path: Path, root: Path, members: list[Path]) -> None:
+    """Write the archive; none for nothing (unarchive refuses an empty one: the deliver phase then
+    only makes the empty temp path)."""
+    if not members:
+        return
+    with tarfile.open(path, "w") as tar:
+        for member in members:
+            tar.add(member, arcname=member.relative_to(root).as_posix(), filter=_as_root)
+
+
+def _keep_modes(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """tarfile's `tar` filter (no absolute path, nothing outside `dest`, no setuid/setgid/sticky),
+    but group and other write bits kept, as rsync -a keeps them: the manifest records modes."""
+    checked = tarfile.tar_filter(member, dest)
+    if checked is None or member.mode is None:
+        return checked
+    return checked.replace(mode=member.mode & 0o777, deep=False)
+
+
+def _extract(archive: Path, dest: Path) -> None:
+    if not archive.is_file():
+        raise RemoteError("the collect phase fetched no archive", where=str(archive))
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        with tarfile.open(archive) as tar:
+            tar.extractall(dest, filter=_keep_modes)
+    except (tarfile.TarError, OSError) as exc:
+        raise RemoteError(f"cannot unpack the fetched archive: {exc}", where=str(archive)) from exc

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+from migration.execution.datapath import INCOMING_REMOTE
 from migration.execution.wave import AppMove
 
 Jobs = dict[str, list[dict[str, Any]]]
@@ -55,6 +57,38 @@ def backup(moves: list[AppMove]) -> Jobs:
             jobs[src.id].append({"kind": "freeze", "app": m.app})
         if m.db:
             jobs[m.db[0].id].append({"kind": "dump", "app": m.app, "db": m.db_name, "role": m.db_name})
+    return dict(jobs)
+
+
+def collect(moves: list[AppMove], staging: Path) -> Jobs:
+    """The `ansible` data path: archive each app's tree on its primary source and its dump on its
+    database source, and fetch both to the controller (the rsync path pulls the same)."""
+    from migration.execution.datapath import collected_dir
+
+    jobs = _jobs()
+    for m in moves:
+        dest = collected_dir(staging, m.app)
+        jobs[m.primary[0].id].append({"kind": "files", "app": m.app, "dest": str(dest / "files.tar")})
+        if m.db:
+            jobs[m.db[0].id].append({"kind": "db", "app": m.app, "dest": str(dest / "db.tar")})
+    return dict(jobs)
+
+
+def deliver(moves: list[AppMove], outboxes: dict[str, Path]) -> Jobs:
+    """The `ansible` data path: unpack each app's archives (`datapath.pack`) into the temp paths
+    the rsync path pushes to; an app's tree before the dump folder inside it. A part with nothing
+    in it has no archive: its temp path is only made, empty (`archive` is "")."""
+    jobs = _jobs()
+
+    def job(m: AppMove, name: str, dest: str) -> dict[str, Any]:
+        archive = outboxes[m.app] / name
+        return {"app": m.app, "archive": str(archive) if archive.exists() else "", "dest": dest}
+    for m in _moving(moves):
+        tgt = m.primary[1].id
+        jobs[tgt].append(job(m, "data.tar", f"/srv/{m.app}/.dcc-incoming"))
+        jobs[tgt].append(job(m, "files.tar", f"{INCOMING_REMOTE}/{m.app}"))
+        if m.db:
+            jobs[m.db[1].id].append(job(m, "db.tar", f"{INCOMING_REMOTE}/{m.app}/db"))
     return dict(jobs)
 
 

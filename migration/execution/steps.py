@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migration.errors import DccError, MigrationFailed
+from migration.errors import DccError, InputError, MigrationFailed
 from migration.execution import datapath
 from migration.execution import jobs as J
 from migration.execution.access import LabAccess
@@ -47,8 +47,14 @@ class Context:
     retain_days: int = 30
     hook: Hook | None = None
     workers: int = 8  # apps whose data path (rsync, S3) runs at once
+    data_path: str = "rsync"  # or "ansible": bytes move through Ansible's modules (datapath.DATA_PATHS)
     moved: dict[str, str] = field(default_factory=dict)  # legacy host -> target, for PEERS rewrites
     _seq: Any = field(default_factory=itertools.count)
+
+    def __post_init__(self) -> None:
+        if self.data_path not in datapath.DATA_PATHS:
+            raise InputError(f"unknown data path {self.data_path!r} (one of {', '.join(datapath.DATA_PATHS)})",
+                             where="data_path")
 
     def phase(self, name: str, jobs: J.Jobs) -> PhaseResult:
         hosts = [h for h, items in jobs.items() if items]
@@ -95,11 +101,17 @@ def latest_backup(ctx: Context, app: str) -> Any | None:
 def backup(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
     jobs = J.backup(moves)
     dumped = _phase_step(ctx, "backup", moves, jobs)
+    staging = ctx.work_dir / "staging"
+    if ctx.data_path == "ansible":
+        dumped = _after(dumped, moves, lambda ok: _collect(ctx, ok, staging))
 
     def upload(move: AppMove) -> StepOutcome:
         if not dumped[move.app].ok:
             return dumped[move.app]
-        local = datapath.pull(move, ctx.access, ctx.work_dir / "staging")
+        if ctx.data_path == "ansible":
+            local = datapath.unpack_collected(move, staging)
+        else:
+            local = datapath.pull(move, ctx.access, staging)
         prefix = move.backup_prefix(ctx.estate)
         manifest = ctx.objects.upload_tree(local, prefix)
         before = latest_backup(ctx, move.app)
@@ -110,6 +122,21 @@ def backup(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
                   "bytes": manifest.total_bytes}
         return StepOutcome(ok=True, changed=before is None or before.manifest_sha256 != digest, detail=detail)
     return _each(ctx, moves, upload)
+
+
+def _after(first: dict[str, StepOutcome], moves: list[AppMove],
+           then: Callable[[list[AppMove]], dict[str, StepOutcome]]) -> dict[str, StepOutcome]:
+    """Run `then` on the apps `first` left ok; an app's outcome is its first failure, else `then`'s."""
+    ok = [m for m in moves if first[m.app].ok]
+    second = then(ok) if ok else {}
+    return {m.app: second[m.app] if first[m.app].ok else first[m.app] for m in moves}
+
+
+def _collect(ctx: Context, moves: list[AppMove], staging: Path) -> dict[str, StepOutcome]:
+    """The `ansible` data path's pull: archives fetched by the collect phase (old ones removed first)."""
+    for move in moves:
+        datapath.fresh_dir(datapath.collected_dir(staging, move.app))
+    return _phase_step(ctx, "collect", moves, J.collect(moves, staging))
 
 
 def restored_tree(ctx: Context, move: AppMove) -> tuple[Path, Any]:
@@ -125,16 +152,20 @@ def restored_tree(ctx: Context, move: AppMove) -> tuple[Path, Any]:
 def transfer(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
     digests: dict[str, str] = {}
 
+    outboxes = {m.app: ctx.work_dir / "outbox" / m.app for m in moves}
+
     def fetch_and_push(move: AppMove) -> StepOutcome:
         tree, manifest = restored_tree(ctx, move)
-        datapath.push(move, ctx.access, tree, ctx.hook)
+        if ctx.data_path == "ansible":
+            datapath.pack(move, tree, outboxes[move.app])  # the deliver phase below sends it
+        else:
+            datapath.push(move, ctx.access, tree, ctx.hook)
         digests[move.app] = manifest.digest()
         return StepOutcome(ok=True, changed=True, detail={"manifest_sha256": manifest.digest()})
     pushed = _each(ctx, moves, fetch_and_push)
-    ready = [m for m in moves if pushed[m.app].ok]
-    jobs = J.restore(ready, digests)
-    restored = _phase_step(ctx, "restore", ready, jobs) if ready else {}
-    return {m.app: restored.get(m.app, pushed[m.app]) if pushed[m.app].ok else pushed[m.app] for m in moves}
+    if ctx.data_path == "ansible":
+        pushed = _after(pushed, moves, lambda ok: _phase_step(ctx, "deliver", ok, J.deliver(ok, outboxes)))
+    return _after(pushed, moves, lambda ok: _phase_step(ctx, "restore", ok, J.restore(ok, digests)))
 
 
 def deploy(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
-PHASES = ("preflight", "backup", "restore", "deploy", "cutover", "decommission", "rollback")
+PHASES = ("preflight", "backup", "collect", "restore", "deliver", "deploy", "cutover", "decommission", "rollback")
 
 
 @pytest.mark.slow
