@@ -205,3 +205,20 @@ def test_no_write_is_lost_between_backup_and_cutover(env):
     assert refused, f"the frozen source must refuse writes after its backup, got {window['write']}"
     portal = window["portal"]
     assert isinstance(portal, tuple) and portal[0] == 502, f"the portal must answer 502 in the window: {portal}"
+
+
+def test_preflight_refuses_a_target_without_room_and_nothing_is_frozen(env):
+    """The database target's check reads the size its source measured (twice it must be free)."""
+    lab = env[0]
+    session, _ = _session(env, ["simpeg-kemenkes"], "room")
+    faults.apply(NAME, "pdn-t02", "disk-full", "/srv/simpeg-kemenkes")
+    try:
+        report = run_wave(session, 1)
+    finally:
+        faults.apply(NAME, "pdn-t02", "disk-full", "/srv/simpeg-kemenkes", off=True)
+    (app,) = report.apps
+    assert (app.status, app.step) == ("failed", "preflight"), report
+    assert "pdn-t02" in app.message and "kmk-web1" not in app.message, app.message
+    assert _starts(session, "simpeg-kemenkes", "backup") == 0, "a failed preflight must freeze nothing"
+    assert lab_ssh(lab, "kmk-web1", "/etc/init.d/simpeg-kemenkes status").returncode == 0
+    assert portal_answer(session.move_of("simpeg-kemenkes")) == "kmk-web1"
