@@ -47,9 +47,15 @@ def preflight(moves: list[AppMove]) -> Jobs:
     return dict(jobs)
 
 
-def backup(moves: list[AppMove]) -> Jobs:
-    """Freeze (stop) each app on its sources first, so the dump and the data pull are the final copy."""
+def backup(moves: list[AppMove], *, maintenance: bool = True) -> Jobs:
+    """Freeze (stop) each app on its sources first, so the dump and the data pull are the final copy.
+
+    With `maintenance`, the portal's route to each frozen app is rewritten first (still to its
+    source) so that while it is stopped the portal answers 503 with Retry-After, not 502."""
     jobs = _jobs()
+    if maintenance:
+        for host, items in route(_moving(moves), to_source=True, kind="route").items():
+            jobs[host].extend(items)
     for m in moves:
         # A retiring app keeps serving until its route redirects: nothing stops before its
         # backup is proven restorable; its data dir is then retained on the source.

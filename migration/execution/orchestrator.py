@@ -157,8 +157,11 @@ def replay_phases(ctx: S.Context, moves: list[AppMove]) -> dict[str, int]:
     from migration.execution import jobs as J
 
     digests = {m.app: S.latest_backup(ctx, m.app).manifest_sha256 for m in moves}
+    # The backup phase's maintenance routes point at the sources: replayed after cutover they would
+    # undo it. They are left out; the same route script's idempotence is proven by the cutover replay.
     plan = {
-        "preflight": J.preflight(moves), "backup": J.backup(moves), "restore": J.restore(moves, digests),
+        "preflight": J.preflight(moves), "backup": J.backup(moves, maintenance=False),
+        "restore": J.restore(moves, digests),
         "deploy": J.deploy(moves, ctx.moved), "cutover": J.route(moves, to_source=False),
         "decommission": J.decommission(moves, ctx.retain_days),
     }

@@ -166,14 +166,14 @@ def test_corrupted_object_is_caught_before_restore(env):
 
 
 def _http(ip: str, port: int, method: str, path: str, body: dict | None = None,
-          host: str | None = None) -> tuple[int, bytes] | str:
-    """One request; a refused or dead connection comes back as a string, never raises."""
+          host: str | None = None) -> tuple[int, bytes, dict[str, str]] | str:
+    """One request: (status, body, headers); a refused or dead connection comes back as a string."""
     try:
         conn = http.client.HTTPConnection(ip, port, timeout=10)
         conn.request(method, path, body=json.dumps(body) if body else None,
                      headers={"Host": host} if host else {})
         resp = conn.getresponse()
-        answer = (resp.status, resp.read())
+        answer = (resp.status, resp.read(), dict(resp.getheaders()))
         conn.close()
         return answer
     except OSError as exc:
@@ -184,6 +184,10 @@ def test_no_write_is_lost_between_backup_and_cutover(env):
     session, _ = _session(env, ["perizinan-jabar"], "freeze")
     move = session.move_of("perizinan-jabar")
     src = move.primary[0]
+    # `lab up` waits for each host's sshd; its app may still be starting when this test runs first.
+    deadline = time.monotonic() + 30
+    while not isinstance(_http(src.ip, move.port, "GET", "/health"), tuple) and time.monotonic() < deadline:
+        time.sleep(0.5)
     before = _http(src.ip, move.port, "POST", "/records", {"title": "written-before-migrate", "amount": 1})
     assert isinstance(before, tuple) and before[0] < 300, f"the source must take writes before the wave: {before}"
     window: dict[str, object] = {}
@@ -204,7 +208,8 @@ def test_no_write_is_lost_between_backup_and_cutover(env):
     assert refused or "written-after-backup" in titles, f"write accepted in the window and lost: {window}"
     assert refused, f"the frozen source must refuse writes after its backup, got {window['write']}"
     portal = window["portal"]
-    assert isinstance(portal, tuple) and portal[0] == 502, f"the portal must answer 502 in the window: {portal}"
+    assert isinstance(portal, tuple) and portal[0] == 503, f"the portal must answer 503 in the window: {portal}"
+    assert b"is moving to the national data center" in portal[1] and portal[2].get("Retry-After") == "120", portal
 
 
 def test_preflight_refuses_a_target_without_room_and_nothing_is_frozen(env):

@@ -77,7 +77,9 @@ def test_web_db_app_moves_its_web_and_db_hosts(tmp_path):
 
 @pytest.mark.parametrize(("builder", "hosts"), [
     (lambda ms: J.preflight(ms), {"s", "t-s", "db1", "tdb1"}),
-    (lambda ms: J.backup(ms), {"s", "db1"}),  # the source is frozen, the database dumped
+    # The portal's route gets its maintenance answer, the source is frozen, the database dumped.
+    (lambda ms: J.backup(ms), {"pdn-portal", "s", "db1"}),
+    (lambda ms: J.backup(ms, maintenance=False), {"s", "db1"}),
     (lambda ms: J.restore(ms, {"app": "d"}), {"t-s", "tdb1"}),
     (lambda ms: J.deploy(ms), {"t-s"}),
     (lambda ms: J.route(ms, to_source=False), {"pdn-portal"}),
@@ -142,3 +144,12 @@ def test_a_retiring_app_is_redirected_never_frozen_and_has_no_target_work(tmp_pa
     assert J.backup([m]) == {} and J.preflight([m]) == {} and J.deploy([m]) == {}
     assert [j["kind"] for j in J.rollback([m])["bgr-old1"]] == ["start"], "a rollback must not stop the source"
     assert set(J.decommission([m], 30)) == {"bgr-old1"}
+
+
+def test_backup_routes_each_frozen_app_to_its_source_but_never_a_retiring_one():
+    moving, leaving = move("a", ("s",)), move("r", ("old",))
+    leaving = AppMove(**{**leaving.__dict__, "retiring": True})
+    jobs = J.backup([moving, leaving])
+    assert jobs["pdn-portal"] == [{"app": "a", "service": "a.go.id", "backend": "10.77.1.1", "port": 8080,
+                                   "kind": "route"}]
+    assert jobs["s"] == [{"kind": "freeze", "app": "a"}] and "old" not in jobs

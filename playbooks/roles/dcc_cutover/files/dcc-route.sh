@@ -16,7 +16,7 @@ restore() {
 }
 render() {
   local app=$1 service=$2 backend=$3 port=$4 mode=$5 redirect=$6
-  printf '# Written by dcc (cutover/rollback); changes here are overwritten.\n'
+  printf '# Written by dcc (backup/cutover/rollback); changes here are overwritten.\n'
   printf '# Portal route for %s.\nserver {\n    listen 80;\n    server_name %s;\n' "$app" "$service"
   case "$mode" in
     redirect)
@@ -26,7 +26,13 @@ render() {
       printf '    # Retired: no successor service.\n    return 410;\n' ;;
     proxy)
       printf '    location / {\n        proxy_pass http://%s:%s;\n' "$backend" "$port"
-      printf '        proxy_set_header Host $host;\n        proxy_connect_timeout 5s;\n    }\n' ;;
+      printf '        proxy_set_header Host $host;\n        proxy_connect_timeout 5s;\n    }\n'
+      # While the backend is down (its write freeze during a migration), citizens get a 503
+      # that says so, with Retry-After, instead of nginx's bare 502.
+      printf '    error_page 502 504 =503 @dcc_unavailable;\n'
+      printf '    location @dcc_unavailable {\n        default_type text/plain;\n'
+      printf '        add_header Retry-After 120 always;\n'
+      printf '        return 503 "%s is moving to the national data center; please try again in a few minutes.\\n";\n    }\n' "$service" ;;
     *)
       echo "unknown route mode $mode for $service" >&2
       return 2 ;;
