@@ -15,15 +15,20 @@ from migration.transfer import ObjectStore
 pytestmark = pytest.mark.integration
 
 
-def test_dcc_s3_serve_serves_until_interrupted(tmp_path: Path) -> None:
+def serve() -> tuple[subprocess.Popen[str], str]:
+    """`dcc s3 serve` on a free port: the process and the first line it printed."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "migration", "s3", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    return proc, proc.stdout.readline()  # blocks until the server answers (LocalS3Server waits for it)
+
+
+def test_dcc_s3_serve_serves_until_interrupted(tmp_path: Path) -> None:
+    proc, line = serve()
     try:
-        line = proc.stdout.readline()  # blocks until the server answers (LocalS3Server waits for it)
         found = re.search(r"http://127\.0\.0\.1:\d+", line)
         assert found, f"no endpoint in the first line: {line!r}"
         (tmp_path / "tree").mkdir()
@@ -45,15 +50,10 @@ def test_dcc_s3_serve_stops_on_ctrl_c_while_its_threads_are_busy(attempt: int) -
     and served on; the signals are now taken with sigwait."""
     import socket
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "migration", "s3", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc, line = serve()
     try:
-        found = re.search(r"http://127\.0\.0\.1:(\d+)", proc.stdout.readline())
-        assert found
+        found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        assert found, line
         with socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=10) as held:
             held.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the request is not finished
             proc.send_signal(signal.SIGINT if attempt % 2 == 0 else signal.SIGTERM)
