@@ -84,6 +84,9 @@ def run_one(name: str, octet: int, tuning: RunnerTuning, data_path: str, workers
         session.store.finish_run(run_id, report.status)
         evidence = session.store.evidence()
         migrated = sum(a.status == "migrated" for a in report.apps)
+        for a in report.apps:
+            if a.status != "migrated":
+                print(f"  {a.app}: {a.status} at {a.step or '-'}: {a.message}", flush=True)
         windows = freeze_windows(session.store)
         if windows:
             print(f"  write freeze per app (backup start -> cutover done): {windows[0]:.1f}-{windows[-1]:.1f} s")

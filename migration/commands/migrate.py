@@ -66,6 +66,7 @@ def migrate(
     run_id = session.store.start_run(session.estate.name, wave)
     ctx = session.context(run_id, wave=wave, retain_days=retain_days, data_path=data_path.value)
     console = Console()
+    say_leftovers(console, session.work_dir)
     columns = (TextColumn("[bold]wave {task.fields[wave]}[/]"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
@@ -83,6 +84,16 @@ def migrate(
         names = ", ".join(a.app for a in report.failed) or "none"
         raise MigrationFailed(f"wave {wave}: {len(report.failed)} app(s) failed ({names}); "
                               f"see `dcc status` and the table above", where=str(plan))
+
+
+def say_leftovers(console: Any, work_dir: Path) -> None:
+    """Tell the user why the run waits before it starts (the orchestrator does the waiting)."""
+    from migration.execution.runner import leftover_playbooks
+
+    pids = leftover_playbooks(work_dir)
+    if pids:
+        console.print(f"[yellow]waiting[/] for a playbook an interrupted run left running "
+                      f"(pids {' '.join(map(str, pids))}) to finish before starting")
 
 
 STYLE = {"migrated": "green", "unchanged": "cyan", "rolled_back": "yellow", "failed": "red",

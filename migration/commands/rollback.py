@@ -24,6 +24,7 @@ def rollback(
     """Start the app on its source (data back from retention if decommissioned), route the portal to it, stop the target."""
     from rich.console import Console
 
+    from migration.commands.migrate import say_leftovers
     from migration.errors import MigrationFailed
     from migration.execution.orchestrator import rollback_app
     from migration.execution.session import Inputs, open_session
@@ -31,6 +32,7 @@ def rollback(
     session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state))
     move = session.move_of(app_id)
     run_id = session.store.start_run(session.estate.name, move.wave)
+    say_leftovers(Console(), session.work_dir)
     with Console().status(f"rolling back {app_id}"):
         result = rollback_app(session.context(run_id, wave=move.wave), move)
     session.store.finish_run(run_id, "succeeded" if result.status == "rolled_back" else "failed")

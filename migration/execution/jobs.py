@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from migration.execution.datapath import INCOMING_REMOTE
+from migration.execution.datapath import INCOMING_REMOTE, collected_dir
 from migration.execution.wave import AppMove
 
 Jobs = dict[str, list[dict[str, Any]]]
@@ -69,8 +69,6 @@ def backup(moves: list[AppMove], *, maintenance: bool = True) -> Jobs:
 def collect(moves: list[AppMove], staging: Path) -> Jobs:
     """The `ansible` data path: archive each app's tree on its primary source and its dump on its
     database source, and fetch both to the controller (the rsync path pulls the same)."""
-    from migration.execution.datapath import collected_dir
-
     jobs = _jobs()
     for m in moves:
         dest = collected_dir(staging, m.app)

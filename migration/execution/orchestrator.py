@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from migration.execution import steps as S
 from migration.execution.access import warm_connections
+from migration.execution.runner import wait_for_leftover_playbooks
 from migration.execution.wave import STEPS, AppMove, batches
 
 DONE = frozenset({"ok", "changed", "skipped"})
@@ -131,6 +132,7 @@ def run_batch(ctx: S.Context, batch: list[AppMove], notify: Notify) -> list[AppR
 def migrate_wave(ctx: S.Context, moves: list[AppMove], *, batch_size: int = 5, max_failures: int = 1,
                  notify: Notify = lambda *_: None) -> WaveReport:
     """Run every batch of the wave; stop before the next batch once `max_failures` apps failed."""
+    wait_for_leftover_playbooks(ctx.work_dir)  # a killed run's playbook must not run beside ours
     reports: list[AppReport] = []
     stopped = False
     plan = batches(moves, batch_size)
@@ -147,6 +149,7 @@ def migrate_wave(ctx: S.Context, moves: list[AppMove], *, batch_size: int = 5, m
 
 def rollback_app(ctx: S.Context, move: AppMove, notify: Notify = lambda *_: None) -> AppReport:
     """Roll one app back on request (`dcc rollback --app X`), even after decommission."""
+    wait_for_leftover_playbooks(ctx.work_dir)
     out = roll_back(ctx, [move], notify)[move.app]
     return AppReport(move.app, "rolled_back" if out.ok else "failed", "rollback", 1,
                      "" if out.ok else _message(out))

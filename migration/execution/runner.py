@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -230,3 +231,46 @@ def control_path_dir(work_dir: Path) -> Path:
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON atomically so a crash never leaves half a file."""
     write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True))
+
+
+def leftover_playbooks(work_dir: Path) -> list[int]:
+    """Pids of ansible-playbook processes (and their forks) still running on this work dir's
+    private_data_dir: what a killed `dcc migrate` or `dcc rollback` left behind."""
+    private = {str(work_dir / "runner"), str((work_dir / "runner").resolve())}
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            argv = [a.decode(errors="replace") for a in (entry / "cmdline").read_bytes().split(b"\0")]
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        playbook = any(Path(a).name == "ansible-playbook" for a in argv[:2])
+        if playbook and any(p + "/" in a for a in argv for p in private):
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def wait_for_leftover_playbooks(work_dir: Path, timeout: float = 900.0) -> list[int]:
+    """Wait until no playbook left by an interrupted run is still working on this work dir.
+
+    ansible-runner starts each playbook in its own session, so killing the orchestrator does not
+    stop it. Starting the next run beside it would run a phase twice on the same hosts at once
+    (e.g. two restores of one database). Waiting lets it finish; the journal then decides what
+    runs again. Returns the pids waited for; past `timeout` it is a MigrationFailed naming them.
+    """
+    from migration.errors import MigrationFailed
+
+    first = leftover_playbooks(work_dir)
+    deadline = time.monotonic() + timeout
+    pids = first
+    while pids:
+        if time.monotonic() > deadline:
+            raise MigrationFailed(
+                f"a playbook left by an interrupted run is still running after {timeout:.0f} s "
+                f"(pids {' '.join(map(str, pids))}); let it finish or stop it, then run again",
+                where=str(work_dir / "runner"),
+            )
+        time.sleep(0.5)
+        pids = leftover_playbooks(work_dir)
+    return first

@@ -63,10 +63,10 @@ class Session:
 
     def context(self, run_id: int, *, wave: int = 0, tuning: RunnerTuning | None = None, retain_days: int = 30,
                 hook: Hook | None = None, data_path: str = "rsync") -> Context:
-        return Context(data_path=data_path, estate=self.estate.name, access=access_for(self.estate.name), store=self.store,
+        return Context(estate=self.estate.name, access=access_for(self.estate.name), store=self.store,
                        objects=self.objects, work_dir=self.work_dir, run_id=run_id,
                        tuning=tuning or RunnerTuning(), retain_days=retain_days, hook=hook,
-                       moved=self.moved_hosts(wave))
+                       data_path=data_path, moved=self.moved_hosts(wave))
 
 
 def open_session(inputs: Inputs, wave: int | None = None) -> Session:

@@ -151,7 +151,6 @@ def restored_tree(ctx: Context, move: AppMove) -> tuple[Path, Any]:
 
 def transfer(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
     digests: dict[str, str] = {}
-
     outboxes = {m.app: ctx.work_dir / "outbox" / m.app for m in moves}
 
     def fetch_and_push(move: AppMove) -> StepOutcome:

@@ -6,17 +6,21 @@ Each scenario moves different apps, so they share one lab, one S3 server and one
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from migration.execution.runner import leftover_playbooks
 from migration.execution.steps import portal_answer
 from migration.lab import faults
 from migration.objectstore_server import LocalS3Server
@@ -69,21 +73,23 @@ def test_link_down_mid_transfer_resumes_without_half_written_data(env):
     assert all(e.passed for e in session.store.evidence(app="eoffice-bogor"))
 
 
-def _wait_for_orphans(estate_dir: Path, limit: float = 300) -> None:
-    """A playbook the killed run started (own session under ansible-runner) may still finish; wait for it."""
-    work = str(estate_dir / "state" / "work").encode()
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        alive = []
-        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-            try:
-                if work in cmdline.read_bytes():
-                    alive.append(cmdline)
-            except OSError:
-                continue
-        if not alive:
-            return
-        time.sleep(1)
+def _first_line_with(proc: subprocess.Popen[str], text: str, timeout: float) -> str:
+    """Read `proc`'s stdout until a line holds `text` (returned) or `timeout` passes ("")."""
+    found: list[str] = []
+
+    def read() -> None:
+        for line in proc.stdout:
+            if text in line:
+                found.append(line)
+                return
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return found[0] if found else ""
+
+
+def _transfer_starts(session):
+    return [s for s in session.store.steps(app="sehat-api") if s.step == "transfer" and s.status == "started"]
 
 
 def test_orchestrator_killed_mid_wave_resumes(env):
@@ -93,17 +99,37 @@ def test_orchestrator_killed_mid_wave_resumes(env):
     child_env = {**os.environ, "DCC_S3_ENDPOINT": s3.endpoint_url}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=child_env,
                             start_new_session=True)
+    work = estate_dir / "state" / "work"
     deadline = time.monotonic() + 600
+    # Kill while the transfer step's restore playbook runs. ansible-runner started it in its own
+    # session, so it outlives the orchestrator for a moment (until the closed pty hangs it up);
+    # it is held stopped here so that the rerun must meet it, and must wait, not run beside it.
     while time.monotonic() < deadline and proc.poll() is None:
-        if any(s.step == "transfer" and s.status == "started" for s in session.store.steps(app="sehat-api")):
+        if _transfer_starts(session) and leftover_playbooks(work):
             break
-        time.sleep(0.5)
+        time.sleep(0.2)
     assert proc.poll() is None, "dcc migrate finished before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)  # the orchestrator and its rsync die mid-step, like a crash
     proc.wait(timeout=30)
-    _wait_for_orphans(estate_dir)
-    done = subprocess.run(cmd, check=False, capture_output=True, text=True, env=child_env, timeout=900)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-1000:]
+    left = leftover_playbooks(work)
+    assert left, "the playbook the killed run started is still running"
+    for pid in left:
+        os.kill(pid, signal.SIGSTOP)
+    rerun = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env)
+    try:
+        said = _first_line_with(rerun, "waiting for a playbook", timeout=120)
+        assert said, "the rerun must say it waits for the leftover playbook"
+        time.sleep(2)
+        assert len(_transfer_starts(session)) == 1, "the rerun started its transfer beside the leftover"
+        released = datetime.now(UTC)
+    finally:
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+    out, err = rerun.communicate(timeout=900)
+    assert rerun.returncode == 0, out[-2000:] + err[-1000:]
+    (second,) = [s.at for s in _transfer_starts(session)][1:]
+    assert second >= released, f"the rerun's transfer started at {second}, before the leftover was released"
     assert _starts(session, "sehat-api", "preflight") == 1
     assert _starts(session, "sehat-api", "backup") == 1
     assert _starts(session, "sehat-api", "transfer") == 2, "the interrupted step runs again"
