@@ -46,8 +46,16 @@ def rsync(access: LabAccess, sources: list[str], dest: str, *extra: str) -> None
            "-e", ssh, *extra, *sources, dest]
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or [f"rc {proc.returncode}"])[-1]
-        raise RemoteError(f"rsync failed (rc {proc.returncode}): {last}", where=dest if ":" in dest else sources[0])
+        raise RemoteError(f"rsync failed (rc {proc.returncode}): {_rsync_reason(proc.stderr, proc.returncode)}",
+                          where=dest if ":" in dest else sources[0])
+
+
+def _rsync_reason(stderr: str, rc: int) -> str:
+    """The line that says what went wrong: rsync's summary ("some files/attrs were not
+    transferred (see previous errors)") comes last, the cause before it."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    causes = [line for line in lines if not line.startswith("rsync error:")]
+    return (causes or lines or [f"rc {rc}"])[0][:300]
 
 
 def app_paths(app: str) -> list[str]:

@@ -1,5 +1,6 @@
-"""The `ansible` data path's archives on the controller (datapath.pack / unpack_collected): the
-trees they carry are the trees rsync would leave, and a hostile archive cannot write outside."""
+"""The data path on the controller: the `ansible` path's archives (datapath.pack /
+unpack_collected) carry the trees rsync would leave, a hostile archive cannot write outside, and
+an rsync failure is reported by its cause."""
 
 from __future__ import annotations
 
@@ -155,3 +156,11 @@ def test_setuid_bits_from_a_host_are_dropped(tmp_path):
         tar.addfile(info, io.BytesIO(b"#!"))
     local = datapath.unpack_collected(move(db=False), staging)
     assert (local / "files" / "opt" / "arsip" / "tool").stat().st_mode & 0o7777 == 0o775
+
+
+def test_an_rsync_failure_names_its_cause_not_only_the_summary():
+    stderr = ("rsync: [receiver] mkstemp \"/var/lib/dcc/incoming/a/db/.dump.sql.x\" failed: No such file or directory (2)\n"
+              "rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1394)\n")
+    assert datapath._rsync_reason(stderr, 23).startswith("rsync: [receiver] mkstemp")
+    assert datapath._rsync_reason("rsync error: timeout in data send/receive (code 30)\n", 30).startswith("rsync error")
+    assert datapath._rsync_reason("", 12) == "rc 12"
