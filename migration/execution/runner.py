@@ -76,6 +76,10 @@ def _envvars(access: LabAccess, tuning: RunnerTuning, control_dir: Path) -> dict
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
         "ANSIBLE_NOCOLOR": "True",
         "ANSIBLE_LOCAL_TEMP": str(control_dir / "tmp"),
+        # Ansible's own multiplexed connections (the baseline's ControlPersist) are keyed by host
+        # name, port and user in ~/.ansible/cp: every estate with a host of the same name would
+        # share them, and a run could ride on another estate's connection. One dir per work dir.
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control_dir / "cp"),
         # ansible-playbook lives beside this interpreter (the venv), which may not be on PATH.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }

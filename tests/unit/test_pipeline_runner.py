@@ -78,3 +78,43 @@ def test_each_run_gets_its_own_tuning_in_a_reused_work_dir(tmp_path, monkeypatch
     ]
     assert [(r.status, r.host_ok("localhost")) for r in results] == [("successful", True)] * 2
     assert not (work / "runner" / "env" / "envvars").exists()
+
+
+CP_PROBE = """\
+- name: Probe where ssh control sockets go
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: The ssh plugin's control_path_dir is this work dir's
+      ansible.builtin.assert:
+        that: lookup('ansible.builtin.config', 'control_path_dir', plugin_type='connection', plugin_name='ssh') == want
+"""
+
+
+def test_ansibles_own_ssh_connections_are_kept_per_work_dir(tmp_path, monkeypatch):
+    """With Ansible's defaults (the baseline) the ControlPath is keyed by host name, port and user
+    under ~/.ansible/cp: two estates with a host of the same name would share a connection."""
+    import sys
+
+    from migration.execution import runner
+    from migration.execution.access import LabAccess
+
+    access = LabAccess(tmp_path / "access")
+    access.root.mkdir()
+    access.ssh_config.write_text("")
+    access.ansible_inventory.write_text(
+        f"all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+        f"      ansible_python_interpreter: {sys.executable}\n")
+    playbooks = tmp_path / "playbooks"
+    playbooks.mkdir()
+    (playbooks / "cp.yml").write_text(CP_PROBE)
+    monkeypatch.setattr(runner, "PLAYBOOK_DIR", playbooks)
+    wanted = []
+    for name in ("estate-a", "estate-b"):
+        work = tmp_path / name / "work"
+        want = str(runner.control_path_dir(work) / "cp")
+        wanted.append(want)
+        result = runner.run_phase("cp", ["localhost"], {"want": want}, access=access, work_dir=work,
+                                  ident="cp", tuning=runner.RunnerTuning.baseline())
+        assert (result.status, result.host_ok("localhost")) == ("successful", True), result
+    assert wanted[0] != wanted[1]
