@@ -51,9 +51,8 @@ PROBE = """\
 """
 
 
-def test_each_run_gets_its_own_tuning_in_a_reused_work_dir(tmp_path, monkeypatch):
-    """ansible-runner keeps the first call's envvars in env/ and prefers them over later calls'
-    arguments; a baseline run after a tuned one in the same work dir must still get Ansible's defaults."""
+def localhost_phase(tmp_path, monkeypatch, name: str, playbook: str):
+    """Access to localhost (local connection) and `playbook` as the phase `name`; returns the access."""
     import sys
 
     from migration.execution import runner
@@ -67,8 +66,17 @@ def test_each_run_gets_its_own_tuning_in_a_reused_work_dir(tmp_path, monkeypatch
         f"      ansible_python_interpreter: {sys.executable}\n")
     playbooks = tmp_path / "playbooks"
     playbooks.mkdir()
-    (playbooks / "probe.yml").write_text(PROBE)
+    (playbooks / f"{name}.yml").write_text(playbook)
     monkeypatch.setattr(runner, "PLAYBOOK_DIR", playbooks)
+    return access
+
+
+def test_each_run_gets_its_own_tuning_in_a_reused_work_dir(tmp_path, monkeypatch):
+    """ansible-runner keeps the first call's envvars in env/ and prefers them over later calls'
+    arguments; a baseline run after a tuned one in the same work dir must still get Ansible's defaults."""
+    from migration.execution import runner
+
+    access = localhost_phase(tmp_path, monkeypatch, "probe", PROBE)
     work = tmp_path / "work"
     results = [
         runner.run_phase("probe", ["localhost"], {"want": want}, access=access, work_dir=work,
@@ -94,21 +102,9 @@ CP_PROBE = """\
 def test_ansibles_own_ssh_connections_are_kept_per_work_dir(tmp_path, monkeypatch):
     """With Ansible's defaults (the baseline) the ControlPath is keyed by host name, port and user
     under ~/.ansible/cp: two estates with a host of the same name would share a connection."""
-    import sys
-
     from migration.execution import runner
-    from migration.execution.access import LabAccess
 
-    access = LabAccess(tmp_path / "access")
-    access.root.mkdir()
-    access.ssh_config.write_text("")
-    access.ansible_inventory.write_text(
-        f"all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
-        f"      ansible_python_interpreter: {sys.executable}\n")
-    playbooks = tmp_path / "playbooks"
-    playbooks.mkdir()
-    (playbooks / "cp.yml").write_text(CP_PROBE)
-    monkeypatch.setattr(runner, "PLAYBOOK_DIR", playbooks)
+    access = localhost_phase(tmp_path, monkeypatch, "cp", CP_PROBE)
     wanted = []
     for name in ("estate-a", "estate-b"):
         work = tmp_path / name / "work"
