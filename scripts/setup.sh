@@ -10,6 +10,7 @@ APT_PACKAGES=(
   mmdebstrap debootstrap zstd util-linux procps psmisc
   chromium
   postgresql
+  shellcheck
 )
 
 need_apt=()
