@@ -2,10 +2,14 @@
 running copy of inventory/lab (10.77.x.y renumbered to 10.<octet>.x.y), downed at session end.
 
 Reserved octets: 78 lab tests, 79 discovery, 80-89 pipeline, 90 report (77 is the demo).
+Two checkouts can run the suite side by side: DCC_TEST_LAB_SHIFT=20 moves every test lab to
+octet + 20 and suffixes its estate name (each test module names its lab through `shifted`), so
+the copies never share a namespace or subnet.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +20,12 @@ from migration import lab
 from migration.lab.access import LabAccess
 
 LAB_INVENTORY = Path(__file__).resolve().parents[2] / "inventory" / "lab"
+LAB_SHIFT = int(os.environ.get("DCC_TEST_LAB_SHIFT", "0") or 0)
+
+
+def shifted(name: str, octet: int) -> tuple[str, int]:
+    """The estate name and octet this checkout uses for a test lab (see DCC_TEST_LAB_SHIFT)."""
+    return (f"{name}s{LAB_SHIFT}", octet + LAB_SHIFT) if LAB_SHIFT else (name, octet)
 
 
 @pytest.fixture(scope="session")

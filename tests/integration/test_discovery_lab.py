@@ -17,8 +17,10 @@ import pytest
 
 from migration.discovery import Settings, diff, discover_all, load_all, select_targets, store
 from migration.inventory import load_estate
+from tests.integration.conftest import shifted
 
 pytestmark = pytest.mark.integration
+NAME, OCTET = shifted("disc", 79)
 PORTS = {"kmk-web1": {22, 8080}, "kmk-db1": {22, 5432}, "kmk-files1": {22, 8081}, "kmk-api1": {22, 8082},
          "jbr-web1": {22, 8081}, "jbr-app1": {22, 8080, 5432}, "jbr-api1": {22, 8082},
          "bgr-web1": {22, 8080, 5432}, "bgr-files1": {22, 8081}, "bgr-old1": {22, 8082}, "pdn-portal": {22, 80}}
@@ -26,7 +28,7 @@ PORTS = {"kmk-web1": {22, 8080}, "kmk-db1": {22, 5432}, "kmk-files1": {22, 8081}
 
 @pytest.fixture(scope="module")
 def lab(make_lab):
-    return make_lab("disc", 79)
+    return make_lab(NAME, OCTET)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +74,7 @@ def _logins(lab) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def full_run(lab, estate_dir: Path):
-    _warm_up("disc")
+    _warm_up(NAME)
     targets = select_targets(load_estate(estate_dir))
     before = _logins(lab)
     outcomes = discover_all(targets, _settings(lab))
@@ -159,7 +161,7 @@ def test_unknown_key_is_refused_then_accepted_on_request(lab, estate_dir: Path, 
     assert _discover(lab, estate_dir, "pdn-t01", known)["pdn-t01"].status == "host-key-unknown"
     assert known.read_text() == ""
     assert _discover(lab, estate_dir, "pdn-t01", known, accept_new_keys=True)["pdn-t01"].status == "ok"
-    assert known.read_text().startswith("10.79.10.21 ssh-ed25519 ")
+    assert known.read_text().startswith(f"10.{OCTET}.10.21 ssh-ed25519 ")
 
 
 def test_stopped_sshd_is_reported_while_the_rest_succeed(lab, estate_dir: Path, full_run) -> None:
@@ -167,12 +169,12 @@ def test_stopped_sshd_is_reported_while_the_rest_succeed(lab, estate_dir: Path, 
 
     before = (estate_dir / "facts" / "bgr-old1.json").read_text()
     good_mtime = (estate_dir / "facts" / "bgr-web1.json").stat().st_mtime_ns
-    apply("disc", "bgr-old1", "sshd-stop")
+    apply(NAME, "bgr-old1", "sshd-stop")
     try:
         run = _dcc("discover", "--estate", str(estate_dir), "--hosts", "bgr-*",
                    "--known-hosts", str(lab.known_hosts), "--identity", str(lab.identity))
     finally:
-        apply("disc", "bgr-old1", "sshd-stop", off=True)
+        apply(NAME, "bgr-old1", "sshd-stop", off=True)
     assert run.returncode == 5, run.stdout + run.stderr
     assert "Traceback" not in run.stderr
     assert run.stderr.count("\n") == 1 and "1 of 3 hosts failed: bgr-old1 (unreachable)" in run.stderr
@@ -203,13 +205,13 @@ def test_garbage_from_a_fake_ss_is_survived_with_warnings(lab, estate_dir: Path)
 def test_host_behind_a_down_link_times_out_while_the_rest_succeed(lab, estate_dir: Path) -> None:
     from migration.lab.faults import apply
 
-    apply("disc", "pdn-t09", "link-down")
+    apply(NAME, "pdn-t09", "link-down")
     try:
         targets = select_targets(load_estate(estate_dir), "pdn-t0[89]")
         settings = Settings(known_hosts=lab.known_hosts, identity=lab.identity, connect_timeout=2)
         found = {o.host: o for o in discover_all(targets, settings)}
     finally:
-        apply("disc", "pdn-t09", "link-down", off=True)
+        apply(NAME, "pdn-t09", "link-down", off=True)
     assert found["pdn-t09"].status == "unreachable", found["pdn-t09"]
     assert found["pdn-t09"].ssh_connections == 0
     assert found["pdn-t08"].status == "ok", found["pdn-t08"].message

@@ -22,9 +22,10 @@ from migration.errors import InputError, LabError
 from migration.lab import cleanup, faults, hosts, naming, network, state
 from migration.lab.access import LabAccess
 from migration.lab.appinstall import SEED_FILES, SEED_ROWS, http_hosts, seed_file
+from tests.integration.conftest import shifted
 
 pytestmark = pytest.mark.integration
-NAME, OCTET = "labt", 78
+NAME, OCTET = shifted("labt", 78)
 DCC = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "dcc")
 
 
@@ -102,7 +103,7 @@ def _answers(url: str) -> bool:
 def test_nothing_is_forwarded_off_the_lab_bridges(acc: LabAccess) -> None:
     """An outsider interface (our own netns, not an estate bridge) must not be reachable via
     forwarding, while the same outsider is reachable from the root namespace itself."""
-    ns, outer = "dcc-labt-outsider-x", "dvlabtoutsider"
+    ns, outer = f"dcc-{NAME}-outsider-x", f"dvout{OCTET}"
     net, server = f"10.{OCTET}.200", None
     try:
         subprocess.run(["ip", "netns", "add", ns], check=True)
@@ -267,10 +268,10 @@ def test_non_root_gets_one_line(acc: LabAccess) -> None:
 
 
 def test_overlapping_estate_is_refused(acc: LabAccess, tmp_path: Path) -> None:
-    other = lab.renumber(acc.run_dir / "estate", tmp_path / "other", "labt-other", OCTET)
-    with pytest.raises(LabError, match="overlaps running estate 'labt'"):
+    other = lab.renumber(acc.run_dir / "estate", tmp_path / "other", f"{NAME}-other", OCTET)
+    with pytest.raises(LabError, match=f"overlaps running estate '{NAME}'"):
         lab.up(other)
-    assert not naming.run_dir("labt-other").exists() or not list(naming.run_dir("labt-other").glob("hosts/*"))
+    assert not naming.run_dir(f"{NAME}-other").exists() or not list(naming.run_dir(f"{NAME}-other").glob("hosts/*"))
 
 
 def test_down_leaves_nothing(acc: LabAccess) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from migration.execution.steps import portal_answer, portal_redirect
 from migration.objectstore_server import LocalS3Server
-from tests.integration.conftest import lab_ssh
+from tests.integration.conftest import lab_ssh, shifted
 from tests.integration.migrate_support import session_for, write_plan
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -25,7 +25,7 @@ DCC = str(Path(sys.executable).parent / "dcc")
 
 @pytest.fixture(scope="module")
 def migrated(make_lab, tmp_path_factory):
-    lab = make_lab("pipa", 84)
+    lab = make_lab(*shifted("pipa", 84))
     estate_dir = lab.run_dir / "estate"
     work = tmp_path_factory.mktemp("work")
     plan = write_plan(estate_dir, [APPS], work / "plan.json", REPLACED)

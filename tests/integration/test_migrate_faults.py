@@ -24,17 +24,17 @@ from migration.execution.runner import leftover_playbooks
 from migration.execution.steps import portal_answer
 from migration.lab import faults
 from migration.objectstore_server import LocalS3Server
-from tests.integration.conftest import lab_ssh
+from tests.integration.conftest import lab_ssh, shifted
 from tests.integration.migrate_support import run_wave, session_for, write_plan
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-NAME = "pipef"
+NAME, OCTET = shifted("pipef", 81)
 DCC = str(Path(sys.executable).parent / "dcc")
 
 
 @pytest.fixture(scope="module")
 def env(make_lab, tmp_path_factory):
-    lab = make_lab(NAME, 81)
+    lab = make_lab(NAME, OCTET)
     with LocalS3Server() as s3:
         yield lab, lab.run_dir / "estate", s3, tmp_path_factory.mktemp("plans")
 

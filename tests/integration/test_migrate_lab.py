@@ -18,7 +18,7 @@ import pytest
 from migration.execution.orchestrator import replay_phases
 from migration.execution.steps import backup_gate, portal_answer, portal_redirect
 from migration.objectstore_server import LocalS3Server
-from tests.integration.conftest import lab_ssh
+from tests.integration.conftest import lab_ssh, shifted
 from tests.integration.migrate_support import session_for, write_plan
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -45,7 +45,7 @@ def _set_canary_password(lab) -> None:
 
 @pytest.fixture(scope="module")
 def migrated(make_lab, tmp_path_factory):
-    lab = make_lab("pipe", 80)
+    lab = make_lab(*shifted("pipe", 80))
     estate_dir = lab.run_dir / "estate"
     _set_canary_password(lab)
     plan = write_plan(estate_dir, WAVES, tmp_path_factory.mktemp("plan") / "plan.json", REPLACED)
@@ -109,7 +109,7 @@ def test_decommissioned_source_database_refuses_connections_and_keeps_its_data(m
 def test_cutover_gate_holds_for_every_app(migrated):
     _lab, estate_dir, plan, s3, *_ = migrated
     session = session_for(estate_dir, plan, s3.endpoint_url)
-    ctx = session.context(session.store.start_run("pipe", 1), wave=1)
+    ctx = session.context(session.store.start_run(session.estate.name, 1), wave=1)
     moves = session.moves(1) + session.retirements(1)
     assert [backup_gate(ctx, m) for m in moves] == [None] * (len(WAVES[0]) + len(REPLACED))
 
@@ -122,7 +122,7 @@ def test_second_run_changes_nothing(migrated):
     assert "migrated" not in again.stdout
     assert again.stdout.count("unchanged") >= len(WAVES[0]) + len(REPLACED)
     session = session_for(estate_dir, plan, s3.endpoint_url)
-    ctx = session.context(session.store.start_run("pipe", 1), wave=1)
+    ctx = session.context(session.store.start_run(session.estate.name, 1), wave=1)
     changed = replay_phases(ctx, session.moves(1) + session.retirements(1))
     assert changed == dict.fromkeys(changed, 0), f"a second run of a phase changed something: {changed}"
 
