@@ -26,6 +26,7 @@ COLORS = {
     "running": "yellow",
     "succeeded": "green",
     "partial": "bold yellow",
+    "died": "bold red",
 }
 SHORT_STEP = {
     "preflight": "pre",
@@ -79,6 +80,7 @@ def status(
     if not estate.is_dir():
         raise InputError("estate folder not found", where=str(estate))
     with StateStore.open(state_url, estate_dir=estate, create=False) as store:
+        store.close_dead_runs()  # a run whose process was killed shows as `died`, not `running`
         steps = store.steps(wave=wave, app=app_id)
         run_ids = {s.run_id for s in steps}
         runs = [

@@ -76,9 +76,18 @@ def _message(outcome: S.StepOutcome) -> str:
     return "failed"
 
 
+def guarded_step(fn: S.StepFunc, ctx: S.Context, moves: list[AppMove]) -> dict[str, S.StepOutcome]:
+    """A step for a batch; if it raises as a whole (not per app), every app of it failed that way."""
+    try:
+        return fn(ctx, moves)
+    except Exception as exc:  # noqa: BLE001 - known state: the apps are rolled back, never left frozen
+        out = S.failed(exc)
+        return {m.app: out for m in moves}
+
+
 def roll_back(ctx: S.Context, moves: list[AppMove], notify: Notify) -> dict[str, S.StepOutcome]:
     """Return the apps to their sources and invalidate the steps that must run again."""
-    outcomes = S.rollback(ctx, moves)
+    outcomes = guarded_step(S.rollback, ctx, moves)
     for move in moves:
         out = outcomes[move.app]
         _record(ctx, move, "rollback", "rolled_back" if out.ok else "failed", out.detail)
@@ -104,7 +113,7 @@ def run_batch(ctx: S.Context, batch: list[AppMove], notify: Notify) -> list[AppR
             continue
         for m in todo:
             _record(ctx, m, step, "started")
-        outcomes = S.STEP_FUNCS[step](ctx, todo)
+        outcomes = guarded_step(S.STEP_FUNCS[step], ctx, todo)
         failed = []
         for m in todo:
             out = outcomes[m.app]

@@ -86,6 +86,7 @@ def open_session(inputs: Inputs, wave: int | None = None) -> Session:
     objects = ObjectStore(endpoint, inputs.bucket)
     objects.ensure_bucket()
     store = StateStore.open(inputs.state_url, estate_dir=Path(inputs.estate_dir))
+    store.close_dead_runs()  # a killed run is closed as `died` before anything else is journaled
     work_dir = inputs.work_dir or Path(inputs.estate_dir) / "state" / "work"
     work_dir.mkdir(parents=True, exist_ok=True)
     return Session(estate=estate, plan=plan, store=store, objects=objects, work_dir=work_dir.resolve(),

@@ -10,6 +10,7 @@ import http.client
 import itertools
 import json
 import time
+import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -74,13 +75,24 @@ def by_hosts(moves: list[AppMove], jobs: J.Jobs, result: PhaseResult) -> dict[st
     return out
 
 
+def failed(exc: Exception) -> StepOutcome:
+    """The outcome of a step that raised. An expected failure (DccError) is its one line; anything
+    else (a bug, a library's surprise) fails the app too, so the orchestrator rolls it back and
+    the journal keeps the type, message and the last frames of the traceback."""
+    if isinstance(exc, DccError):
+        return StepOutcome(ok=False, detail={"error": exc.line()})
+    trace = "".join(traceback.format_exception(exc))[-3000:]
+    return StepOutcome(ok=False, detail={"error": f"unexpected {type(exc).__name__}: {exc}"[:500],
+                                         "trace": trace})
+
+
 def _each(ctx: Context, moves: list[AppMove], fn: Callable[[AppMove], StepOutcome]) -> dict[str, StepOutcome]:
-    """Run `fn` per app in a small pool; an expected failure (DccError) fails that app only."""
+    """Run `fn` per app in a small pool; any exception fails that app only."""
     def guarded(move: AppMove) -> StepOutcome:
         try:
             return fn(move)
-        except DccError as exc:
-            return StepOutcome(ok=False, detail={"error": exc.line()})
+        except Exception as exc:  # noqa: BLE001 - every failure must end in a known state (rollback)
+            return failed(exc)
     with ThreadPoolExecutor(max_workers=ctx.workers) as pool:
         return dict(zip([m.app for m in moves], pool.map(guarded, moves)))
 
@@ -171,7 +183,17 @@ def deploy(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
     return _phase_step(ctx, "deploy", moves, J.deploy(moves, ctx.moved))
 
 
+def cut_over(ctx: Context, move: AppMove) -> bool:
+    """The target has served since its cutover (journal), so it holds writes the backup does not."""
+    return _step_done(ctx, move, "cutover")
+
+
+def _step_done(ctx: Context, move: AppMove, step: str) -> bool:
+    return all(ctx.store.last_status(move.wave, move.app, h, step) in ("ok", "changed") for h in move.sources)
+
+
 def expected_for(ctx: Context, move: AppMove) -> Any:
+    """What verification compares the target with: the backup; after cutover, the backup as a floor."""
     from migration.verify import Expected
 
     tree = ctx.work_dir / "restore" / move.app
@@ -182,7 +204,8 @@ def expected_for(ctx: Context, move: AppMove) -> Any:
     lead = f"files/srv/{move.app}/data/"
     data = {e.path[len(lead):]: e.sha256 for e in (manifest.entries if manifest else ()) if e.path.startswith(lead)}
     counts = tree / "db" / "counts.txt"
-    return Expected(data=data, db_counts=counts.read_text() if move.db and counts.exists() else None)
+    return Expected(data=data, db_counts=counts.read_text() if move.db and counts.exists() else None,
+                    live=not move.retiring and cut_over(ctx, move))
 
 
 def proven_restorable(ctx: Context, move: AppMove) -> StepOutcome:
@@ -193,12 +216,12 @@ def proven_restorable(ctx: Context, move: AppMove) -> StepOutcome:
 
 
 def verify(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
-    from migration.verify import verify_move
+    from migration.verify import verify_guarded
 
     def check(move: AppMove) -> StepOutcome:
         if move.retiring:
             return proven_restorable(ctx, move)
-        results = verify_move(move, ctx.access, expected_for(ctx, move))
+        results = verify_guarded(move, ctx.access, expected_for(ctx, move))
         for r in results:
             ctx.store.add_evidence(ctx.run_id, move.app, r.host, r.check, r.passed, r.detail())
         failed = [r.check for r in results if not r.passed]
@@ -292,13 +315,16 @@ def rollback(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
     rolled = _phase_step(ctx, "rollback", moves, J.rollback(moves))
 
     def check(move: AppMove) -> StepOutcome:
+        # Both must hold: every host did its part (a target left running is not "rolled back"),
+        # and the portal answers from the source.
         serving = portal_answer(move)
-        ok = serving == move.primary[0].id
+        ok = rolled[move.app].ok and serving == move.primary[0].id
         return StepOutcome(ok=ok, changed=True, detail={"portal_serves": serving, **rolled[move.app].detail})
     return _each(ctx, moves, check)
 
 
-STEP_FUNCS: dict[str, Callable[[Context, list[AppMove]], dict[str, StepOutcome]]] = {
+StepFunc = Callable[[Context, list[AppMove]], dict[str, StepOutcome]]
+STEP_FUNCS: dict[str, StepFunc] = {
     "preflight": preflight, "backup": backup, "transfer": transfer, "deploy": deploy,
     "verify": verify, "cutover": cutover, "decommission": decommission,
 }

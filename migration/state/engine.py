@@ -132,9 +132,23 @@ def prepare_schema(engine: Engine, url: URL, *, create: bool) -> None:
                 )
             _create_schema(engine)
             found = _stored_version(engine)
+        _check_version(found, url)
+        _add_missing_tables(engine)
     except DatabaseError as exc:
         raise StateError(f"cannot open state store {shown(url)}: {first_line(exc)}")
-    _check_version(found, url)
+
+
+def _add_missing_tables(engine: Engine) -> None:
+    """Tables added within a schema version are additive (e.g. `run_owners`): a store made by an
+    earlier dcc of the same version gets them on its next writable open; nothing else changes."""
+    with engine.connect() as conn:
+        missing = [tb for tb in schema.metadata.sorted_tables if not inspect(conn).has_table(tb.name)]
+    if not missing:
+        return
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            schema.metadata.create_all(conn, tables=missing, checkfirst=True)
 
 
 _FRESH = object()  # no `meta` table at all: an empty database that we may initialise

@@ -21,7 +21,8 @@ STEPS: tuple[str, ...] = (
     "rollback",
 )
 STEP_STATUSES: frozenset[str] = frozenset({"started", "ok", "changed", "failed", "skipped", "rolled_back"})
-RUN_STATUSES: frozenset[str] = frozenset({"running", "succeeded", "failed", "partial"})
+# `died`: the process running it ended without closing it (killed, crashed); set by the next command.
+RUN_STATUSES: frozenset[str] = frozenset({"running", "succeeded", "failed", "partial", "died"})
 FINAL_RUN_STATUSES: frozenset[str] = RUN_STATUSES - {"running"}
 
 

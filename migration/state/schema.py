@@ -66,6 +66,17 @@ runs = Table(
     Column("status", String(16), nullable=False),
 )
 
+# Which process on which machine owns a running run, so that the next command can tell a run
+# whose process died (SIGKILL, power loss) from one still working, and close it as `died`.
+run_owners = Table(
+    "run_owners",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id"), primary_key=True),
+    Column("machine", String(128), nullable=False),  # boot id: a reboot ends every process
+    Column("pid", Integer, nullable=False),
+    Column("pid_start", String(32), nullable=False),  # start time in ticks: a reused pid is not ours
+)
+
 steps = Table(
     "steps",
     metadata,

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from migration.errors import InputError, StateError
 from migration.state import engine as eng
+from migration.state import liveness
 from migration.state import schema as t
 from migration.state.models import (
     FINAL_RUN_STATUSES,
@@ -96,14 +97,33 @@ class StateStore:
             raise StateError(f"state store {self.url} is unavailable or locked: {eng.first_line(exc)}")
 
     def start_run(self, estate: str, wave: int) -> int:
-        """Journal the start of a run; returns its id."""
+        """Journal the start of a run, owned by this process; returns its id."""
+        owner = liveness.me()
         with self._write() as conn:
             result = conn.execute(
                 t.runs.insert().values(
                     estate=estate, wave=wave, started_at=_now(), ended_at=None, status="running"
                 )
             )
-            return int(result.inserted_primary_key[0])
+            run_id = int(result.inserted_primary_key[0])
+            conn.execute(t.run_owners.insert().values(run_id=run_id, machine=owner.machine, pid=owner.pid,
+                                                      pid_start=owner.pid_start))
+            return run_id
+
+    def close_dead_runs(self) -> list[int]:
+        """Close as `died` every running run whose owning process on this machine is gone."""
+        rows = self._read(
+            select(t.runs.c.id, t.run_owners.c.machine, t.run_owners.c.pid, t.run_owners.c.pid_start)
+            .join(t.run_owners, t.run_owners.c.run_id == t.runs.c.id, isouter=True)
+            .where(t.runs.c.status == "running")
+        )
+        dead = [r.id for r in rows if r.machine is None
+                or liveness.alive(liveness.Owner(r.machine, r.pid, r.pid_start)) is False]
+        for run_id in dead:
+            with self._write() as conn:
+                conn.execute(update(t.runs).where(t.runs.c.id == run_id, t.runs.c.status == "running")
+                             .values(ended_at=_now(), status="died"))
+        return dead
 
     def finish_run(self, run_id: int, status: str) -> None:
         """Close a run as succeeded, failed or partial."""
