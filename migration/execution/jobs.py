@@ -48,18 +48,20 @@ def preflight(moves: list[AppMove]) -> Jobs:
 
 
 def backup(moves: list[AppMove], *, maintenance: bool = True) -> Jobs:
-    """Freeze (stop) each app on its sources first, so the dump and the data pull are the final copy.
+    """The write freeze, in order, then the dump: the backup playbook runs each kind in a play of
+    its own, and a play starts only when the one before it has finished on every host.
 
-    With `maintenance`, the portal's route to each frozen app is rewritten first (still to its
-    source) so that while it is stopped the portal answers 503 with Retry-After, not 502."""
+    1. `route` (with `maintenance`): the portal answers 503 "moving" itself and waits until no
+       request is on its way to the app any more;
+    2. `freeze`: every service of the app stops on every source;
+    3. `dump`: the database refuses new sessions (ends the app's open ones), then one snapshot.
+    A retiring app is frozen too: its backup is the last copy of its data before it redirects."""
     jobs = _jobs()
     if maintenance:
-        for host, items in route(_moving(moves), to_source=True, kind="route").items():
+        for host, items in route(moves, to_source=True, kind="route", mode="maintenance").items():
             jobs[host].extend(items)
     for m in moves:
-        # A retiring app keeps serving until its route redirects: nothing stops before its
-        # backup is proven restorable; its data dir is then retained on the source.
-        for src, _ in () if m.retiring else m.web:
+        for src, _ in m.web:
             jobs[src.id].append({"kind": "freeze", "app": m.app})
         if m.db:
             jobs[m.db[0].id].append({"kind": "dump", "app": m.app, "db": m.db_name, "role": m.db_name})
@@ -116,12 +118,15 @@ def deploy(moves: list[AppMove], moved: dict[str, str] | None = None) -> Jobs:
     return dict(jobs)
 
 
-def route(moves: list[AppMove], *, to_source: bool, kind: str | None = None) -> Jobs:
+def route(moves: list[AppMove], *, to_source: bool, kind: str | None = None, mode: str | None = None) -> Jobs:
+    """Portal routes: to the source or the target (`mode` maintenance: the portal answers itself)."""
     jobs = _jobs()
     for m in moves:
         backend = m.primary[0] if to_source else m.primary[1]
         job: dict[str, Any] = {"app": m.app, "service": m.service, "backend": backend.ip, "port": m.port}
-        if m.retiring and not to_source:
+        if mode:
+            job["mode"] = mode
+        elif m.retiring and not to_source:
             job["redirect"] = redirect_host(m) or ""  # "" answers 410 Gone
         if kind:
             job["kind"] = kind

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from migration.execution import failback as F
 from migration.execution import steps as S
 from migration.execution.access import warm_connections
 from migration.execution.runner import wait_for_leftover_playbooks
@@ -61,40 +62,27 @@ def _done(ctx: S.Context, move: AppMove, step: str) -> bool:
     return all(ctx.store.last_status(move.wave, move.app, h, step) in DONE for h in move.sources)
 
 
-def _message(outcome: S.StepOutcome) -> str:
-    d = outcome.detail
-    if "error" in d:
-        return str(d["error"])
-    if d.get("failed_hosts"):
-        return "; ".join(f"{h}: {m}" for h, m in d["failed_hosts"].items())
-    if d.get("failed"):
-        return "checks failed: " + ", ".join(d["failed"])
-    if d.get("gate") and d["gate"] != "passed":
-        return f"backup gate: {d['gate']}"
-    if "portal_serves" in d:
-        return f"portal answered from {d['portal_serves']}"
-    return "failed"
-
-
-def guarded_step(fn: S.StepFunc, ctx: S.Context, moves: list[AppMove]) -> dict[str, S.StepOutcome]:
-    """A step for a batch; if it raises as a whole (not per app), every app of it failed that way."""
-    try:
-        return fn(ctx, moves)
-    except Exception as exc:  # noqa: BLE001 - known state: the apps are rolled back, never left frozen
-        out = S.failed(exc)
-        return {m.app: out for m in moves}
 
 
 def roll_back(ctx: S.Context, moves: list[AppMove], notify: Notify) -> dict[str, S.StepOutcome]:
-    """Return the apps to their sources and invalidate the steps that must run again."""
-    outcomes = guarded_step(S.rollback, ctx, moves)
+    """Return the apps to their sources and invalidate the steps that must run again.
+
+    An app whose target has served since its cutover fails back instead (its writes are carried
+    back first); a failback that cannot be done leaves the target serving and its steps as they are."""
+    served = [m for m in moves if F.has_served(ctx, m)]
+    plain = [m for m in moves if m not in served]
+    outcomes = S.guarded_step(S.rollback, ctx, plain) if plain else {}
+    for move in served:
+        outcomes[move.app] = F.fail_back(ctx, move, notify)
     for move in moves:
         out = outcomes[move.app]
-        _record(ctx, move, "rollback", "rolled_back" if out.ok else "failed", out.detail)
-        for step in REDO_AFTER_ROLLBACK:
-            if ctx.store.last_status(move.wave, move.app, move.sources[0], step) is not None:
-                _record(ctx, move, step, "rolled_back")
-        notify(move.app, "rollback", "rolled_back" if out.ok else "failed")
+        step = "failback" if move in served else "rollback"
+        _record(ctx, move, step, "rolled_back" if out.ok else "failed", out.detail)
+        if move in plain or out.ok:
+            for redo in REDO_AFTER_ROLLBACK:
+                if ctx.store.last_status(move.wave, move.app, move.sources[0], redo) is not None:
+                    _record(ctx, move, redo, "rolled_back")
+        notify(move.app, step, "rolled_back" if out.ok else "failed")
     return outcomes
 
 
@@ -113,7 +101,7 @@ def run_batch(ctx: S.Context, batch: list[AppMove], notify: Notify) -> list[AppR
             continue
         for m in todo:
             _record(ctx, m, step, "started")
-        outcomes = guarded_step(S.STEP_FUNCS[step], ctx, todo)
+        outcomes = S.guarded_step(S.STEP_FUNCS[step], ctx, todo)
         failed = []
         for m in todo:
             out = outcomes[m.app]
@@ -123,13 +111,13 @@ def run_batch(ctx: S.Context, batch: list[AppMove], notify: Notify) -> list[AppR
             changed[m.app] += out.changed
             if not out.ok:
                 failed.append(m)
-                reports[m.app] = AppReport(m.app, "failed", step, changed[m.app], _message(out))
+                reports[m.app] = AppReport(m.app, "failed", step, changed[m.app], S.message_of(out))
         alive = [m for m in alive if m not in failed]
         to_roll = [m for m in failed if step in ROLLBACK_AFTER]
         if to_roll:
             rolled = roll_back(ctx, to_roll, notify)
             for m in to_roll:
-                note = "" if rolled[m.app].ok else f"; rollback incomplete: {_message(rolled[m.app])}"
+                note = "" if rolled[m.app].ok else f"; rollback incomplete: {S.message_of(rolled[m.app])}"
                 old = reports[m.app]
                 reports[m.app] = AppReport(m.app, "rolled_back" if rolled[m.app].ok else "failed",
                                            step, old.changed_steps, old.message + note)
@@ -161,7 +149,7 @@ def rollback_app(ctx: S.Context, move: AppMove, notify: Notify = lambda *_: None
     wait_for_leftover_playbooks(ctx.work_dir)
     out = roll_back(ctx, [move], notify)[move.app]
     return AppReport(move.app, "rolled_back" if out.ok else "failed", "rollback", 1,
-                     "" if out.ok else _message(out))
+                     "" if out.ok else S.message_of(out))
 
 
 def replay_phases(ctx: S.Context, moves: list[AppMove]) -> dict[str, int]:

@@ -25,6 +25,7 @@ from migration.execution.runner import PhaseResult, RunnerTuning, run_phase
 from migration.execution.wave import AppMove
 
 Hook = Callable[[str, AppMove], None]
+StepFunc = Callable[["Context", list[AppMove]], dict[str, "StepOutcome"]]
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,31 @@ def failed(exc: Exception) -> StepOutcome:
     trace = "".join(traceback.format_exception(exc))[-3000:]
     return StepOutcome(ok=False, detail={"error": f"unexpected {type(exc).__name__}: {exc}"[:500],
                                          "trace": trace})
+
+
+def guarded_step(fn: StepFunc, ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
+    """A step for a batch; if it raises as a whole (not per app), every app of it failed that way."""
+    try:
+        return fn(ctx, moves)
+    except Exception as exc:  # noqa: BLE001 - known state: the apps are rolled back, never left frozen
+        out = failed(exc)
+        return {m.app: out for m in moves}
+
+
+def message_of(outcome: StepOutcome) -> str:
+    """One line saying why a step failed, from its outcome's detail."""
+    d = outcome.detail
+    if "error" in d:
+        return str(d["error"])
+    if d.get("failed_hosts"):
+        return "; ".join(f"{h}: {m}" for h, m in d["failed_hosts"].items())
+    if d.get("failed"):
+        return "checks failed: " + ", ".join(d["failed"])
+    if d.get("gate") and d["gate"] != "passed":
+        return f"backup gate: {d['gate']}"
+    if "portal_serves" in d:
+        return f"portal answered from {d['portal_serves']}"
+    return "failed"
 
 
 def _each(ctx: Context, moves: list[AppMove], fn: Callable[[AppMove], StepOutcome]) -> dict[str, StepOutcome]:
@@ -302,7 +328,10 @@ def cutover(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
             serving, wanted = portal_redirect(move), expected_redirect(move)
         else:
             serving, wanted = portal_answer(move), move.primary[1].id
-        return StepOutcome(ok=serving == wanted, changed=routed[move.app].changed, detail={"portal_serves": serving})
+        # `routed`: the portal sends requests to the target now, so it may hold writes even if
+        # this check fails; a rollback must then carry them back (failback).
+        return StepOutcome(ok=serving == wanted, changed=routed[move.app].changed,
+                           detail={"portal_serves": serving, "routed": True})
     checked = _each(ctx, ready, through_portal)
     return {m.app: checked.get(m.app, gates[m.app]) for m in moves}
 
@@ -323,7 +352,6 @@ def rollback(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
     return _each(ctx, moves, check)
 
 
-StepFunc = Callable[[Context, list[AppMove]], dict[str, StepOutcome]]
 STEP_FUNCS: dict[str, StepFunc] = {
     "preflight": preflight, "backup": backup, "transfer": transfer, "deploy": deploy,
     "verify": verify, "cutover": cutover, "decommission": decommission,

@@ -8,7 +8,7 @@ mistake naming the file and key.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ class AppMove:
     portal: Node
     retiring: bool = False  # replace/retire: no target; each pair is (source, source)
     shared_service: str | None = None  # where a retiring app's route redirects (None: 410 Gone)
+    failback: bool = False  # the move back after a cutover: each pair is (target, source)
 
     @property
     def steps(self) -> tuple[str, ...]:
@@ -70,7 +71,12 @@ class AppMove:
 
     def backup_prefix(self, estate: str) -> str:
         # Stable per (estate, app, wave) so a resumed backup uploads into the same place.
-        return f"{estate}/{self.app}/wave-{self.wave}"
+        return f"{estate}/{self.app}/wave-{self.wave}" + ("-failback" if self.failback else "")
+
+    def reversed(self) -> AppMove:
+        """The same app moving back: from its targets (which served since cutover) to its sources."""
+        db = (self.db[1], self.db[0]) if self.db else None
+        return replace(self, web=tuple((t, s) for s, t in self.web), db=db, failback=not self.failback)
 
 
 def read_plan(path: Path) -> dict[str, Any]:

@@ -19,6 +19,7 @@ STEPS: tuple[str, ...] = (
     "cutover",
     "decommission",
     "rollback",
+    "failback",
 )
 STEP_STATUSES: frozenset[str] = frozenset({"started", "ok", "changed", "failed", "skipped", "rolled_back"})
 # `died`: the process running it ended without closing it (killed, crashed); set by the next command.

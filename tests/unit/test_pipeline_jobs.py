@@ -137,19 +137,21 @@ def test_replaced_apps_retire_in_wave_one_only(tmp_path):
     assert retirements(estate, plan, 2) == []
 
 
-def test_a_retiring_app_is_redirected_never_frozen_and_has_no_target_work(tmp_path):
+def test_a_retiring_app_is_frozen_then_redirected_and_has_no_target_work(tmp_path):
     [m] = retirements(load_estate(LAB), _replaced_plan(tmp_path), 1)
     assert J.route([m], to_source=False)["pdn-portal"][0]["redirect"] == "sp4n-lapor"
     assert "redirect" not in J.route([m], to_source=True)["pdn-portal"][0]
-    assert J.backup([m]) == {} and J.preflight([m]) == {} and J.deploy([m]) == {}
+    # Its backup is the last copy of its data: nothing may write to it after the freeze.
+    assert J.backup([m])["bgr-old1"] == [{"kind": "freeze", "app": "lapor-bogor"}]
+    assert J.preflight([m]) == {} and J.deploy([m]) == {}
     assert [j["kind"] for j in J.rollback([m])["bgr-old1"]] == ["start"], "a rollback must not stop the source"
     assert set(J.decommission([m], 30)) == {"bgr-old1"}
 
 
-def test_backup_routes_each_frozen_app_to_its_source_but_never_a_retiring_one():
+def test_backup_gives_every_frozen_app_the_portals_own_maintenance_answer():
     moving, leaving = move("a", ("s",)), move("r", ("old",))
     leaving = AppMove(**{**leaving.__dict__, "retiring": True})
     jobs = J.backup([moving, leaving])
-    assert jobs["pdn-portal"] == [{"app": "a", "service": "a.go.id", "backend": "10.77.1.1", "port": 8080,
-                                   "kind": "route"}]
-    assert jobs["s"] == [{"kind": "freeze", "app": "a"}] and "old" not in jobs
+    assert [(j["app"], j["kind"], j["mode"]) for j in jobs["pdn-portal"]] == [
+        ("a", "route", "maintenance"), ("r", "route", "maintenance")]
+    assert jobs["s"] == [{"kind": "freeze", "app": "a"}] and jobs["old"] == [{"kind": "freeze", "app": "r"}]

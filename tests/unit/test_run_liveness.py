@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from migration.execution import orchestrator, steps
+from migration.execution import steps
 from migration.state import StateStore
 from migration.state import schema as t
 from migration.verify.checks import live_rows_hold
@@ -60,7 +60,7 @@ def test_an_unexpected_exception_fails_every_app_of_the_step_with_its_type_and_t
 
     class Move:
         app = "a"
-    out = orchestrator.guarded_step(boom, None, [Move()])  # type: ignore[arg-type]
+    out = steps.guarded_step(boom, None, [Move()])  # type: ignore[arg-type]
     assert not out["a"].ok
     assert out["a"].detail["error"] == "unexpected KeyError: 'host key changed'"
     assert "boom" in out["a"].detail["trace"]

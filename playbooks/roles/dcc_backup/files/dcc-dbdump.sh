@@ -1,13 +1,47 @@
 #!/bin/bash
-# Dump one database, its owner role and per-table row counts + checksums, all from ONE
-# snapshot, without stopping anything. Prints "changed" only when the dump differs from the last.
+# Freeze one database at the data, then dump it, its owner role and per-table row counts +
+# checksums, all from ONE snapshot. The freeze: CONNECTION LIMIT 0 (which superusers, and so
+# this dump, are exempt from; the previous limit is kept in FROZEN/<db>.connlimit for the
+# rollback to put back), every other session ended, and a wait until none is left, so no
+# writer, the app or anyone connecting directly, can commit after the snapshot. A superuser
+# session other than ours cannot be stopped that way: the freeze is then refused.
+# Prints "changed" when the freeze or the dump changed anything.
 set -euo pipefail
-db=$1 role=$2 out=$3
+umask 077
+db=$1 role=$2 out=$3 frozen=${4:-/var/lib/dcc/frozen}
 mkdir -p "$out"
 chmod 0700 "$out"
 tmp=$(mktemp -d "$out/.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 cd /
+q() { runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "$1"; }
+limit=$(q "SELECT datconnlimit FROM pg_database WHERE datname = '$db'")
+[ -n "$limit" ] || { echo "database $db not found" >&2; exit 1; }
+install -d -m 0700 "$frozen"
+froze=0
+if [ ! -f "$frozen/$db.connlimit" ]; then
+  echo "$limit" >"$frozen/$db.connlimit.tmp"
+  mv -f "$frozen/$db.connlimit.tmp" "$frozen/$db.connlimit"
+fi
+if [ "$limit" != 0 ]; then
+  q "ALTER DATABASE \"$db\" CONNECTION LIMIT 0" >/dev/null
+  froze=1
+fi
+others="datname = '$db' AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+supers=$(q "SELECT string_agg(DISTINCT usename, ',') FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid WHERE $others AND r.rolsuper")
+if [ -n "$supers" ]; then
+  q "ALTER DATABASE \"$db\" CONNECTION LIMIT $(cat "$frozen/$db.connlimit")" >/dev/null
+  rm -f "$frozen/$db.connlimit"
+  echo "database $db has sessions of superuser(s) $supers, which a freeze cannot stop; end them and retry" >&2
+  exit 1
+fi
+for _ in $(seq 1 300); do
+  left=$(q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE $others")
+  [ "$left" = 0 ] && break
+  froze=1
+  sleep 0.1
+done
+[ "$left" = 0 ] || { echo "database $db: $left session(s) still open after 30 s" >&2; exit 1; }
 coproc PSQL { runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" 2>&1; }
 echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"${PSQL[1]}"
 read -r snap <&"${PSQL[0]}"
@@ -32,7 +66,7 @@ wait "$PSQL_PID" || true
 runuser -u postgres -- pg_dumpall --roles-only 2>/dev/null | grep -E "^(CREATE|ALTER) ROLE \"?$role\"?[ ;]" >"$tmp/roles.sql" || true
 # Newer pg_dump wraps a plain dump in \restrict/\unrestrict with a random key: not a change.
 same() { [ -f "$2" ] && cmp -s <(grep -Ev '^\\(un)?restrict ' "$1") <(grep -Ev '^\\(un)?restrict ' "$2" 2>/dev/null); }
-changed=0
+changed=$froze
 for f in dump.sql counts.txt roles.sql; do
   if ! same "$tmp/$f" "$out/$f"; then
     mv -f "$tmp/$f" "$out/$f"

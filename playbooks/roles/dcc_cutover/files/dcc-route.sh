@@ -4,7 +4,11 @@
 # the new configuration, every file this run changed is put back and nothing is reloaded, so
 # the portal keeps serving the routes it had.
 # Args: CONF_DIR then APP SERVICE BACKEND PORT MODE REDIRECT per route, MODE being
-# proxy (to BACKEND:PORT), redirect (308 to REDIRECT) or gone (410). Prints "changed" or "unchanged".
+# proxy (to BACKEND:PORT), maintenance (503 "moving" with Retry-After, answered by the portal
+# itself: the app never sees the request), redirect (308 to REDIRECT) or gone (410).
+# After a reload it waits until nginx's old workers have finished the requests they were
+# proxying, so when it returns no request is on its way to the previous backend any more.
+# Prints "changed" or "unchanged".
 set -euo pipefail
 conf_dir=$1
 shift
@@ -26,13 +30,14 @@ render() {
       printf '    # Retired: no successor service.\n    return 410;\n' ;;
     proxy)
       printf '    location / {\n        proxy_pass http://%s:%s;\n' "$backend" "$port"
-      printf '        proxy_set_header Host $host;\n        proxy_connect_timeout 5s;\n    }\n'
-      # While the backend is down (its write freeze during a migration), citizens get a 503
-      # that says so, with Retry-After, instead of nginx's bare 502.
-      printf '    error_page 502 504 =503 @dcc_unavailable;\n'
-      printf '    location @dcc_unavailable {\n        default_type text/plain;\n'
-      printf '        add_header Retry-After 120 always;\n'
-      printf '        return 503 "%s is moving to the national data center; please try again in a few minutes.\\n";\n    }\n' "$service" ;;
+      printf '        proxy_set_header Host $host;\n        proxy_connect_timeout 5s;\n    }\n' ;;
+    maintenance)
+      # The write freeze: the portal answers for the app, which never receives the request, so
+      # this error answer can never go with a write the app committed. Not a 502 mapped to a
+      # 503: a 502 may come after the app took the write.
+      printf '    # Write freeze of a migration: %s does not receive requests.\n' "$app"
+      printf '    default_type text/plain;\n    add_header Retry-After 120 always;\n'
+      printf '    return 503 "%s is moving to the national data center; please try again in a few minutes.\\n";\n' "$service" ;;
     *)
       echo "unknown route mode $mode for $service" >&2
       return 2 ;;
@@ -71,6 +76,20 @@ if ! nginx -t -q; then
   echo "nginx rejected the new routes; the previous ones are back" >&2
   exit 1
 fi
+old_workers=$(ps -eo pid=,args= | awk '$2 == "nginx:" && $3 == "worker" {print $1}')
 nginx -s reload
 for f in "${changed[@]}"; do rm -f "$f.dcc-prev"; done
+# Old workers finish their in-flight requests, then exit; wait for that (bounded).
+for _ in $(seq 1 600); do
+  left=0
+  for pid in $old_workers; do
+    if [ -d "/proc/$pid" ]; then left=1; fi
+  done
+  [ "$left" = 0 ] && break
+  sleep 0.1
+done
+if [ "$left" = 1 ]; then
+  echo "nginx's old workers still serve requests after 60 s" >&2
+  exit 1
+fi
 echo changed

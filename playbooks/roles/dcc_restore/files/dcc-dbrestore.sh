@@ -1,6 +1,9 @@
 #!/bin/bash
 # Restore a dump into a FRESH database in one transaction, compare row counts and checksums
-# with the source's (taken in the dump's snapshot), then swap it in. Prints "changed" or "unchanged".
+# with the source's (taken in the dump's snapshot), then swap it in. A database already there
+# under the name is never dropped: it may hold the only copy of writes (a target that served,
+# a source before its failback); it is renamed to <db>__dcc_kept_<epoch> and kept.
+# Prints "changed" or "unchanged".
 set -euo pipefail
 db=$1 role=$2 in=$3 digest=$4
 cd /
@@ -32,7 +35,13 @@ if ! diff -u "$in/counts.txt" <(counts "$fresh") >&2; then
   echo "row counts or checksums differ from the source's" >&2
   exit 1
 fi
-pg -d postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
+exists=$(pg -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")
+if [ -n "$exists" ]; then
+  kept="${db:0:40}__dcc_kept_$(date +%s)"
+  pg -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$db' AND pid <> pg_backend_pid()" >/dev/null
+  pg -d postgres -c "ALTER DATABASE \"$db\" RENAME TO \"$kept\""
+  pg -d postgres -c "COMMENT ON DATABASE \"$kept\" IS 'dcc: kept when a restore replaced $db; drop it only by hand'"
+fi
 pg -d postgres -c "ALTER DATABASE \"$fresh\" RENAME TO \"$db\""
 pg -d postgres -c "COMMENT ON DATABASE \"$db\" IS '$marker'"
 echo changed

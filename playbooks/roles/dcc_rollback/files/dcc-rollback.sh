@@ -3,11 +3,11 @@
 # decommission takes connections again. On a source (start): bring the data back from
 # retention if the app was decommissioned, then start the app and enable it at boot. On a
 # target (stop): stop the app and disable it at boot, if it was ever installed there.
-# Args: RETAINED then ACTION APP DB per item (DB is "-" unless ACTION is reopen).
+# Args: RETAINED FROZEN then ACTION APP DB per item (DB is "-" unless ACTION is reopen).
 # Prints "changed" or "unchanged".
 set -euo pipefail
-retained=$1
-shift
+retained=$1 frozen=$2
+shift 2
 changed=0
 enabled() { compgen -G "/etc/rc[2345].d/S[0-9][0-9]$1" >/dev/null; }
 while [ $# -ge 3 ]; do
@@ -21,6 +21,14 @@ while [ $# -ge 3 ]; do
       [ -n "$allowed" ] || { echo "database $db not found" >&2; exit 1; }
       if [ "$allowed" != t ]; then
         q "ALTER DATABASE \"$db\" WITH ALLOW_CONNECTIONS true" >/dev/null
+        changed=1
+      fi
+      # The backup's write freeze (CONNECTION LIMIT 0) ends: the previous limit comes back.
+      if [ -f "$frozen/$db.connlimit" ]; then
+        limit=$(cat "$frozen/$db.connlimit")
+        [[ "$limit" =~ ^-?[0-9]+$ ]] || { echo "bad saved connection limit for $db: $limit" >&2; exit 1; }
+        q "ALTER DATABASE \"$db\" CONNECTION LIMIT $limit" >/dev/null
+        rm -f "$frozen/$db.connlimit"
         changed=1
       fi ;;
     start)
@@ -58,5 +66,5 @@ while [ $# -ge 3 ]; do
       exit 2 ;;
   esac
 done
-[ $# -eq 0 ] || { echo "usage: dcc-rollback.sh RETAINED [reopen|start|stop APP DB]..." >&2; exit 2; }
+[ $# -eq 0 ] || { echo "usage: dcc-rollback.sh RETAINED FROZEN [reopen|start|stop APP DB]..." >&2; exit 2; }
 [ "$changed" = 1 ] && echo changed || echo unchanged
