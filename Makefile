@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: setup demo test bench lint clean-lab
+.PHONY: setup demo test bench soak lint clean-lab
 
 setup:
 	@bash scripts/setup.sh
@@ -12,6 +12,10 @@ demo: setup
 
 test: setup
 	@$(PY) -m pytest
+
+# The long chaos soak: writers on, random faults, prints faults injected, writes acknowledged and lost.
+soak: setup
+	@DCC_SOAK_ROUNDS=$${ROUNDS:-10} $(PY) -m pytest tests/integration/test_chaos_soak.py -s -q -p no:randomly
 
 bench: setup
 	@bash bench/run_all.sh $(BENCH)

@@ -162,7 +162,9 @@ class _FailureCollector:
             host = data.get("host", "")
             res = data.get("res", {}) or {}
             task = data.get("task", "")
-            msg = res.get("msg") or res.get("stderr") or "failed"
+            # A shipped script's own last word on stderr says why; Ansible's msg only "non-zero return code".
+            err = res.get("stderr")
+            msg = err if isinstance(err, str) and err.strip() else res.get("msg") or "failed"
             if isinstance(msg, str) and host and host not in self.messages:
                 self.messages[host] = f"{task}: {msg.strip().splitlines()[-1] if msg.strip() else msg}"[:300]
         return True  # keep the event in artifacts

@@ -29,7 +29,8 @@ grep -E '^ALTER ROLE' "$in/roles.sql" | pg -d postgres -f - >/dev/null || true
 fresh="${db}__dcc_restore"
 pg -d postgres -c "DROP DATABASE IF EXISTS \"$fresh\""
 pg -d postgres -c "CREATE DATABASE \"$fresh\" OWNER \"$role\" TEMPLATE template0"
-pg -d "$fresh" --single-transaction -f "$in/dump.sql" >/dev/null
+# Fed by root: the dump is private (0600 root), the postgres user cannot open it itself.
+pg -d "$fresh" --single-transaction -f - <"$in/dump.sql" >/dev/null
 if ! diff -u "$in/counts.txt" <(counts "$fresh") >&2; then
   pg -d postgres -c "DROP DATABASE IF EXISTS \"$fresh\""
   echo "row counts or checksums differ from the source's" >&2
