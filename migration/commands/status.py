@@ -37,6 +37,7 @@ SHORT_STEP = {
     "cutover": "cut",
     "decommission": "dec",
     "rollback": "rb",
+    "failback": "fb",
 }
 SHORT_STATUS = {
     "changed": "chg",

@@ -90,8 +90,17 @@ def push(move: AppMove, access: LabAccess, restored: Path, hook=None) -> None:
         hook("transfer:data-pushed", move)
     rsync(access, [f"{files}/"], f"{tgt}:{INCOMING_REMOTE}/{move.app}/", "--delete", "--mkpath", "--exclude=/srv/")
     if move.db:
+        # The dump and the role's password hash: root only on the target too.
         rsync(access, [f"{restored / 'db'}/"], f"{move.db[1].id}:{INCOMING_REMOTE}/{move.app}/db/",
-              "--delete", "--mkpath")
+              "--delete", "--mkpath", "--chmod=D700,F600")
+
+
+def forget(work_dir: Path, app: str) -> None:
+    """Remove the app's plaintext copies from the controller (pulled tree, restore tree, archives):
+    object storage holds the backup; a later check downloads and verifies it again."""
+    for part in (work_dir / "staging" / app, work_dir / "staging" / COLLECTED / app,
+                 work_dir / "restore" / app, work_dir / "outbox" / app):
+        shutil.rmtree(part, ignore_errors=True)
 
 
 def fresh_dir(path: Path) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from migration.execution import datapath
 from migration.execution import failback as F
 from migration.execution import steps as S
 from migration.execution.access import warm_connections
@@ -123,6 +124,8 @@ def run_batch(ctx: S.Context, batch: list[AppMove], notify: Notify) -> list[AppR
                                            step, old.changed_steps, old.message + note)
     for m in alive:
         reports[m.app] = AppReport(m.app, "migrated" if changed[m.app] else "unchanged", "", changed[m.app])
+    for m in batch:
+        datapath.forget(ctx.work_dir, m.app)
     return [reports[m.app] for m in batch]
 
 

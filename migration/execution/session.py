@@ -89,5 +89,6 @@ def open_session(inputs: Inputs, wave: int | None = None) -> Session:
     store.close_dead_runs()  # a killed run is closed as `died` before anything else is journaled
     work_dir = inputs.work_dir or Path(inputs.estate_dir) / "state" / "work"
     work_dir.mkdir(parents=True, exist_ok=True)
+    work_dir.chmod(0o700)  # pulled trees, dumps and configs with passwords pass through here
     return Session(estate=estate, plan=plan, store=store, objects=objects, work_dir=work_dir.resolve(),
                    inputs=inputs)
