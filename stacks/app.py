@@ -23,6 +23,7 @@ class MigratedAppArgs:
     refs: PlatformRefs
     secret_seed: pulumi.Input[str]
     namespace: pulumi.Resource | None = None
+    waits_for: tuple[pulumi.Resource, ...] = ()  # e.g. the tenant's admission parameters
 
 
 def derive_secret(seed: str, app_id: str, key: str) -> str:
@@ -38,7 +39,8 @@ class MigratedApp(pulumi.ComponentResource):
         seed = pulumi.Output.from_input(args.secret_seed)
         values = {k: pulumi.Output.secret(seed.apply(lambda s, k=k: derive_secret(s, args.spec.id, k)))
                   for k in secret_keys(args.spec)}
-        child = pulumi.ResourceOptions(parent=self, depends_on=[args.namespace] if args.namespace else None)
+        waits = [*([args.namespace] if args.namespace else []), *args.waits_for]
+        child = pulumi.ResourceOptions(parent=self, depends_on=waits or None)
         self.children = [k8s_resource(o, child) for o in app_objects(args.spec, args.refs, values)]
         self.url = f"https://{args.spec.service}/"
         self.register_outputs({"url": self.url, "appId": args.spec.id, "objects": len(self.children)})

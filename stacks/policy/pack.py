@@ -25,20 +25,29 @@ DEFAULT_PLATFORM_NAMESPACES = ["dcc-portal", "dcc-exchange", "velero", "dcc-iden
 NEEDS = {  # policy -> config keys it reads
     "dcc-no-new-apps": ("allowedAppIds",),
     "dcc-data-residency": ("storageAllowList",),
+    "dcc-ingress-hosts": ("ingressClass", "tenantHosts"),
+    "dcc-registry": ("registry",),
 }
 SCHEMA = {
     "allowedAppIds": {"type": "array", "items": {"type": "string"}},
     "storageAllowList": {"type": "array", "items": {"type": "string"}, "default": ["pdn.go.id"]},
     "platformNamespaces": {"type": "array", "items": {"type": "string"}, "default": DEFAULT_PLATFORM_NAMESPACES},
+    "registry": {"type": "string"},
+    "ingressClass": {"type": "string"},
+    "tenantHosts": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
 }
 
 
 def context(config: dict[str, Any] | None) -> P.PolicyContext:
     """The policy context from one policy's config (missing keys: the safe defaults)."""
     c = config or {}
+    defaults = P.PolicyContext(frozenset(), ())
     return P.PolicyContext(allowed_app_ids=frozenset(c.get("allowedAppIds") or ()),
                            storage_allow_list=tuple(c.get("storageAllowList") or SCHEMA["storageAllowList"]["default"]),
-                           platform_namespaces=frozenset(c.get("platformNamespaces") or DEFAULT_PLATFORM_NAMESPACES))
+                           platform_namespaces=frozenset(c.get("platformNamespaces") or DEFAULT_PLATFORM_NAMESPACES),
+                           registry=c.get("registry") or defaults.registry,
+                           ingress_class=c.get("ingressClass") or defaults.ingress_class,
+                           tenant_hosts={ns: frozenset(h) for ns, h in (c.get("tenantHosts") or {}).items()})
 
 
 def _schema(name: str) -> PolicyConfigSchema:

@@ -8,7 +8,8 @@ from stackhelp import key, normalize
 from stackmock import run_program
 
 from migration.inventory import load_estate
-from migration.render import policy_context, read_strategies, render_objects, specs_from_estate
+from stacks.estate import policy_context, read_strategies, specs_from_estate
+from stacks.manifests import render_objects
 from stacks.policy.policies import STACK_POLICIES, check_object
 from stacks.settings import parse_settings
 
