@@ -11,7 +11,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stacks.builders.specs import EXPOSURES, BackupTarget, ChartSpec, IdentityDatabase, PlatformRefs, PlatformSpec
+from stacks.builders.specs import (
+    EXPOSURES,
+    BackupTarget,
+    ChartSpec,
+    IdentityDatabase,
+    PlatformRefs,
+    PlatformSpec,
+)
 from stacks.policy.policies import host_allowed
 
 ROLES = ("all", "platform", "tenants")

@@ -31,12 +31,12 @@ WORKLOAD_RULES = (rule("", ["pods"]), rule("apps", ["deployments", "statefulsets
                   rule("batch", ["jobs", "cronjobs"]))
 # The pod spec and pod metadata inside any workload kind (Pod, CronJob, or a kind with a template).
 POD_VARIABLES = (
-    ("podSpec", "object.kind == 'Pod' ? object.spec : (object.kind == 'CronJob' ? "
-                "object.spec.jobTemplate.spec.template.spec : object.spec.template.spec)"),
-    ("podMeta", "object.kind == 'Pod' ? object.metadata : (object.kind == 'CronJob' ? "
-                "object.spec.jobTemplate.spec.template.metadata : object.spec.template.metadata)"),
-    ("containers", "variables.podSpec.containers + "
-                   "(has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : [])"),
+    ("podSpec", ("object.kind == 'Pod' ? object.spec : (object.kind == 'CronJob' ? "
+                "object.spec.jobTemplate.spec.template.spec : object.spec.template.spec)")),
+    ("podMeta", ("object.kind == 'Pod' ? object.metadata : (object.kind == 'CronJob' ? "
+                "object.spec.jobTemplate.spec.template.metadata : object.spec.template.metadata)")),
+    ("containers", ("variables.podSpec.containers + "
+                   "(has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : [])")),
 )
 
 
@@ -72,9 +72,9 @@ class Guard:
 
 SECCOMP = "{v}.type in ['RuntimeDefault', 'Localhost']"
 RESTRICTED = (
-    ("!(has(variables.podSpec.hostNetwork) && variables.podSpec.hostNetwork) && "
+    (("!(has(variables.podSpec.hostNetwork) && variables.podSpec.hostNetwork) && "
      "!(has(variables.podSpec.hostPID) && variables.podSpec.hostPID) && "
-     "!(has(variables.podSpec.hostIPC) && variables.podSpec.hostIPC)", "pods must not share the host's namespaces"),
+     "!(has(variables.podSpec.hostIPC) && variables.podSpec.hostIPC)"), "pods must not share the host's namespaces"),
     ("!has(variables.podSpec.volumes) || variables.podSpec.volumes.all(v, !has(v.hostPath))",
      "hostPath volumes are not allowed"),
     (_either("runAsNonRoot", "{v} == true"), "every container must run as non-root (runAsNonRoot: true)"),
@@ -148,11 +148,11 @@ def guards(p: PlatformSpec) -> tuple[Guard, ...]:
               params=True),
         Guard("dcc-no-new-apps", WORKLOAD_RULES, (
             (_app_label_allowed("object.metadata"), f"the workload's {APP_ID} label must name an app of this tenant"),
-            (_app_label_allowed("variables.podMeta"), f"the pod template's {APP_ID} label must name an app of this "
-                                                      "tenant"),), POD_VARIABLES, params=True),
+            (_app_label_allowed("variables.podMeta"), (f"the pod template's {APP_ID} label must name an app of this "
+                                                      "tenant")),), POD_VARIABLES, params=True),
         Guard("dcc-service-types", (rule("", ["services"]),), (
-            ("(!has(object.spec.type) || object.spec.type == 'ClusterIP') && "
-             "(!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0) && !has(object.spec.externalName)",
+            (("(!has(object.spec.type) || object.spec.type == 'ClusterIP') && "
+             "(!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0) && !has(object.spec.externalName)"),
              "tenant Services are ClusterIP only: no LoadBalancer, NodePort, ExternalName or externalIPs"),)),
         Guard("dcc-ingress-hosts", (rule("networking.k8s.io", ["ingresses"]),), (
             (f"has(object.spec.ingressClassName) && object.spec.ingressClassName == '{ingress_class}'",
@@ -160,17 +160,17 @@ def guards(p: PlatformSpec) -> tuple[Guard, ...]:
             ("!has(object.spec.defaultBackend)", "a tenant Ingress must not set a defaultBackend"),
             ("!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && ('host.' + r.host) in params.data)",
              "every host must be a hostname of this tenant's apps"),
-            ("!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && has(object.spec.tls) && "
-             "object.spec.tls.exists(t, has(t.hosts) && r.host in t.hosts))", "every host needs a TLS entry"),
+            (("!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && has(object.spec.tls) && "
+             "object.spec.tls.exists(t, has(t.hosts) && r.host in t.hosts))"), "every host needs a TLS entry"),
             ("!has(object.metadata.annotations) || !object.metadata.annotations.exists(k, k.endsWith('-snippet'))",
              "configuration snippet annotations are not allowed"),
         ), params=True),
         Guard("dcc-data-residency", (rule("velero.io", ["backupstoragelocations"]),), ((_residency(p),
               "backup storage endpoints must be on the storage allow-list (data residency)"),), tenants_only=False),
         Guard("dcc-rbac-least-privilege", (rule(rbac, ["roles"]),), ((
-            "!has(object.rules) || object.rules.all(r, !('*' in r.verbs) && !(has(r.resources) && '*' in r.resources) "
+            ("!has(object.rules) || object.rules.all(r, !('*' in r.verbs) && !(has(r.resources) && '*' in r.resources) "
             "&& !(has(r.apiGroups) && '*' in r.apiGroups) && !r.verbs.exists(v, v in ['bind', 'escalate', "
-            "'impersonate']))", "Roles name verbs and resources explicitly; no bind, escalate or impersonate"),)),
+            "'impersonate']))"), "Roles name verbs and resources explicitly; no bind, escalate or impersonate"),)),
         Guard("dcc-tenant-bindings", (rule(rbac, ["rolebindings"]),), ((
             "object.roleRef.kind != 'ClusterRole' || object.roleRef.name in ['view']",
             "tenants may bind only the 'view' ClusterRole or their own Roles"),)),
@@ -178,8 +178,8 @@ def guards(p: PlatformSpec) -> tuple[Guard, ...]:
             rule("networking.k8s.io", ["networkpolicies"], ["CREATE", "UPDATE", "DELETE"]),
             rule("", ["resourcequotas", "limitranges", "configmaps"], ["CREATE", "UPDATE", "DELETE"]),
             rule(rbac, ["roles", "rolebindings"], ["CREATE", "UPDATE", "DELETE"])),
-            ((_exempt(p), "only the platform may change a tenant's network policies, quota, limits, RBAC or "
-                          "admission parameters"),),
+            ((_exempt(p), ("only the platform may change a tenant's network policies, quota, limits, RBAC or "
+                          "admission parameters")),),
             conditions=(("guardrail-configmap-only",
                          f"request.resource.resource != 'configmaps' || request.name == '{PARAMS_NAME}'"),)),
     )

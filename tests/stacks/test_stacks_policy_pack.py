@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pulumi_policy
 
-from stacks.manifests import policy_config
 from stacks.builders.app import app_objects
 from stacks.builders.specs import AppSpec, PlatformRefs, TenantSpec
 from stacks.builders.tenant import tenant_objects
+from stacks.manifests import policy_config
 from stacks.policy import pack
 from stacks.policy.policies import RESOURCE_POLICIES, STACK_POLICIES, PolicyContext
 
