@@ -161,3 +161,28 @@ def test_9_pull_always_probes_headless_services_budgets_and_spread():
     [dep] = of_kind(objs, "Deployment")
     assert dep["spec"]["replicas"] == 2 and dep["spec"]["template"]["spec"].get("topologySpreadConstraints")
     assert [b for b in of_kind(objs, "PodDisruptionBudget") if b["spec"]["selector"] == dep["spec"]["selector"]]
+
+
+def test_4_7_national_sample_fits_limit_ranges_and_quotas(lab_values, small_national):
+    """The same checks over every tenant of a generated national sample (the whole estate path)."""
+    from migration.inventory import load_estate
+    from stacks.estate import read_strategies, specs_from_estate
+    from stacks.manifests import render_objects
+
+    estate, plan = small_national
+    settings = parse_settings({**lab_values, "inventory": str(estate), "plan": str(plan)})
+    specs = specs_from_estate(load_estate(estate), read_strategies(plan), settings)
+    for folder, objs in render_objects(specs).items():
+        if folder == "_platform":
+            continue
+        cap = of_kind(objs, "LimitRange")[0]["spec"]["limits"][0]["max"]
+        hard = of_kind(objs, "ResourceQuota")[0]["spec"]["hard"]
+        pods = of_kind(objs, "Deployment") + of_kind(objs, "StatefulSet")
+        used = 0
+        for w in pods:
+            lim = w["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+            assert cpu_m(lim["cpu"]) <= cpu_m(cap["cpu"]) and mem_mi(lim["memory"]) <= mem_mi(cap["memory"]), folder
+            used += cpu_m(lim["cpu"]) * w["spec"]["replicas"]
+            rolling = w["spec"].get("strategy", {}).get("rollingUpdate")
+            assert rolling is None or rolling["maxSurge"] == 0, f"{folder}: {w['metadata']['name']} surges"
+        assert used <= cpu_m(hard["limits.cpu"]), folder
