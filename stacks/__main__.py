@@ -36,7 +36,7 @@ def platform_refs(settings: StackSettings) -> PlatformRefs:
     refs = settings.platform.refs
     if settings.role != "tenants":
         return refs
-    ref = pulumi.StackReference(settings.platform_stack)
+    ref = pulumi.StackReference(str(settings.platform_stack))  # required for role tenants (settings)
     return replace(refs, portal_namespace=ref.require_output("portalNamespace"),
                    gateway_namespace=ref.require_output("gatewayNamespace"),
                    backup_namespace=ref.require_output("backupNamespace"),

@@ -82,7 +82,8 @@ def policy_config(ctx: PolicyContext) -> dict[str, Any]:
     from stacks.policy.policies import RESOURCE_POLICIES, STACK_POLICIES
 
     base = {"platformNamespaces": sorted(ctx.platform_namespaces)}
-    out: dict[str, Any] = {p.name: dict(base) for p in (*RESOURCE_POLICIES, *STACK_POLICIES)}
+    names = [p.name for p in RESOURCE_POLICIES] + [p.name for p in STACK_POLICIES]
+    out: dict[str, Any] = {name: dict(base) for name in names}
     out["dcc-no-new-apps"]["allowedAppIds"] = sorted(ctx.allowed_app_ids)
     out["dcc-data-residency"]["storageAllowList"] = list(ctx.storage_allow_list)
     out["dcc-ingress-hosts"].update(ingressClass=ctx.ingress_class,

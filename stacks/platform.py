@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from stacks.app import derive_secret
+from stacks.app import deriver
 from stacks.builders.platform import RELEASE_API, SECRETS, platform_objects
 from stacks.builders.specs import PlatformSpec
 from stacks.resources import k8s_resource, logical_name
@@ -28,17 +28,21 @@ class PlatformArgs:
 
 def secret_values(seed: pulumi.Input[str], config_secret: Callable[[str], pulumi.Output[str]]) -> dict[tuple[str, str], Any]:
     """Generated admin passwords (derived from the seed) and credentials from stack secrets."""
-    seed_out = pulumi.Output.from_input(seed)
+    seed_out: pulumi.Output[str] = pulumi.Output.from_input(seed)
     out: dict[tuple[str, str], Any] = {}
     for name, _, key, source in SECRETS:
         if source == "generated":
-            out[(name, key)] = pulumi.Output.secret(
-                seed_out.apply(lambda s, n=name, k=key: derive_secret(s, f"_platform/{n}", k)))
+            out[(name, key)] = pulumi.Output.secret(seed_out.apply(deriver(f"_platform/{name}", key)))
         elif source.startswith("config:"):
             parts = [config_secret(k) for k in source.removeprefix("config:").split(",")]
-            out[(name, key)] = parts[0] if len(parts) == 1 else pulumi.Output.secret(pulumi.Output.all(*parts).apply(
-                lambda v: f"[default]\naws_access_key_id={v[0]}\naws_secret_access_key={v[1]}\n"))
+            out[(name, key)] = parts[0] if len(parts) == 1 else pulumi.Output.secret(
+                pulumi.Output.all(*parts).apply(_aws_credentials))
     return out
+
+
+def _aws_credentials(v: list[Any]) -> str:
+    """Velero's `cloud` credentials file (the AWS plugin's shared-credentials format)."""
+    return f"[default]\naws_access_key_id={v[0]}\naws_secret_access_key={v[1]}\n"
 
 
 def _release(o: dict, opts: pulumi.ResourceOptions) -> k8s.helm.v3.Release:

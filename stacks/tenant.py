@@ -35,5 +35,6 @@ class Tenant(pulumi.ComponentResource):
         # Workloads wait for the admission policies' parameters: without them the policies deny.
         self.params_resource = next(c for c, o in zip(self.children, rest, strict=True)
                                     if o["kind"] == "ConfigMap" and o["metadata"]["name"] == PARAMS_NAME)
-        self.namespace: pulumi.Output[str] = self.namespace_resource.metadata.apply(lambda m: m["name"])
+        self.namespace: pulumi.Output[str] = self.namespace_resource.metadata.apply(  # type: ignore[attr-defined]
+            lambda m: m["name"])
         self.register_outputs({"namespace": self.namespace, "objects": 1 + len(self.children)})

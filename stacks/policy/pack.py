@@ -19,7 +19,7 @@ from pulumi_policy import (
 try:  # inside the project (tests, dcc validate)
     from stacks.policy import policies as P
 except ImportError:  # run by Pulumi from this folder
-    import policies as P  # type: ignore[no-redef]
+    import policies as P  # type: ignore[no-redef,import-not-found]
 
 DEFAULT_PLATFORM_NAMESPACES = ["dcc-portal", "dcc-exchange", "velero", "dcc-identity", "dcc-storage", "dcc-monitoring"]
 NEEDS = {  # policy -> config keys it reads
@@ -28,7 +28,7 @@ NEEDS = {  # policy -> config keys it reads
     "dcc-ingress-hosts": ("ingressClass", "tenantHosts"),
     "dcc-registry": ("registry",),
 }
-SCHEMA = {
+SCHEMA: dict[str, Any] = {
     "allowedAppIds": {"type": "array", "items": {"type": "string"}},
     "storageAllowList": {"type": "array", "items": {"type": "string"}, "default": ["pdn.go.id"]},
     "platformNamespaces": {"type": "array", "items": {"type": "string"}, "default": DEFAULT_PLATFORM_NAMESPACES},
