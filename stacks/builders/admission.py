@@ -124,32 +124,40 @@ def _exempt(p: PlatformSpec) -> str:
             "request.userInfo.username == 'system:kube-controller-manager'")
 
 
+def _not_restores(p: PlatformSpec) -> tuple[tuple[str, str], ...]:
+    """Velero restores a pod as it was backed up (when it passed these policies) plus its own
+    restore-helper init container, which would fail the registry and pull checks."""
+    group = f"system:serviceaccounts:{p.refs.backup_namespace}"
+    return (("not-a-velero-restore", f"!(has(request.userInfo.groups) && '{group}' in request.userInfo.groups)"),)
+
+
 def guards(p: PlatformSpec) -> tuple[Guard, ...]:
     """Every in-cluster guardrail, named as its CrossGuard twin."""
     ingress_class = p.refs.ingress_class
     rbac = "rbac.authorization.k8s.io"
+    pods: dict[str, Any] = {"variables": POD_VARIABLES, "conditions": _not_restores(p)}
     return (
         Guard("dcc-pss-restricted-labels", (rule("", ["namespaces"]),), ((_pss_labels(),
               "a tenant namespace must enforce, audit and warn Pod Security 'restricted' with a pinned v1.x version"),)),
-        Guard("dcc-restricted-pods", WORKLOAD_RULES, RESTRICTED, POD_VARIABLES),
+        Guard("dcc-restricted-pods", WORKLOAD_RULES, RESTRICTED, **pods),
         Guard("dcc-container-limits", WORKLOAD_RULES, ((_each(
             "has(c.resources) && has(c.resources.limits) && 'cpu' in c.resources.limits && "
             "'memory' in c.resources.limits"), "every container needs cpu and memory limits (the quota counts them)"),),
-            POD_VARIABLES),
+            **pods),
         Guard("dcc-pinned-images", WORKLOAD_RULES, ((_each(
             "c.image.contains('@sha256:') || (c.image.matches(':[^/:]+$') && !c.image.endsWith(':latest'))"),
-            "every image needs a digest or a tag other than 'latest'"),), POD_VARIABLES),
+            "every image needs a digest or a tag other than 'latest'"),), **pods),
         Guard("dcc-image-pull-policy", WORKLOAD_RULES, ((_each(
             "has(c.imagePullPolicy) && c.imagePullPolicy == 'Always'"),
             "tenant containers must pull Always (the registry checks the agency's right to each image)"),),
-            POD_VARIABLES),
+            **pods),
         Guard("dcc-registry", WORKLOAD_RULES, ((_each("c.image.startsWith(params.data.registryPrefix)"),
-              "images must come from the tenant's own project in the national registry"),), POD_VARIABLES,
+              "images must come from the tenant's own project in the national registry"),), **pods,
               params=True),
         Guard("dcc-no-new-apps", WORKLOAD_RULES, (
             (_app_label_allowed("object.metadata"), f"the workload's {APP_ID} label must name an app of this tenant"),
             (_app_label_allowed("variables.podMeta"), (f"the pod template's {APP_ID} label must name an app of this "
-                                                      "tenant")),), POD_VARIABLES, params=True),
+                                                      "tenant")),), **pods, params=True),
         Guard("dcc-service-types", (rule("", ["services"]),), (
             (("(!has(object.spec.type) || object.spec.type == 'ClusterIP') && "
              "(!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0) && !has(object.spec.externalName)"),

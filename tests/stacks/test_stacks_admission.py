@@ -120,3 +120,15 @@ def test_guards_are_rendered_in_the_platform_objects():
 
     names = {o["metadata"]["name"] for o in platform_objects(PLATFORM) if o["kind"] == "ValidatingAdmissionPolicy"}
     assert names == {g.name for g in guards(PLATFORM)}
+
+
+def test_velero_restores_pods_with_its_helper_but_no_one_else_can():
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {**copy.deepcopy(GOOD["Deployment"]["spec"]["template"]["metadata"]),
+                                                           "name": "sehat-api-x", "namespace": "kemenkes"},
+           "spec": copy.deepcopy(GOOD["Deployment"]["spec"]["template"]["spec"])}
+    pod["spec"]["initContainers"] = [{"name": "restore-wait", "image": "velero/velero-restore-helper:v1.14.0"}]
+    velero = {"username": "system:serviceaccount:velero:velero-server",
+              "groups": ["system:serviceaccounts", "system:serviceaccounts:velero"]}
+    for name in ("dcc-registry", "dcc-image-pull-policy", "dcc-restricted-pods", "dcc-container-limits"):
+        assert not verdict(name, pod, user=velero).matched, name
+        assert not verdict(name, pod, user=TENANT_ADMIN).admitted, name
