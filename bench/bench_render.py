@@ -25,16 +25,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "stacks"))  # the mock harness the stack tests use
 
 from migration.inventory import load_estate
-from migration.render import (
-    bulk,
-    load_settings,
-    policy_context,
-    read_manifests,
-    read_strategies,
-    render_objects,
-    specs_from_estate,
-    write_manifests,
-)
+from stacks.estate import policy_context, read_strategies, specs_from_estate
+from stacks.manifests import bulk, load_settings, read_manifests, render_objects, write_manifests
 from stacks.validation import check_objects
 
 

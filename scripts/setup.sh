@@ -38,4 +38,5 @@ export UV_PYTHON_DOWNLOADS=never
 # PYTHONDONTWRITEBYTECODE (as CI images often do) compiles Ansible from source at each
 # ansible-playbook start: ~0.9 s of every phase of every migration.
 .tools/bin/uv sync --frozen --python "$PY" -q --compile-bytecode
+UV_PROJECT_ENVIRONMENT="$PWD/.tools/scanners" .tools/bin/uv sync --frozen --project scanners --python "$PY" -q  # checkov, own lock
 echo "setup: ready (.venv, $(.venv/bin/python --version))"

@@ -24,7 +24,7 @@ import pulumi
 from stacks import config
 from stacks.app import MigratedApp, MigratedAppArgs
 from stacks.builders.specs import PlatformRefs
-from stacks.platform import PlatformArgs, PlatformServices
+from stacks.platform import PlatformArgs, PlatformServices, secret_values
 from stacks.settings import StackSettings
 from stacks.tenant import Tenant, TenantArgs
 
@@ -36,7 +36,7 @@ def platform_refs(settings: StackSettings) -> PlatformRefs:
     refs = settings.platform.refs
     if settings.role != "tenants":
         return refs
-    ref = pulumi.StackReference(settings.platform_stack)
+    ref = pulumi.StackReference(str(settings.platform_stack))  # required for role tenants (settings)
     return replace(refs, portal_namespace=ref.require_output("portalNamespace"),
                    gateway_namespace=ref.require_output("gatewayNamespace"),
                    backup_namespace=ref.require_output("backupNamespace"),
@@ -44,7 +44,8 @@ def platform_refs(settings: StackSettings) -> PlatformRefs:
 
 
 def build_platform(settings: StackSettings) -> PlatformServices:
-    platform = PlatformServices("platform", PlatformArgs(settings.platform))
+    secrets = secret_values(config.secret_seed(), config.required_secret)
+    platform = PlatformServices("platform", PlatformArgs(settings.platform, secrets))
     for key, value in platform.outputs.items():
         pulumi.export(key, value)
     return platform
@@ -54,7 +55,7 @@ def load_specs(settings: StackSettings):
     """Estate + plan -> specs; an inventory or plan mistake stops the program with one line."""
     from migration.errors import DccError
     from migration.inventory import load_estate
-    from migration.render import read_strategies, specs_from_estate
+    from stacks.estate import read_strategies, specs_from_estate
 
     try:
         estate = load_estate(ROOT / settings.inventory)
@@ -76,7 +77,7 @@ def build_tenants(settings: StackSettings, refs: PlatformRefs, platform: Platfor
         tenant = Tenant(spec.agency, TenantArgs(spec, refs),
                         pulumi.ResourceOptions(depends_on=[platform]) if platform else None)
         for app in spec.apps:
-            MigratedApp(app.id, MigratedAppArgs(app, refs, seed, tenant.namespace_resource),
+            MigratedApp(app.id, MigratedAppArgs(app, refs, seed, tenant.namespace_resource, (tenant.params_resource,)),
                         pulumi.ResourceOptions(parent=tenant))
         tenants.append(spec.agency)
         apps += len(spec.apps)

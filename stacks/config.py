@@ -31,6 +31,14 @@ def load() -> StackSettings:
         raise pulumi.RunError(str(exc)) from None
 
 
+def required_secret(key: str) -> pulumi.Output[str]:
+    """A stack secret the platform needs (credentials it cannot generate); raises naming the key."""
+    try:
+        return pulumi.Config("dcc").require_secret(key)
+    except pulumi.ConfigMissingError:
+        raise pulumi.RunError(f"dcc:{key}: is required (set it with `pulumi config set --secret dcc:{key} ...`)") from None
+
+
 def secret_seed() -> pulumi.Output[str]:
     """The stack secret from which each app's secret values are derived (never in plain text)."""
     try:

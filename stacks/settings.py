@@ -11,7 +11,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stacks.builders.specs import BackupTarget, ChartSpec, PlatformRefs, PlatformSpec
+from stacks.builders.specs import (
+    EXPOSURES,
+    BackupTarget,
+    ChartSpec,
+    IdentityDatabase,
+    PlatformRefs,
+    PlatformSpec,
+)
 from stacks.policy.policies import host_allowed
 
 ROLES = ("all", "platform", "tenants")
@@ -24,8 +31,8 @@ CHART_KEYS = {  # key -> (release name, namespace field of PlatformSpec/Platform
     "monitoring": ("kube-prometheus-stack", "monitoring_namespace"),
 }
 STRING_KEYS = ("inventory", "plan", "role", "platformStack", "portalHost", "registry", "pssVersion",
-               "failureDomain", "storageEndpoint", "appVersion")
-OBJECT_KEYS = ("shard", "storageAllowList", "backupTarget", "charts", "chartValues")
+               "failureDomain", "storageEndpoint", "appVersion", "portalExposure")
+OBJECT_KEYS = ("shard", "storageAllowList", "backupTarget", "charts", "chartValues", "identityDatabase")
 _VERSION = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
 
 
@@ -114,6 +121,15 @@ def _charts(raw: Any, values: Any, refs: PlatformRefs, names: Mapping[str, str])
     return tuple(out)
 
 
+def _identity_db(raw: Any) -> IdentityDatabase:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("host"), str) or not raw["host"]:
+        raise ConfigProblem("identityDatabase", "must be a mapping with a string host (and port, database, username)")
+    port = raw.get("port", 5432)
+    if not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigProblem("identityDatabase.port", f"must be a TCP port, got {port!r}")
+    return IdentityDatabase(raw["host"], port, str(raw.get("database", "keycloak")), str(raw.get("username", "keycloak")))
+
+
 def parse_settings(values: Mapping[str, Any]) -> StackSettings:
     """Typed settings from raw `dcc:*` values (keys without the `dcc:` prefix)."""
     role = values.get("role", "all")
@@ -126,9 +142,13 @@ def parse_settings(values: Mapping[str, Any]) -> StackSettings:
     if not host_allowed(storage, allow):
         raise ConfigProblem("storageEndpoint", f"{storage!r} is not on dcc:storageAllowList (data residency)")
     backup = _backup(values.get("backupTarget"), allow, domain)
+    exposure = values.get("portalExposure", "LoadBalancer")
+    if exposure not in EXPOSURES:
+        raise ConfigProblem("portalExposure", f"must be one of {', '.join(EXPOSURES)}, got {exposure!r}")
     refs = PlatformRefs(portal_host=values.get("portalHost", "portal.go.id"),
                         registry=values.get("registry", "registry.pdn.go.id"),
-                        pss_version=values.get("pssVersion", "v1.30"), backup_location=backup.name)
+                        pss_version=values.get("pssVersion", "v1.30"), backup_location=backup.name,
+                        await_ingress=exposure == "LoadBalancer")
     if not re.fullmatch(r"v1\.\d+", refs.pss_version):
         raise ConfigProblem("pssVersion", f"must pin a version like v1.30, got {refs.pss_version!r}")
     names = {"identity_namespace": "dcc-identity", "storage_namespace": "dcc-storage", "monitoring_namespace": "dcc-monitoring"}
@@ -142,5 +162,7 @@ def parse_settings(values: Mapping[str, Any]) -> StackSettings:
     return StackSettings(
         inventory=_need(values, "inventory", str), plan=_need(values, "plan", str), role=role,
         shard=_shard(values.get("shard")), platform_stack=platform_stack,
-        platform=PlatformSpec(refs=refs, backup=backup, charts=charts, storage_endpoint=storage),
+        platform=PlatformSpec(refs=refs, backup=backup, charts=charts, storage_endpoint=storage,
+                              storage_allow_list=allow, identity_db=_identity_db(values.get("identityDatabase")),
+                              exposure=exposure),
         storage_allow_list=allow, failure_domain=domain, app_version=str(version))

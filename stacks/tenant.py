@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pulumi
 
 from stacks.builders.specs import PlatformRefs, TenantSpec
-from stacks.builders.tenant import tenant_objects
+from stacks.builders.tenant import PARAMS_NAME, tenant_objects
 from stacks.resources import k8s_resource
 
 
@@ -32,5 +32,9 @@ class Tenant(pulumi.ComponentResource):
         self.namespace_resource = k8s_resource(ns_obj, pulumi.ResourceOptions(parent=self, depends_on=waits_for))
         after_ns = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace_resource])
         self.children = [k8s_resource(o, after_ns) for o in rest]
-        self.namespace: pulumi.Output[str] = self.namespace_resource.metadata.apply(lambda m: m["name"])
+        # Workloads wait for the admission policies' parameters: without them the policies deny.
+        self.params_resource = next(c for c, o in zip(self.children, rest, strict=True)
+                                    if o["kind"] == "ConfigMap" and o["metadata"]["name"] == PARAMS_NAME)
+        self.namespace: pulumi.Output[str] = self.namespace_resource.metadata.apply(  # type: ignore[attr-defined]
+            lambda m: m["name"])
         self.register_outputs({"namespace": self.namespace, "objects": 1 + len(self.children)})

@@ -41,7 +41,7 @@ def _schema_dir() -> str:
 
 @lru_cache(maxsize=1)
 def _definitions() -> dict[str, Any]:
-    from kubernetes_validate.utils import schema_contents
+    from kubernetes_validate.utils import schema_contents  # type: ignore[import-untyped]
 
     return schema_contents(f"kubernetes-json-schema/{_schema_dir()}/_definitions.json", K8S_VERSION)["$defs"]
 

@@ -31,15 +31,8 @@ def render(
     from rich.table import Table
 
     from migration.inventory import load_estate
-    from migration.render import (
-        bulk,
-        iter_folders,
-        load_settings,
-        policy_context,
-        read_strategies,
-        specs_from_estate,
-        write_manifests,
-    )
+    from stacks.estate import policy_context, read_strategies, specs_from_estate
+    from stacks.manifests import bulk, iter_folders, load_settings, write_manifests
 
     settings = load_settings(stack_config, estate, plan)
     specs = specs_from_estate(load_estate(estate), read_strategies(plan), settings)

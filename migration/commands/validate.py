@@ -26,7 +26,7 @@ def validate(
     from rich.console import Console
     from rich.table import Table
 
-    from migration.render import bulk, read_manifests, read_policy_config
+    from stacks.manifests import bulk, read_manifests, read_policy_config
     from stacks.policy.policies import RESOURCE_POLICIES, STACK_POLICIES
     from stacks.validation import check_objects
 

@@ -11,6 +11,7 @@ AGENCY = "dcc.go.id/agency"
 APP_ID = "dcc.go.id/app-id"
 MANAGED = "app.kubernetes.io/managed-by"
 PSS = "pod-security.kubernetes.io"
+GUARDRAIL = "dcc.go.id/guardrail"  # set on objects only the platform may change
 
 
 @lru_cache(maxsize=1 << 16)

@@ -1,14 +1,19 @@
-"""Objects of the shared platform: its namespaces, the backup location and the Helm releases.
+"""Objects of the shared platform: namespaces, admin secrets, Helm releases, the backup location
+and the in-cluster admission policies.
 
 Releases are described as `HelmRelease` summaries (apiVersion `helm.dcc.go.id/v1`, our own
-kind, not a cluster object): the stack turns each into a `k8s.helm.v3.Release`.
+kind, not a cluster object): the stack turns each into a `k8s.helm.v3.Release`. Chart values
+make every platform pod meet its namespace's Pod Security level (docs/stacks.md has the review).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from stacks.builders.admission import admission_objects
 from stacks.builders.meta import MANAGED, PSS, meta, obj
+from stacks.builders.platform_values import chart_values
 from stacks.builders.specs import ChartSpec, PlatformSpec
 
 RELEASE_API = "helm.dcc.go.id/v1"
@@ -43,23 +48,40 @@ def backup_location(p: PlatformSpec) -> dict[str, Any]:
     return obj("velero.io/v1", "BackupStorageLocation", meta(b.name, p.refs.backup_namespace, lbls), spec=spec)
 
 
-def default_values(key: str, p: PlatformSpec) -> dict[str, Any]:
-    """What each service needs from its chart here; `dcc:chartValues` overrides per key."""
-    ingress_class = p.refs.ingress_class
-    return {
-        "ingress": {"controller": {"ingressClass": ingress_class, "replicaCount": 3,
-                                   "ingressClassResource": {"name": ingress_class, "default": False}}},
-        "identity": {"replicas": 2, "http": {"relativePath": "/auth"}},
-        "gateway": {"replicaCount": 2, "ingressController": {"enabled": False}},
-        "storage": {"mode": "distributed", "replicas": 4, "persistence": {"size": "1Ti"},
-                    "buckets": [{"name": "dcc-objects", "objectlocking": True, "versioning": True}]},
-        "backup": {"deployNodeAgent": True, "snapshotsEnabled": False,
-                   "configuration": {"backupStorageLocation": [], "volumeSnapshotLocation": [],
-                                     "defaultVolumesToFsBackup": True},
-                   "initContainers": [{"name": "velero-plugin-for-aws", "image": "velero/velero-plugin-for-aws:v1.10.0",
-                                       "volumeMounts": [{"mountPath": "/target", "name": "plugins"}]}]},
-        "monitoring": {"prometheus": {"prometheusSpec": {"retention": "15d"}}, "grafana": {"enabled": True}},
-    }.get(key, {})
+# (Secret, namespace field, key, source): "generated" from the stack's secret seed, "config:<key>"
+# from a Pulumi secret, or a plain value. Charts read them by name (existingSecret), never inline.
+SECRETS = (
+    ("keycloak-admin", "identity_namespace", "KC_BOOTSTRAP_ADMIN_USERNAME", "plain:admin"),
+    ("keycloak-admin", "identity_namespace", "KC_BOOTSTRAP_ADMIN_PASSWORD", "generated"),
+    ("keycloak-db", "identity_namespace", "password", "config:identityDatabasePassword"),
+    ("grafana-admin", "monitoring_namespace", "admin-user", "plain:admin"),
+    ("grafana-admin", "monitoring_namespace", "admin-password", "generated"),
+    ("minio-root", "storage_namespace", "rootUser", "plain:dcc-root"),
+    ("minio-root", "storage_namespace", "rootPassword", "generated"),
+    ("velero-credentials", "backup_namespace", "cloud", "config:backupAccessKeyId,backupSecretAccessKey"),
+)
+
+
+def _namespace_of(p: PlatformSpec, field: str) -> Any:
+    return getattr(p.refs, field, None) or getattr(p, field)
+
+
+def secret_placeholder(name: str, key: str) -> str:
+    return f"secretref:dcc/_platform/{name}/{key}"
+
+
+def platform_secrets(p: PlatformSpec, values: Mapping[tuple[str, str], Any] | None = None) -> list[dict[str, Any]]:
+    """The admin and credential Secrets the charts use; `values` maps (secret, key) to a value
+    (Pulumi secret Outputs), render writes references for every non-plain value."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, ns_field, key, source in SECRETS:
+        if name not in out:
+            out[name] = obj("v1", "Secret", meta(name, _namespace_of(p, ns_field), dict(PLATFORM_LABELS)),
+                            type="Opaque", stringData={})
+        plain = source.removeprefix("plain:") if source.startswith("plain:") else None
+        out[name]["stringData"][key] = plain if plain is not None else (
+            values[(name, key)] if values else secret_placeholder(name, key))
+    return list(out.values())
 
 
 def _merge(base: dict[str, Any], over: Any) -> dict[str, Any]:
@@ -70,11 +92,13 @@ def _merge(base: dict[str, Any], over: Any) -> dict[str, Any]:
 
 
 def release(c: ChartSpec, p: PlatformSpec) -> dict[str, Any]:
-    values = _merge(default_values(c.key, p), c.values)
+    values = _merge(chart_values(c.key, p), c.values)
     spec = {"chart": c.chart, "version": c.version, "repo": c.repo, "values": values}
     return obj(RELEASE_API, "HelmRelease", meta(c.release, c.namespace, dict(PLATFORM_LABELS)), spec=spec)
 
 
-def platform_objects(p: PlatformSpec) -> list[dict[str, Any]]:
-    """Namespaces first, then releases (which install the CRDs), then the backup location."""
-    return [*namespaces(p), *(release(c, p) for c in p.charts), backup_location(p)]
+def platform_objects(p: PlatformSpec, secret_values: Mapping[tuple[str, str], Any] | None = None) -> list[dict[str, Any]]:
+    """Namespaces, the charts' Secrets, releases (which install the CRDs), the backup location,
+    then the admission policies and their bindings."""
+    return [*namespaces(p), *platform_secrets(p, secret_values), *(release(c, p) for c in p.charts),
+            backup_location(p), *admission_objects(p)]

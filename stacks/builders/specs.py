@@ -92,6 +92,20 @@ class PlatformRefs:
     registry: str = "registry.pdn.go.id"
     pss_version: str = "v1.30"
     ingress_class: str = "portal"
+    await_ingress: bool = True  # False where nothing fills an Ingress's load-balancer status
+
+
+@dataclass(frozen=True)
+class IdentityDatabase:
+    """The PostgreSQL database Keycloak keeps its realms in (its password is a stack secret)."""
+
+    host: str
+    port: int = 5432
+    database: str = "keycloak"
+    username: str = "keycloak"
+
+
+EXPOSURES = ("LoadBalancer", "NodePort", "HostPort")
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,9 @@ class PlatformSpec:
     backup: BackupTarget
     charts: tuple[ChartSpec, ...]
     storage_endpoint: str
+    storage_allow_list: tuple[str, ...] = ()
+    identity_db: IdentityDatabase = IdentityDatabase("keycloak-db.pdn.go.id")
+    exposure: str = "LoadBalancer"  # how the portal is reached: a cloud LB, node ports, or host ports
     identity_namespace: str = "dcc-identity"
     storage_namespace: str = "dcc-storage"
     monitoring_namespace: str = "dcc-monitoring"

@@ -1,8 +1,8 @@
 """Objects that make an agency a safe, isolated tenant.
 
 Namespace (Pod Security `restricted`), quota and limits sized from its apps, default-deny
-network policies with narrow openings, RoleBindings for the agency's OIDC groups, and a
-daily Velero backup to another failure domain.
+network policies with narrow openings, least-privilege Roles for the agency's OIDC groups, the
+parameters of the in-cluster admission policies, and a daily Velero backup to another failure domain.
 """
 
 from __future__ import annotations
@@ -11,12 +11,34 @@ import zlib
 from typing import Any
 
 from stacks.builders import sizing
-from stacks.builders.meta import PSS, labels, meta, ns_selector, obj
+from stacks.builders.meta import GUARDRAIL, PSS, app_label, labels, meta, ns_selector, obj
 from stacks.builders.specs import PlatformRefs, TenantSpec
 
 RBAC_API = "rbac.authorization.k8s.io"
-# (group suffix, role kind, role name): admins edit, viewers read, operators restart and scale.
-GROUP_ROLES = (("admins", "ClusterRole", "edit"), ("viewers", "ClusterRole", "view"), ("operators", "Role", "dcc-operator"))
+PARAMS_NAME = "dcc-tenant-guardrails"  # the admission policies' parameters, one ConfigMap per tenant
+# (group suffix, role kind, role name): admins run their apps, viewers read, operators restart and scale.
+GROUP_ROLES = (("admins", "Role", "dcc-agency-admin"), ("viewers", "ClusterRole", "view"),
+               ("operators", "Role", "dcc-operator"))
+READ = ["get", "list", "watch"]
+WRITE = ["get", "list", "watch", "create", "update", "patch", "delete"]
+# Never: NetworkPolicies, quota, limits or RBAC (the isolation itself), Endpoints/EndpointSlices
+# (a Service pointed at any IP), bare Pods, pods/exec. Service types, Ingress hosts and images are
+# further held by the admission policies.
+ADMIN_RULES = (
+    {"apiGroups": [""], "resources": ["pods", "pods/log", "events", "endpoints", "resourcequotas", "limitranges",
+                                      "serviceaccounts"], "verbs": READ},
+    {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]},
+    {"apiGroups": [""], "resources": ["services", "configmaps", "secrets", "persistentvolumeclaims"], "verbs": WRITE},
+    {"apiGroups": ["apps"], "resources": ["deployments", "statefulsets"], "verbs": WRITE},
+    {"apiGroups": ["apps"], "resources": ["replicasets", "controllerrevisions"], "verbs": READ},
+    {"apiGroups": ["apps"], "resources": ["deployments/scale", "statefulsets/scale"], "verbs": ["get", "update", "patch"]},
+    {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": WRITE},
+    {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": WRITE},
+    {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": WRITE},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": WRITE},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": READ},
+    {"apiGroups": [RBAC_API], "resources": ["roles", "rolebindings"], "verbs": READ},
+)
 OPERATOR_RULES = (
     {"apiGroups": [""], "resources": ["pods", "pods/log", "services", "events", "persistentvolumeclaims"],
      "verbs": ["get", "list", "watch"]},
@@ -42,21 +64,38 @@ def quota(t: TenantSpec) -> dict[str, Any]:
             "limits.cpu": sizing.cpu(lim.cpu_m), "limits.memory": sizing.mem(lim.memory_mi),
             "requests.storage": sizing.disk(req.storage_gi), "pods": str(pods),
             "services.loadbalancers": "0", "services.nodeports": "0"}
-    return obj("v1", "ResourceQuota", meta("tenant-quota", t.namespace, labels(t.agency)), spec={"hard": hard})
+    return obj("v1", "ResourceQuota", meta("tenant-quota", t.namespace, _guarded(t)), spec={"hard": hard})
+
+
+def _guarded(t: TenantSpec) -> dict[str, str]:
+    """Labels of an object the tenant must not change (the admission policy holds it)."""
+    return {**labels(t.agency), GUARDRAIL: "true"}
 
 
 def limit_range(t: TenantSpec) -> dict[str, Any]:
-    """Defaults for any container that forgets its own, and a cap at the biggest app."""
-    biggest = max((sizing.app_limits(a) for a in t.apps), key=lambda s: s.cpu_m + s.memory_mi,
-                  default=sizing.Size(1000, 1024))
+    """Defaults for any container that forgets its own, and a cap per resource at the largest
+    app's limit of that resource (CPU and memory each: no app exceeds its own tenant's cap)."""
+    limits = [sizing.app_limits(a) for a in t.apps]
+    max_cpu = max((s.cpu_m for s in limits), default=0)
+    max_mem = max((s.memory_mi for s in limits), default=0)
     limit = {"type": "Container", "default": {"cpu": "500m", "memory": "512Mi"},
              "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
-             "max": {"cpu": sizing.cpu(max(biggest.cpu_m, 1000)), "memory": sizing.mem(max(biggest.memory_mi, 1024))}}
-    return obj("v1", "LimitRange", meta("tenant-limits", t.namespace, labels(t.agency)), spec={"limits": [limit]})
+             "max": {"cpu": sizing.cpu(max(max_cpu, 1000)), "memory": sizing.mem(max(max_mem, 1024))}}
+    return obj("v1", "LimitRange", meta("tenant-limits", t.namespace, _guarded(t)), spec={"limits": [limit]})
+
+
+def guardrail_params(t: TenantSpec, refs: PlatformRefs) -> dict[str, Any]:
+    """What the admission policies allow in this namespace: its registry project, its apps
+    (`app.<label>`) and its apps' hostnames (`host.<name>`). Map keys, so CEL tests membership."""
+    data = {"registryPrefix": f"{refs.registry}/{t.agency}/"}
+    for a in t.apps:
+        data[f"app.{app_label(a.id)}"] = a.id
+        data[f"host.{a.service}"] = app_label(a.id)
+    return obj("v1", "ConfigMap", meta(PARAMS_NAME, t.namespace, _guarded(t)), data=data)
 
 
 def _netpol(t: TenantSpec, name: str, spec: dict[str, Any]) -> dict[str, Any]:
-    return obj("networking.k8s.io/v1", "NetworkPolicy", meta(name, t.namespace, labels(t.agency)), spec=spec)
+    return obj("networking.k8s.io/v1", "NetworkPolicy", meta(name, t.namespace, _guarded(t)), spec=spec)
 
 
 def network_policies(t: TenantSpec, refs: PlatformRefs) -> list[dict[str, Any]]:
@@ -76,9 +115,10 @@ def network_policies(t: TenantSpec, refs: PlatformRefs) -> list[dict[str, Any]]:
 
 
 def rbac(t: TenantSpec) -> list[dict[str, Any]]:
-    """A Role with explicit verbs and one RoleBinding per agency group; never cluster-wide."""
-    lbls = labels(t.agency)
-    out = [obj(f"{RBAC_API}/v1", "Role", meta("dcc-operator", t.namespace, lbls), rules=[dict(r) for r in OPERATOR_RULES])]
+    """Roles with explicit verbs and one RoleBinding per agency group; never cluster-wide."""
+    lbls = _guarded(t)
+    out = [obj(f"{RBAC_API}/v1", "Role", meta(name, t.namespace, lbls), rules=[dict(r) for r in rules])
+           for name, rules in (("dcc-agency-admin", ADMIN_RULES), ("dcc-operator", OPERATOR_RULES))]
     for group, kind, role in GROUP_ROLES:
         subject = {"kind": "Group", "apiGroup": RBAC_API, "name": f"agency:{t.agency}:{group}"}
         out.append(obj(f"{RBAC_API}/v1", "RoleBinding", meta(f"agency-{group}", t.namespace, lbls),
@@ -102,5 +142,5 @@ def backup_schedule(t: TenantSpec, refs: PlatformRefs) -> dict[str, Any]:
 
 def tenant_objects(t: TenantSpec, refs: PlatformRefs) -> list[dict[str, Any]]:
     """Every object of one tenant (its apps excluded), namespace first."""
-    return [namespace(t, refs), quota(t), limit_range(t), *network_policies(t, refs), *rbac(t),
-            backup_schedule(t, refs)]
+    return [namespace(t, refs), quota(t), limit_range(t), guardrail_params(t, refs), *network_policies(t, refs),
+            *rbac(t), backup_schedule(t, refs)]

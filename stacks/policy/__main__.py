@@ -9,7 +9,7 @@ from pulumi_policy import PolicyPack
 try:
     from stacks.policy.pack import build_policies
 except ImportError:
-    from pack import build_policies  # type: ignore[no-redef]
+    from pack import build_policies  # type: ignore[no-redef,import-not-found]
 
 PolicyPack(name="dcc-guardrails", policies=build_policies(),
            description="Mandatory guardrails for the national shared cloud: tenants isolated, apps from the inventory only.")

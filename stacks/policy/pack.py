@@ -19,26 +19,35 @@ from pulumi_policy import (
 try:  # inside the project (tests, dcc validate)
     from stacks.policy import policies as P
 except ImportError:  # run by Pulumi from this folder
-    import policies as P  # type: ignore[no-redef]
+    import policies as P  # type: ignore[no-redef,import-not-found]
 
 DEFAULT_PLATFORM_NAMESPACES = ["dcc-portal", "dcc-exchange", "velero", "dcc-identity", "dcc-storage", "dcc-monitoring"]
 NEEDS = {  # policy -> config keys it reads
     "dcc-no-new-apps": ("allowedAppIds",),
     "dcc-data-residency": ("storageAllowList",),
+    "dcc-ingress-hosts": ("ingressClass", "tenantHosts"),
+    "dcc-registry": ("registry",),
 }
-SCHEMA = {
+SCHEMA: dict[str, Any] = {
     "allowedAppIds": {"type": "array", "items": {"type": "string"}},
     "storageAllowList": {"type": "array", "items": {"type": "string"}, "default": ["pdn.go.id"]},
     "platformNamespaces": {"type": "array", "items": {"type": "string"}, "default": DEFAULT_PLATFORM_NAMESPACES},
+    "registry": {"type": "string"},
+    "ingressClass": {"type": "string"},
+    "tenantHosts": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
 }
 
 
 def context(config: dict[str, Any] | None) -> P.PolicyContext:
     """The policy context from one policy's config (missing keys: the safe defaults)."""
     c = config or {}
+    defaults = P.PolicyContext(frozenset(), ())
     return P.PolicyContext(allowed_app_ids=frozenset(c.get("allowedAppIds") or ()),
                            storage_allow_list=tuple(c.get("storageAllowList") or SCHEMA["storageAllowList"]["default"]),
-                           platform_namespaces=frozenset(c.get("platformNamespaces") or DEFAULT_PLATFORM_NAMESPACES))
+                           platform_namespaces=frozenset(c.get("platformNamespaces") or DEFAULT_PLATFORM_NAMESPACES),
+                           registry=c.get("registry") or defaults.registry,
+                           ingress_class=c.get("ingressClass") or defaults.ingress_class,
+                           tenant_hosts={ns: frozenset(h) for ns, h in (c.get("tenantHosts") or {}).items()})
 
 
 def _schema(name: str) -> PolicyConfigSchema:

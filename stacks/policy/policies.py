@@ -16,7 +16,7 @@ APP_ID = "dcc.go.id/app-id"
 PSS = "pod-security.kubernetes.io"
 WORKLOAD_KINDS = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
 FORBIDDEN_VERBS = ("bind", "escalate", "impersonate")
-TENANT_CLUSTER_ROLES = ("view", "edit")
+TENANT_CLUSTER_ROLES = ("view",)  # `edit` writes NetworkPolicies, Services and Ingresses: never for tenants
 ENDPOINT_KEYS = ("s3Url", "s3_url", "s3Endpoint", "endpoint", "publicUrl", "url")
 
 Obj = Mapping[str, Any]
@@ -29,6 +29,9 @@ class PolicyContext:
     allowed_app_ids: frozenset[str]
     storage_allow_list: tuple[str, ...]
     platform_namespaces: frozenset[str] = field(default_factory=frozenset)
+    registry: str = "registry.pdn.go.id"
+    ingress_class: str = "portal"
+    tenant_hosts: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _labels(o: Obj) -> Mapping[str, Any]:
@@ -101,11 +104,57 @@ def tenant_bindings(o: Obj, ctx: PolicyContext) -> list[str]:
     return []
 
 
-def no_load_balancer(o: Obj, ctx: PolicyContext) -> list[str]:
-    """Tenants are reached through the national portal, never their own load balancer."""
-    if o.get("kind") == "Service" and _is_tenant(o, ctx) and (o.get("spec") or {}).get("type") in ("LoadBalancer", "NodePort"):
-        return [f"Service type {o['spec']['type']} is not allowed in a tenant; use ClusterIP behind the portal"]
-    return []
+def service_types(o: Obj, ctx: PolicyContext) -> list[str]:
+    """Tenants are reached through the national portal: ClusterIP Services only (headless too),
+    never a load balancer, node port, external IP or ExternalName alias to somewhere else."""
+    if o.get("kind") != "Service" or not _is_tenant(o, ctx):
+        return []
+    spec, out = o.get("spec") or {}, []
+    if spec.get("type", "ClusterIP") != "ClusterIP":
+        out.append(f"Service type {spec['type']} is not allowed in a tenant; use ClusterIP behind the portal")
+    out += [f"Service must not set {k}" for k in ("externalIPs", "externalName") if spec.get(k)]
+    return out
+
+
+def _namespace(o: Obj) -> str:
+    return str((o.get("metadata") or {}).get("namespace") or "")
+
+
+def ingress_hosts(o: Obj, ctx: PolicyContext) -> list[str]:
+    """A tenant Ingress uses the portal's class, only its own apps' hostnames, and TLS for each."""
+    if o.get("kind") != "Ingress" or not _is_tenant(o, ctx):
+        return []
+    spec, out = o.get("spec") or {}, []
+    if spec.get("ingressClassName") != ctx.ingress_class:
+        out.append(f"ingressClassName must be {ctx.ingress_class!r}, got {spec.get('ingressClassName')!r}")
+    if spec.get("defaultBackend"):
+        out.append("a tenant Ingress must not set a defaultBackend")
+    own = ctx.tenant_hosts.get(_namespace(o), frozenset())
+    hosts = [r.get("host") for r in spec.get("rules") or []]
+    tls = {h for t in spec.get("tls") or [] for h in t.get("hosts") or []}
+    out += [f"host {h!r} is not a hostname of this tenant's apps" for h in hosts if h not in own]
+    out += [f"host {h!r} has no TLS entry" for h in hosts if h not in tls]
+    notes = (o.get("metadata") or {}).get("annotations") or {}
+    out += [f"annotation {k!r}: configuration snippets are not allowed" for k in notes if k.endswith("-snippet")]
+    return out
+
+
+def image_pull_policy(o: Obj, ctx: PolicyContext) -> list[str]:
+    """Tenant containers pull Always, so the registry checks each pod's right to the image
+    (a cached private image of another agency is not reused)."""
+    if not _is_tenant(o, ctx):
+        return []
+    return [f"container {c.get('name')!r} must set imagePullPolicy: Always" for c in containers(o)
+            if c.get("imagePullPolicy") != "Always"]
+
+
+def registry_allowed(o: Obj, ctx: PolicyContext) -> list[str]:
+    """Tenant images come from the national registry, under the tenant's own project."""
+    if not _is_tenant(o, ctx):
+        return []
+    prefix = f"{ctx.registry}/{_namespace(o)}/"
+    return [f"container {c.get('name')!r}: image {c.get('image')!r} is not under {prefix}" for c in containers(o)
+            if not str(c.get("image", "")).startswith(prefix)]
 
 
 def image_problem(image: str) -> str | None:
@@ -213,7 +262,11 @@ RESOURCE_POLICIES: tuple[Policy, ...] = (
     Policy("dcc-pss-restricted-labels", "Tenant namespaces enforce Pod Security restricted", pss_restricted_labels),
     Policy("dcc-rbac-least-privilege", "No wildcard, bind, escalate or impersonate in Roles", rbac_least_privilege),
     Policy("dcc-tenant-bindings", "Tenants use RoleBindings to view/edit or own Roles only", tenant_bindings),
-    Policy("dcc-no-load-balancer", "No LoadBalancer or NodePort Service in tenants", no_load_balancer),
+    Policy("dcc-service-types", "Tenant Services are ClusterIP: no LoadBalancer, NodePort, ExternalName or externalIPs",
+           service_types),
+    Policy("dcc-ingress-hosts", "Tenant Ingresses: the portal class, own hostnames, TLS", ingress_hosts),
+    Policy("dcc-image-pull-policy", "Tenant containers pull Always", image_pull_policy),
+    Policy("dcc-registry", "Tenant images come from the national registry, own project", registry_allowed),
     Policy("dcc-pinned-images", "No 'latest' or untagged images", pinned_images),
     Policy("dcc-container-limits", "Every container has cpu and memory limits", container_limits),
     Policy("dcc-restricted-pods", "Pods meet the restricted profile", restricted_pods),
@@ -252,6 +305,22 @@ def backup_present(objs: list[Obj], ctx: PolicyContext) -> list[tuple[str, str]]
             for ns in _tenant_namespaces(objs, ctx) if ns not in covered]
 
 
+def unique_hosts(objs: list[Obj], ctx: PolicyContext) -> list[tuple[str, str]]:
+    """(namespace, message) for each hostname routed by Ingresses of two namespaces."""
+    owner: dict[str, str] = {}
+    out = []
+    for o in objs:
+        if o.get("kind") != "Ingress":
+            continue
+        ns = _namespace(o)
+        for rule in (o.get("spec") or {}).get("rules") or []:
+            host = rule.get("host")
+            first = owner.setdefault(host, ns)
+            if first != ns:
+                out.append((ns, f"host {host!r} is already routed to namespace {first!r}"))
+    return out
+
+
 @dataclass(frozen=True)
 class StackPolicy:
     name: str
@@ -262,6 +331,7 @@ class StackPolicy:
 STACK_POLICIES: tuple[StackPolicy, ...] = (
     StackPolicy("dcc-default-deny", "Every tenant namespace has a default-deny policy", default_deny_present),
     StackPolicy("dcc-backup-schedule", "Every tenant namespace has a backup schedule", backup_present),
+    StackPolicy("dcc-unique-hosts", "No hostname is routed to two namespaces", unique_hosts),
 )
 
 

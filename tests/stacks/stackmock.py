@@ -19,6 +19,8 @@ from pulumi.runtime import settings as psettings
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ROOT / "stacks" / "__main__.py"
 SECRET_SEED = "test-seed-not-a-real-secret"
+SECRETS = {"dcc:secretSeed": SECRET_SEED, "dcc:backupAccessKeyId": "test-key-id",
+           "dcc:backupSecretAccessKey": "test-secret-key", "dcc:identityDatabasePassword": "test-db-password"}
 
 
 @dataclass
@@ -88,11 +90,14 @@ class _Monitor(pmocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
-def run_program(values: dict[str, Any], stack: str = "lab", platform_outputs: dict[str, Any] | None = None) -> Recording:
-    """Run the stack program with `dcc:*` config `values`; raises what the program raises."""
+def run_program(values: dict[str, Any], stack: str = "lab", platform_outputs: dict[str, Any] | None = None,
+                secrets: dict[str, str] | None = None) -> Recording:
+    """Run the stack program with `dcc:*` config `values` (and stack `secrets`, by default every one
+    the program needs); raises what the program raises."""
     config = {f"dcc:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
-    config["dcc:secretSeed"] = SECRET_SEED
-    pulumi.runtime.set_all_config(config, secret_keys=["dcc:secretSeed"])
+    secrets = SECRETS if secrets is None else secrets
+    config.update(secrets)
+    pulumi.runtime.set_all_config(config, secret_keys=list(secrets))
     psettings.ROOT.set(None)
     recording = Recording()
     mocks = _Mocks(platform_outputs or {})

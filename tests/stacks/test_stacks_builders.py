@@ -7,10 +7,10 @@ import pytest
 from stackhelp import LAB_PLAN, ROOT
 
 from migration.inventory import load_estate
-from migration.render import read_strategies, specs_from_estate
 from stacks.builders import sizing
 from stacks.builders.meta import app_label, short_name
 from stacks.builders.specs import AppSpec
+from stacks.estate import read_strategies, specs_from_estate
 from stacks.settings import parse_settings
 from stacks.stackfile import stack_values
 

@@ -7,16 +7,17 @@ from types import SimpleNamespace
 
 import pulumi_policy
 
-from migration.render import policy_config
 from stacks.builders.app import app_objects
 from stacks.builders.specs import AppSpec, PlatformRefs, TenantSpec
 from stacks.builders.tenant import tenant_objects
+from stacks.manifests import policy_config
 from stacks.policy import pack
 from stacks.policy.policies import RESOURCE_POLICIES, STACK_POLICIES, PolicyContext
 
 APP = AppSpec("simpeg", "kemenkes", "SIMPEG", "web-db", "simpeg.kemenkes.go.id", 8080, "1.0.0", 2, 4, 12)
 OBJS = tenant_objects(TenantSpec("kemenkes", "Kemenkes", (APP,)), PlatformRefs()) + app_objects(APP, PlatformRefs())
-CONFIG = policy_config(PolicyContext(frozenset({"simpeg"}), ("pdn.go.id",), frozenset(pack.DEFAULT_PLATFORM_NAMESPACES)))
+CONFIG = policy_config(PolicyContext(frozenset({"simpeg"}), ("pdn.go.id",), frozenset(pack.DEFAULT_PLATFORM_NAMESPACES),
+                                     tenant_hosts={"kemenkes": frozenset({"simpeg.kemenkes.go.id"})}))
 
 
 def _type(o: dict) -> str:

@@ -8,7 +8,8 @@ from stackhelp import key, normalize
 from stackmock import run_program
 
 from migration.inventory import load_estate
-from migration.render import policy_context, read_strategies, render_objects, specs_from_estate
+from stacks.estate import policy_context, read_strategies, specs_from_estate
+from stacks.manifests import render_objects
 from stacks.policy.policies import STACK_POLICIES, check_object
 from stacks.settings import parse_settings
 
@@ -143,3 +144,49 @@ def test_national_platform_stack_exports_what_the_shards_read(lab_values):
     assert exports["storageEndpoint"] == "https://s3.cikarang.pdn.go.id"
     [bsl] = [r.inputs for r in rec.of_type("kubernetes:velero.io/v1:BackupStorageLocation")]
     assert bsl["spec"]["config"]["s3Url"] == "https://s3.batam.pdn.go.id"
+
+
+def _secret_data(r) -> dict:
+    data = r.inputs["stringData"]
+    assert "4dabf18193072939515e22adb298388d" in data, f"{r.name}: stringData is not a Pulumi secret"
+    return data["value"]
+
+
+def test_platform_secrets_are_generated_or_from_stack_secrets(lab):
+    secrets = {r.inputs["metadata"]["name"]: r for r in lab.k8s_objects() if r.inputs["kind"] == "Secret"
+               and r.inputs["metadata"]["namespace"] in ("velero", "dcc-identity", "dcc-monitoring", "dcc-storage")}
+    assert sorted(secrets) == ["grafana-admin", "keycloak-admin", "keycloak-db", "minio-root", "velero-credentials"]
+    cloud = _secret_data(secrets["velero-credentials"])["cloud"]
+    assert "aws_access_key_id=test-key-id" in cloud and "aws_secret_access_key=test-secret-key" in cloud
+    assert _secret_data(secrets["keycloak-db"])["password"] == "test-db-password"
+    generated = [_secret_data(secrets["grafana-admin"])["admin-password"],
+                 _secret_data(secrets["keycloak-admin"])["KC_BOOTSTRAP_ADMIN_PASSWORD"],
+                 _secret_data(secrets["minio-root"])["rootPassword"]]
+    assert len(set(generated)) == 3 and all(len(p) == 64 and p != "prom-operator" for p in generated)
+    releases = {r.inputs["chart"]: r for r in lab.of_type("kubernetes:helm.sh/v3:Release")}
+    for chart in releases.values():  # charts read the Secrets by name; none waits for nothing
+        assert {s.urn for s in secrets.values()} <= set(chart.dependencies), chart.name
+
+
+def test_admission_policies_are_cluster_objects_of_the_platform(lab):
+    policies = lab.of_type("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy")
+    bindings = lab.of_type("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")
+    assert len(policies) == len(bindings) >= 13
+    platform = next(r.urn for r in lab.of_type("dcc:stacks:PlatformServices"))
+    assert {r.parent for r in policies + bindings} == {platform}
+
+
+def test_apps_wait_for_their_tenants_admission_parameters(lab):
+    params = {r.urn for r in lab.k8s_objects() if r.inputs["kind"] == "ConfigMap"}
+    workloads = [r for r in lab.k8s_objects() if r.inputs["kind"] in ("Deployment", "StatefulSet")]
+    assert workloads and all(set(w.dependencies) & params for w in workloads)
+
+
+@pytest.mark.parametrize("missing", ["dcc:backupAccessKeyId", "dcc:identityDatabasePassword"])
+def test_platform_without_a_credential_stops_naming_the_key(lab_values, missing):
+    import pulumi
+    from stackmock import SECRETS
+
+    with pytest.raises(pulumi.RunError, match=f"^{missing}: is required"):
+        run_program({**lab_values, "role": "platform"}, stack="national",
+                    secrets={k: v for k, v in SECRETS.items() if k != missing})

@@ -1,7 +1,7 @@
-"""Estate + plan -> Kubernetes manifests, from the same pure builders the Pulumi stacks use.
+"""Specs -> manifest folders on disk and back, for `dcc render` and `dcc validate`.
 
-`specs_from_estate` adapts the inventory model; `render_objects` groups objects per tenant
-folder; `write_manifests` writes them atomically. No Pulumi, no cluster: fast at national scale.
+`render_objects` groups objects per tenant folder; `write_manifests` writes them atomically;
+`read_manifests` reads them back. No Pulumi, no cluster: fast at national scale.
 """
 
 from __future__ import annotations
@@ -9,10 +9,8 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 import shutil
 import tempfile
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,22 +19,18 @@ from typing import Any
 import yaml
 
 from migration.errors import InputError
-from migration.inventory import Application, Estate
 from stacks.builders.app import app_objects
-from stacks.builders.meta import app_label
 from stacks.builders.platform import platform_objects
-from stacks.builders.specs import AppSpec, EstateSpecs, TenantSpec
+from stacks.builders.specs import EstateSpecs
 from stacks.builders.tenant import tenant_objects
 from stacks.manifest_yaml import dump_all, load_all
 from stacks.policy.policies import PolicyContext
 from stacks.settings import ConfigProblem, StackSettings, parse_settings
 from stacks.stackfile import StackFileProblem, stack_values
 
-STRATEGIES = ("rehost", "replatform", "retire", "replace", "retain")
 PLATFORM_FOLDER = "_platform"
 MANIFEST_FILE = "manifests.yaml"
 POLICY_CONFIG = "policy-config.json"
-_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$")
 
 
 @contextmanager
@@ -53,80 +47,6 @@ def bulk() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def read_strategies(path: str | Path) -> dict[str, str]:
-    """App id -> strategy from a plan file (docs/plan-format.md); errors name the file and key."""
-    p = Path(path)
-    try:
-        plan = json.loads(p.read_text())
-    except FileNotFoundError:
-        raise InputError("plan file not found (run `dcc plan` first)", where=str(p)) from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a readable JSON plan: {exc}", where=str(p)) from None
-    apps = plan.get("apps") if isinstance(plan, dict) else None
-    if not isinstance(apps, dict):
-        raise InputError("missing the 'apps' mapping", where=str(p))
-    out = {}
-    for app_id, entry in apps.items():
-        strategy = entry.get("strategy") if isinstance(entry, dict) else None
-        if strategy not in STRATEGIES:
-            raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}",
-                             where=f"{p}: apps.{app_id}.strategy")
-        out[app_id] = strategy
-    return out
-
-
-def _dns_name(value: str, where: str) -> str:
-    if not _DNS_LABEL.match(value):
-        raise InputError(f"{value!r} cannot name a namespace (lowercase letters, digits, '-', <= 52)", where=where)
-    return value
-
-
-def _app_spec(app: Application, estate: Estate, version: str, depends_on: tuple[str, ...]) -> AppSpec:
-    hosts = [estate.hosts[h] for h in app.all_hosts if h in estate.hosts]
-    return AppSpec(
-        id=app.id, agency=app.agency, name=app.name,
-        archetype=app.archetype or "api", service=app.service or f"{app.id}.{estate.portal_host or 'portal.go.id'}",
-        port=app.port or 8080, version=version,
-        cpu=float(sum(h.cpu or 1 for h in hosts) or 1), memory_gb=float(sum(h.memory_gb or 2 for h in hosts) or 2),
-        data_gb=float(app.data_gb), data_class=app.data_class, depends_on=depends_on)
-
-
-def specs_from_estate(estate: Estate, strategies: Mapping[str, str], settings: StackSettings) -> EstateSpecs:
-    """A tenant per agency, with a MigratedApp for each app the plan replatforms.
-
-    Network openings follow declared dependencies between replatformed apps; calls to apps
-    left on VMs go through the data-exchange gateway, which every tenant may reach.
-    """
-    cloud = {a for a, s in strategies.items() if s == "replatform" and a in estate.apps}
-    deps: dict[str, list[str]] = defaultdict(list)
-    calls: dict[str, set[str]] = defaultdict(set)
-    for d in estate.dependencies:
-        if d.from_app in cloud and d.to_app in cloud:
-            deps[d.from_app].append(d.to_app)
-            calls[estate.apps[d.from_app].agency].add(estate.apps[d.to_app].agency)
-    called_by: dict[str, set[str]] = defaultdict(set)
-    for caller, callees in calls.items():
-        for callee in callees:
-            called_by[callee].add(caller)
-    apps_of: dict[str, list[AppSpec]] = defaultdict(list)
-    for app in estate.apps.values():
-        if app.id in cloud:
-            apps_of[app.agency].append(_app_spec(app, estate, settings.app_version, tuple(deps[app.id])))
-    tenants = tuple(
-        TenantSpec(agency=_dns_name(a.id, f"agencies: {a.id}"), name=a.name, apps=tuple(apps_of[a.id]),
-                   calls_agencies=tuple(sorted(calls[a.id])), called_by_agencies=tuple(sorted(called_by[a.id])))
-        for a in estate.agencies.values())
-    return EstateSpecs(estate=estate.name, platform=settings.platform, tenants=tenants,
-                       inventory_app_ids=frozenset(estate.apps))
-
-
-def policy_context(specs: EstateSpecs, settings: StackSettings) -> PolicyContext:
-    """What the policy pack needs to judge this estate's objects."""
-    return PolicyContext(allowed_app_ids=frozenset(app_label(a) for a in specs.inventory_app_ids),
-                         storage_allow_list=settings.storage_allow_list,
-                         platform_namespaces=frozenset(specs.platform.namespaces()))
 
 
 def iter_folders(specs: EstateSpecs, agencies: Iterable[str] | None = None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
@@ -162,9 +82,13 @@ def policy_config(ctx: PolicyContext) -> dict[str, Any]:
     from stacks.policy.policies import RESOURCE_POLICIES, STACK_POLICIES
 
     base = {"platformNamespaces": sorted(ctx.platform_namespaces)}
-    out: dict[str, Any] = {p.name: dict(base) for p in (*RESOURCE_POLICIES, *STACK_POLICIES)}
+    names = [p.name for p in RESOURCE_POLICIES] + [p.name for p in STACK_POLICIES]
+    out: dict[str, Any] = {name: dict(base) for name in names}
     out["dcc-no-new-apps"]["allowedAppIds"] = sorted(ctx.allowed_app_ids)
     out["dcc-data-residency"]["storageAllowList"] = list(ctx.storage_allow_list)
+    out["dcc-ingress-hosts"].update(ingressClass=ctx.ingress_class,
+                                    tenantHosts={ns: sorted(h) for ns, h in sorted(ctx.tenant_hosts.items())})
+    out["dcc-registry"]["registry"] = ctx.registry
     return out
 
 
@@ -226,8 +150,11 @@ def read_policy_config(folder: str | Path) -> PolicyContext | None:
         return None
     try:
         raw = json.loads(path.read_text())
+        ingress = raw["dcc-ingress-hosts"]
         return PolicyContext(frozenset(raw["dcc-no-new-apps"]["allowedAppIds"]),
                              tuple(raw["dcc-data-residency"]["storageAllowList"]),
-                             frozenset(raw["dcc-no-new-apps"]["platformNamespaces"]))
+                             frozenset(raw["dcc-no-new-apps"]["platformNamespaces"]),
+                             registry=raw["dcc-registry"]["registry"], ingress_class=ingress["ingressClass"],
+                             tenant_hosts={ns: frozenset(h) for ns, h in ingress["tenantHosts"].items()})
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"not a dcc policy config: {exc}", where=str(path)) from None
