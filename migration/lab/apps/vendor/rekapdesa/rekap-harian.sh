@@ -3,6 +3,7 @@
 # fresh CSV report of every archived submission into reports/. Run by cron as the rekap user.
 set -eu
 . /etc/default/@VENDOR@
+cd "$SPOOL"
 exec 9>"$SPOOL/.batch.lock"
 flock -n 9 || exit 0
 for f in "$SPOOL"/masuk/*.txt; do
