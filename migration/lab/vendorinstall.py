@@ -34,6 +34,15 @@ def web_hosts(app: App) -> tuple[str, ...]:
     return tuple(h for h in app.hosts if h != app.db_host) if app.db_host and len(app.hosts) > 1 else app.hosts
 
 
+def data_dir(app: App, host_id: str) -> str:
+    """Where the app's own data lives on `host_id` (the disk-full fault's default target)."""
+    assert app.shape is not None
+    vendor = app.shape.vendor
+    if app.shape.kind == "php-mariadb":
+        return "/var/lib/mysql" if host_id == app.db_host else f"/var/www/{vendor}/uploads"
+    return f"/var/lib/{vendor}" if app.shape.kind == "service-sqlite" else f"/var/spool/{vendor}"
+
+
 def install(est: LabEstate, app: App, host: Host, root: Path) -> None:
     """Plant the part of a shaped app that lives on `host` (nothing if it has none)."""
     assert app.shape is not None

@@ -22,7 +22,7 @@ import pytest
 
 from migration.discovery import load_all
 from migration.lab import estate as lab_estate
-from migration.lab import status, vendorinstall
+from migration.lab import faults, status, vendorinstall
 from migration.lab.access import LabAccess
 from migration.lab.estate import App, LabEstate
 from migration.lab.renumber import renumber_text
@@ -193,3 +193,15 @@ def test_cron_batch_turns_an_acknowledged_submission_into_a_report(vlab: LabAcce
         time.sleep(0.5)
     assert f"{desa},1,4242".encode() in report, report
     assert json.loads(portal(est, app, f"/kiriman/{ident}")[1])["where"] == "arsip"
+
+
+def test_a_full_disk_fails_the_services_writes_instead_of_acknowledging_them(est: LabEstate) -> None:
+    app = _app(est, "service-sqlite")
+    write = json.dumps({"nip": "1", "uraian": "saat disk penuh", "nilai": 1}).encode()
+    faults.apply(NAME, "grt-app1", "disk-full")  # a full tmpfs over /var/lib/ekinerja
+    try:
+        code, body = portal(est, app, "/api/laporan", write)
+        assert code == 500, f"a write to a full disk gave {code}: {body[:200]!r}"
+    finally:
+        faults.apply(NAME, "grt-app1", "disk-full", off=True)
+    assert portal(est, app, "/api/laporan", write)[0] == 201

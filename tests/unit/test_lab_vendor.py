@@ -15,6 +15,7 @@ from migration.discovery.facts import read_facts
 from migration.errors import InventoryInvalid
 from migration.inventory import load_estate
 from migration.lab import estate, renumber, vendorinstall
+from migration.lab.faults import default_data_dir
 from migration.lab.shapes import KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,3 +146,11 @@ def test_discovery_fixture_reads_and_holds_no_key_or_other_estate_address(path: 
     text = path.read_text()
     assert not re.search(r"ssh-ed25519|ssh-rsa|PRIVATE KEY|BEGIN ", text), f"{path.name} holds key material"
     assert set(re.findall(r"\b10\.(\d+)\.\d+\.\d+\b", text)) == {"76"}
+
+
+@pytest.mark.parametrize("host, expected", [
+    ("dpk-web1", "/var/www/simpatda/uploads"), ("dpk-db1", "/var/lib/mysql"),
+    ("grt-app1", "/var/lib/ekinerja"), ("kds-batch1", "/var/spool/rekapdesa"), ("pdn-t01", "/srv/dcc-disk"),
+])
+def test_disk_full_fault_fills_the_vendor_apps_data_dir_by_default(host: str, expected: str) -> None:
+    assert default_data_dir(estate.load(VENDOR), host) == expected

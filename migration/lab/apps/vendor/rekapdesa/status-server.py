@@ -47,7 +47,19 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def guarded(self, handler):
+        try:
+            handler()
+        except Exception as exc:  # a failed write answers 500, never 201, and the server keeps serving
+            self.send(500, {"status": "error", "error": str(exc)})
+
     def do_GET(self):
+        self.guarded(self.get)
+
+    def do_POST(self):
+        self.guarded(self.post)
+
+    def get(self):
         path = self.path.partition("?")[0]
         done = reports()
         if path == "/status":
@@ -67,7 +79,7 @@ class Handler(BaseHTTPRequestHandler):
                     return self.send(200, {"id": name[:-4], "where": sub})
         self.send(404, {"status": "error", "error": "not found"})
 
-    def do_POST(self):
+    def post(self):
         if self.path.partition("?")[0] != "/kirim":
             return self.send(404, {"status": "error", "error": "not found"})
         item = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
