@@ -7,7 +7,6 @@ this file tells the lab's installer which vendor layout to plant. The pipeline n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,19 +44,20 @@ def load(folder: Path, inv: Estate) -> dict[str, Shape]:
         return {}
     problems, out = Problems(), {}
     for line, rec in yaml_records(path, problems):
-        def bad(key: str, message: str, ln: int = line) -> None:
-            problems.add(path, ln, key, message)
-        shape = _record(rec, inv, bad)
-        if shape is not None and rec["app"] in out:
-            problems.add(path, line, "app", f"{rec['app']!r} is given twice")
-        elif shape is not None:
-            out[rec["app"]] = shape
+        errors = _errors(rec, inv)
+        if not errors and rec["app"] in out:
+            errors = [("app", f"{rec['app']!r} is given twice")]
+        for key, message in errors:
+            problems.add(path, line, key, message)
+        if not errors:
+            out[rec["app"]] = Shape(rec["kind"], rec["vendor"], rec.get("uid", 0))
     if problems.lines:
         raise InventoryInvalid(problems.lines)
     return out
 
 
-def _record(rec: dict[str, Any], inv: Estate, bad: Callable[[str, str], None]) -> Shape | None:
+def _errors(rec: dict[str, Any], inv: Estate) -> list[tuple[str, str]]:
+    """(key, problem) for each thing wrong with one record; [] when it is a valid shape."""
     errors = [(k, f"unknown key (expected one of {', '.join(sorted(_KEYS))})") for k in rec if k not in _KEYS]
     app = inv.apps.get(str(rec.get("app")))
     if app is None:
@@ -67,12 +67,10 @@ def _record(rec: dict[str, Any], inv: Estate, bad: Callable[[str, str], None]) -
         errors.append(("kind", f"{kind!r} is not one of {', '.join(KINDS)}"))
     elif app is not None and KINDS[kind][1] and (not app.db_host or app.db_host == app.hosts[0]):
         errors.append(("kind", f"{kind} needs the app's db_host to be another host than {app.hosts[0]!r}"))
-    vendor = str(rec.get("vendor", ""))
-    if not _VENDOR.fullmatch(vendor):
-        errors.append(("vendor", f"{vendor!r} must be 2-16 lower-case letters or digits, starting with a letter"))
+    if not isinstance(rec.get("vendor"), str) or not _VENDOR.fullmatch(rec["vendor"]):
+        rule = "must be 2-16 lower-case letters or digits, starting with a letter"
+        errors.append(("vendor", f"{rec.get('vendor')!r} {rule}"))
     uid = rec.get("uid", 0)
     if kind != "php-mariadb" and (not isinstance(uid, int) or isinstance(uid, bool) or not 1000 <= uid <= 59999):
         errors.append(("uid", f"{uid!r} must be a number in 1000..59999 (the service user's fixed uid)"))
-    for key, message in errors:
-        bad(key, message)
-    return None if errors else Shape(str(kind), vendor, int(uid))
+    return errors
