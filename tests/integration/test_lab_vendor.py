@@ -205,3 +205,16 @@ def test_a_full_disk_fails_the_services_writes_instead_of_acknowledging_them(est
     finally:
         faults.apply(NAME, "grt-app1", "disk-full", off=True)
     assert portal(est, app, "/api/laporan", write)[0] == 201
+
+
+@pytest.mark.slow
+def test_cron_itself_runs_the_batch_within_a_minute(vlab: LabAccess) -> None:
+    """No hand run here: a report newer than the test's start can only come from cron."""
+    reports = "/var/spool/rekapdesa/reports"
+    start = int(sh(vlab, "kds-batch1", "date +%s"))
+    newest = 0
+    deadline = time.monotonic() + 75  # cron wakes each minute; the batch takes well under a second
+    while time.monotonic() < deadline and newest <= start:
+        newest = int(sh(vlab, "kds-batch1", f"stat -c %Y {reports}/rekap-*.csv | sort -n | tail -1"))
+        time.sleep(2)
+    assert newest > start, f"no report in {reports} written by cron within 75 s of {start}"
