@@ -40,9 +40,7 @@ def db_name(app_id: str) -> str:
 
 def http_hosts(app: App) -> tuple[str, ...]:
     """Hosts running the app's HTTP process: all of `hosts` but a separate db host."""
-    if app.db_host and len(app.hosts) > 1:
-        return tuple(h for h in app.hosts if h != app.db_host)
-    return app.hosts
+    return app.http_hosts
 
 
 def peers(est: LabEstate, app: App) -> list[str]:

@@ -49,6 +49,13 @@ class App:
     def health_path(self) -> str:
         return self.shape.health_path if self.shape else "/health"
 
+    @property
+    def http_hosts(self) -> tuple[str, ...]:
+        """Hosts running the app's HTTP process: all of `hosts` but a separate db host."""
+        if self.db_host and len(self.hosts) > 1:
+            return tuple(h for h in self.hosts if h != self.db_host)
+        return self.hosts
+
 
 @dataclass(frozen=True)
 class Dependency:

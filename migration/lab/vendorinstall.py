@@ -30,10 +30,6 @@ def _src(rel: str) -> str:
     return (_SRC / rel).read_text()
 
 
-def web_hosts(app: App) -> tuple[str, ...]:
-    return tuple(h for h in app.hosts if h != app.db_host) if app.db_host and len(app.hosts) > 1 else app.hosts
-
-
 def data_dir(app: App, host_id: str) -> str:
     """Where the app's own data lives on `host_id` (the disk-full fault's default target)."""
     assert app.shape is not None
@@ -48,7 +44,7 @@ def install(est: LabEstate, app: App, host: Host, root: Path) -> None:
     assert app.shape is not None
     if app.shape.kind == "php-mariadb" and host.id == app.db_host:
         _mariadb_server(est, app, host, root)
-    if host.id not in web_hosts(app):
+    if host.id not in app.http_hosts:
         return
     {"php-mariadb": _php_app, "service-sqlite": _service_app, "cron-spool": _cron_app}[app.shape.kind](est, app, root)
 
@@ -92,7 +88,7 @@ def _mariadb_server(est: LabEstate, app: App, host: Host, root: Path) -> None:
 def seed_sql(est: LabEstate, app: App) -> str:
     """Database, an app user allowed from the web host's ip only, and `pajak` with fixed rows."""
     name, user, password = db_user(app)
-    web_ip = est.host(web_hosts(app)[0]).ip
+    web_ip = est.host(app.http_hosts[0]).ip
     return (f"CREATE DATABASE {name} CHARACTER SET utf8mb4;\n"
             f"CREATE USER '{user}'@'{web_ip}' IDENTIFIED BY '{password}';\n"
             f"GRANT ALL PRIVILEGES ON {name}.* TO '{user}'@'{web_ip}';\nUSE {name};\n"
