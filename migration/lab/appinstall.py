@@ -6,7 +6,6 @@ Files are written into the host's overlay before boot; databases are created aft
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
@@ -17,8 +16,12 @@ from pathlib import Path
 
 from migration.atomic import write_text_atomic
 from migration.errors import LabError
-from migration.lab import hosts
+from migration.lab import hosts, vendorinstall
 from migration.lab.estate import App, Host, LabEstate
+from migration.lab.overlay import enable as _enable
+from migration.lab.overlay import lab_password as db_password
+from migration.lab.overlay import owner as _owner
+from migration.lab.overlay import seed_file
 from migration.lab.run import run
 
 _SRC = Path(__file__).parent / "apps"
@@ -35,16 +38,9 @@ def db_name(app_id: str) -> str:
     return app_id.replace("-", "_")
 
 
-def db_password(app_id: str) -> str:
-    """Deterministic so a restored copy or a test can log in; this is a lab, not production."""
-    return hashlib.sha256(f"dcc-lab-db:{app_id}".encode()).hexdigest()[:20]
-
-
 def http_hosts(app: App) -> tuple[str, ...]:
-    """Hosts running the app's HTTP process: for web-db, all of `hosts` but a separate db host."""
-    if app.archetype == "web-db" and len(app.hosts) > 1:
-        return tuple(h for h in app.hosts if h != app.db_host)
-    return app.hosts
+    """Hosts running the app's HTTP process: all of `hosts` but a separate db host."""
+    return app.http_hosts
 
 
 def peers(est: LabEstate, app: App) -> list[str]:
@@ -67,20 +63,6 @@ def app_conf(est: LabEstate, app: App) -> str:
         conf["INTERVAL"] = "2"
     return f"# {app.id} ({app.archetype}), installed by the dcc lab\n" + "".join(
         f"{k}={v}\n" for k, v in conf.items())
-
-
-def seed_file(app_id: str, i: int) -> tuple[str, bytes]:
-    """Deterministic document i: same name, size and bytes on every run (known checksums)."""
-    digest = hashlib.sha256(f"{app_id}:{i}".encode()).digest()
-    size = 200 + int.from_bytes(digest[:4], "big") % 40000
-    name = f"{2019 + i % 6}/doc-{i:04d}.{('pdf', 'docx', 'xlsx', 'txt')[i % 4]}"
-    return name, (digest * (size // 32 + 1))[:size]
-
-
-def _enable(root: Path, script: str, order: int) -> None:
-    link = root / f"etc/rc2.d/S{order:02d}{script}"
-    if not link.is_symlink():
-        link.symlink_to(f"../init.d/{script}")
 
 
 def _install_app(est: LabEstate, app: App, root: Path) -> None:
@@ -112,14 +94,6 @@ def _install_db_server(est: LabEstate, root: Path) -> None:
     _enable(root, "postgresql", 1)
 
 
-def _owner(root: Path, user: str) -> tuple[int, int]:
-    for line in (root / "etc/passwd").read_text().splitlines():
-        f = line.split(":")
-        if f[0] == user:
-            return int(f[2]), int(f[3])
-    raise LabError(f"user {user} missing from the base image")
-
-
 def portal_conf(service: str, backend_ip: str, port: int) -> str:
     """One file per public service; cutover rewrites proxy_pass and runs `nginx -s reload`."""
     return (f"# dcc portal route for {service}\nserver {{\n    listen 80;\n    server_name {service};\n"
@@ -141,10 +115,12 @@ def install(est: LabEstate, host: Host, root: Path) -> None:
     marker = root / _DONE / "installed"
     if marker.exists():
         return
-    if any(a.db_host == host.id for a in est.apps):
+    if any(a.db_host == host.id and not a.shape for a in est.apps):
         _install_db_server(est, root)
     for app in est.apps:
-        if host.id in http_hosts(app):
+        if app.shape:
+            vendorinstall.install(est, app, host, root)
+        elif host.id in http_hosts(app):
             _install_app(est, app, root)
     if host.id == est.portal_host:
         _install_portal(est, root)
@@ -182,14 +158,16 @@ def _provision_db(est: LabEstate, host_id: str) -> None:
 
 def after_boot(est: LabEstate, started: list[str]) -> None:
     """Create and seed databases on freshly booted db hosts (in parallel; once per app)."""
-    db_hosts = sorted({a.db_host for a in est.apps if a.db_host and a.db_host in started})
+    db_hosts = sorted({a.db_host for a in est.apps if a.db_host and a.db_host in started and not a.shape})
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda h: _provision_db(est, h), db_hosts))
+        list(pool.map(lambda a: vendorinstall.after_boot(est, a, started), [a for a in est.apps if a.shape]))
 
 
-def http_health(ip: str, port: int, host_header: str | None = None, timeout: float = 3) -> dict:
-    """GET /health; raises OSError (or ValueError) if the app does not answer 200 JSON."""
-    req = urllib.request.Request(f"http://{ip}:{port}/health", headers={"Host": host_header} if host_header else {})
+def http_health(ip: str, port: int, host_header: str | None = None, timeout: float = 3,
+                path: str = "/health") -> dict:
+    """GET the health path; raises OSError (or ValueError) if the app does not answer 200 JSON."""
+    req = urllib.request.Request(f"http://{ip}:{port}{path}", headers={"Host": host_header} if host_header else {})
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         return json.loads(resp.read())
 
@@ -198,11 +176,12 @@ def health(app: App, host: Host) -> str:
     """One word for `lab status`: ok | down | db ok | db down."""
     if host.id in http_hosts(app):
         try:
-            return "ok" if http_health(str(host.ip), app.port, timeout=2).get("status") == "ok" else "bad"
+            answer = http_health(str(host.ip), app.port, timeout=2, path=app.health_path)
+            return "ok" if answer.get("status") == "ok" else "bad"
         except (OSError, ValueError):
             return "down"
     try:
-        socket.create_connection((str(host.ip), 5432), timeout=1).close()
+        socket.create_connection((str(host.ip), vendorinstall.DB_PORT if app.shape else 5432), timeout=1).close()
         return "db ok"
     except OSError:
         return "db down"

@@ -22,13 +22,21 @@ SUITE = "bookworm"
 PACKAGES = (
     "openssh-server", "openssh-client", "python3", "iproute2", "procps", "sudo", "tini", "rsync",
     "postgresql", "python3-psycopg2", "nginx-light", "curl", "ca-certificates", "iputils-ping",
+    # for the vendor-shaped archetypes (vendorapps.py): PHP under Apache with MariaDB, file databases, cron
+    "mariadb-server", "apache2", "libapache2-mod-php", "php-mysql", "sqlite3", "cron",
 )
 # Run inside the finished tree. Host keys go (each host gets its own); boot-time links for
-# sshd, PostgreSQL and nginx go (the lab's init starts sshd, and enables services per host).
+# sshd, cron and the servers go (the lab's init starts sshd and cron, and enables services per
+# host); so do the distro's periodic cron jobs (apt, dpkg backups, PHP session purge, e2scrub),
+# which on a hundred lab hosts would all wake together and only cost load.
 _CUSTOMIZE = (
     'rm -f "$1"/etc/ssh/ssh_host_*; '
     'rm -f "$1"/etc/rc?.d/[SK][0-9][0-9]ssh "$1"/etc/rc?.d/[SK][0-9][0-9]postgresql '
-    '"$1"/etc/rc?.d/[SK][0-9][0-9]nginx; '
+    '"$1"/etc/rc?.d/[SK][0-9][0-9]nginx "$1"/etc/rc?.d/[SK][0-9][0-9]mariadb '
+    '"$1"/etc/rc?.d/[SK][0-9][0-9]apache2 "$1"/etc/rc?.d/[SK][0-9][0-9]apache-htcacheclean '
+    '"$1"/etc/rc?.d/[SK][0-9][0-9]cron; '
+    'rm -f "$1"/etc/cron.daily/* "$1"/etc/cron.weekly/* "$1"/etc/cron.monthly/* '
+    '"$1"/etc/cron.d/php "$1"/etc/cron.d/e2scrub_all; '
     'printf "PasswordAuthentication no\\nUseDNS no\\nPermitRootLogin prohibit-password\\n" '
     '> "$1"/etc/ssh/sshd_config.d/dcc-lab.conf; '
     'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*'

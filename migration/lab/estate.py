@@ -12,7 +12,8 @@ from pathlib import Path
 
 from migration.errors import InputError
 from migration.inventory import Estate, load_estate
-from migration.lab import naming
+from migration.lab import naming, shapes
+from migration.lab.shapes import Shape
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,18 @@ class App:
     db_host: str | None
     port: int
     service: str | None
+    shape: Shape | None = None  # a vendor layout (lab/shapes.yaml) instead of the toolkit's convention
+
+    @property
+    def health_path(self) -> str:
+        return self.shape.health_path if self.shape else "/health"
+
+    @property
+    def http_hosts(self) -> tuple[str, ...]:
+        """Hosts running the app's HTTP process: all of `hosts` but a separate db host."""
+        if self.db_host and len(self.hosts) > 1:
+            return tuple(h for h in self.hosts if h != self.db_host)
+        return self.hosts
 
 
 @dataclass(frozen=True)
@@ -112,9 +125,12 @@ def _hosts(inv: Estate, folder: Path, dcs: dict[str, DataCenter]) -> tuple[Host,
     return tuple(out)
 
 
-def _apps(inv: Estate) -> tuple[App, ...]:
-    return tuple(App(a.id, a.archetype or "api", tuple(a.hosts), a.db_host, int(a.port or 8080), a.service)
-                 for a in inv.apps.values())
+def _apps(inv: Estate, shaped: dict[str, Shape]) -> tuple[App, ...]:
+    """A vendor-shaped app's archetype is its shape's kind (the inventory's enum has no such values)."""
+    def archetype(a_id: str, given: str | None) -> str:
+        return shaped[a_id].kind if a_id in shaped else given or "api"
+    return tuple(App(a.id, archetype(a.id, a.archetype), tuple(a.hosts), a.db_host, int(a.port or 8080), a.service,
+                     shaped.get(a.id)) for a in inv.apps.values())
 
 
 def load(folder: Path | str) -> LabEstate:
@@ -128,4 +144,4 @@ def load(folder: Path | str) -> LabEstate:
     dcs = _datacenters(inv, folder)
     deps = tuple(Dependency(d.from_app, d.to_app) for d in inv.dependencies)
     return LabEstate(inv.name, folder.resolve(), inv.portal_host, dcs, _hosts(inv, folder, {d.id: d for d in dcs}),
-                     _apps(inv), deps)
+                     _apps(inv, shapes.load(folder, inv)), deps)

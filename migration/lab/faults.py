@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from migration.errors import InputError, LabError
-from migration.lab import access, cleanup, hosts, keys, lifecycle, naming, network
+from migration.lab import access, cleanup, hosts, keys, lifecycle, naming, network, vendorinstall
 from migration.lab.estate import LabEstate
 from migration.lab.run import run
 
@@ -98,6 +98,8 @@ def _wait_gone(pid: int, timeout: float = 10) -> None:
 
 def default_data_dir(est: LabEstate, host: str) -> str:
     apps = sorted(est.apps_on(host), key=lambda a: a.archetype != "files")
+    if apps and apps[0].shape:
+        return vendorinstall.data_dir(apps[0], host)
     return f"/srv/{apps[0].id}/data" if apps else "/srv/dcc-disk"
 
 

@@ -1,5 +1,7 @@
 """Shared lab fixtures for integration tests: `make_lab(name, octet)` gives an isolated,
-running copy of inventory/lab (10.77.x.y renumbered to 10.<octet>.x.y), downed at session end.
+running copy of inventory/lab (10.77.x.y renumbered to 10.<octet>.x.y), downed at session end;
+`make_vendor_lab(name, octet)` the same for inventory/vendor (10.76.x.y; third octets 61-70, so
+it shares an octet with a lab copy without overlapping it).
 
 Reserved octets: 78 lab tests, 79 discovery, 80-89 pipeline, 90 report (77 is the demo).
 Two checkouts can run the suite side by side: DCC_TEST_LAB_SHIFT=20 moves every test lab to
@@ -20,6 +22,7 @@ from migration import lab
 from migration.lab.access import LabAccess
 
 LAB_INVENTORY = Path(__file__).resolve().parents[2] / "inventory" / "lab"
+VENDOR_INVENTORY = LAB_INVENTORY.parent / "vendor"
 LAB_SHIFT = int(os.environ.get("DCC_TEST_LAB_SHIFT", "0") or 0)
 
 
@@ -28,14 +31,12 @@ def shifted(name: str, octet: int) -> tuple[str, int]:
     return (f"{name}s{LAB_SHIFT}", octet + LAB_SHIFT) if LAB_SHIFT else (name, octet)
 
 
-@pytest.fixture(scope="session")
-def make_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str, int], LabAccess]]:
-    """Factory: make_lab(name, octet) -> LabAccess of a running estate; all downed at the end."""
+def _labs(src: Path, from_octet: int, tmp: pytest.TempPathFactory) -> Iterator[Callable[[str, int], LabAccess]]:
     running: dict[str, LabAccess] = {}
 
     def factory(name: str, octet: int) -> LabAccess:
         if name not in running:
-            folder = lab.renumber(LAB_INVENTORY, tmp_path_factory.mktemp(f"estate-{name}"), name, octet)
+            folder = lab.renumber(src, tmp.mktemp(f"estate-{name}"), name, octet, from_octet)
             lab.down(name)  # a leftover from a crashed run must not leak stale state into this one
             running[name] = lab.up(folder)
         return running[name]
@@ -43,6 +44,18 @@ def make_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str
     yield factory
     for name in running:
         lab.down(name)
+
+
+@pytest.fixture(scope="session")
+def make_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str, int], LabAccess]]:
+    """Factory: make_lab(name, octet) -> LabAccess of a running estate; all downed at the end."""
+    yield from _labs(LAB_INVENTORY, 77, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def make_vendor_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str, int], LabAccess]]:
+    """Factory like make_lab, for inventory/vendor (the vendor-shaped archetypes)."""
+    yield from _labs(VENDOR_INVENTORY, 76, tmp_path_factory)
 
 
 

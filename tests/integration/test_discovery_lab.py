@@ -106,7 +106,9 @@ def test_facts_describe_the_host(full_run, estate_dir: Path) -> None:
     assert (facts.os.id, facts.os.version_id, facts.hostname) == ("debian", "12", "kmk-db1")
     assert facts.cpu_count and facts.memory_kb and facts.filesystems
     assert {"openssh-server", "postgresql-15"} <= {p.name for p in facts.packages}
-    assert [(d.engine, d.running, d.ports) for d in facts.databases] == [("postgresql", True, (5432,))]
+    # The base has MariaDB installed too (for the vendor archetypes): installed, not running here.
+    assert [(d.engine, d.running, d.ports) for d in facts.databases] == [
+        ("mariadb", False, ()), ("mysql", False, ()), ("postgresql", True, (5432,))]
     assert "postgres" in {u.name for u in facts.users}
     assert facts.warnings == ()
     web = load_all(estate_dir / "facts")["kmk-web1"]

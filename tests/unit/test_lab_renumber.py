@@ -24,6 +24,10 @@ def test_renumber_text(text: str, octet: int, expected: str) -> None:
     assert renumber_text(text, octet) == expected
 
 
+def test_renumber_text_from_another_block_leaves_the_lab_block_alone() -> None:
+    assert renumber_text("10.76.61.11 10.77.1.11", 191, from_octet=76) == "10.191.61.11 10.77.1.11"
+
+
 @pytest.mark.parametrize("src, expected", [
     ("# c\nname: lab\nportal_host: p\n", "# c\nname: mine\nportal_host: p\n"),
     ("portal_host: p\n", "name: mine\nportal_host: p\n"),
