@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,12 @@ def fake_playbook(tmp_path: Path, work: Path, seconds: float) -> subprocess.Pope
     script = tmp_path / f"bin-{work.name}" / "ansible-playbook"  # one per fake: each sleeps its own time
     script.parent.mkdir(exist_ok=True)
     script.write_text(f"import time\ntime.sleep({seconds})\n")
-    return subprocess.Popen([sys.executable, str(script), "-i", f"{work}/runner/inventory", "restore.yml"])
+    proc = subprocess.Popen([sys.executable, str(script), "-i", f"{work}/runner/inventory", "restore.yml"])
+    # Until the child has exec'd, /proc shows the parent's command line: wait for it (bounded).
+    deadline = time.monotonic() + 10
+    while proc.pid not in leftover_playbooks(work) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return proc
 
 
 def test_a_leftover_on_this_work_dir_is_waited_for_until_it_ends(tmp_path):
