@@ -90,8 +90,8 @@ class Soak:
             assert back.returncode == 0, back.stdout[-2000:] + back.stderr[-1000:]
         fault, step = self.rng.choice(FAULTS), self.rng.choice(STEPS)
         self.injected.append(f"{fault}@{step}")
-        self.log(f"round {number}: migrate with fault {fault} at {step}")
-        self._migrate_with(fault, step)
+        hit = self._migrate_with(fault, step)
+        self.log(f"round {number}: migrate with fault {fault} at {step}: {hit}")
         for attempt in range(3):
             done = self.dcc("migrate", "--plan", str(self.plan), "--wave", "1")
             self.log(f"round {number}: clean migrate {attempt + 1}: exit {done.returncode}")
@@ -99,11 +99,14 @@ class Soak:
                 return
         raise AssertionError(f"the wave did not succeed after the fault:\n{done.stdout[-3000:]}{done.stderr[-1000:]}")
 
-    def _migrate_with(self, fault: str, step: str) -> None:
+    def _migrate_with(self, fault: str, step: str) -> str:
+        """Run `dcc migrate` with the fault injected when `step` starts; what happened, in words."""
+        before = {r.id for r in self.session().store.runs()}
         proc = subprocess.Popen([DCC, "migrate", "--plan", str(self.plan), "--wave", "1", "--estate",
                                  str(self.estate_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 env=self._env(), start_new_session=True)
         undo: list[Callable[[], None]] = []
+        started = None
         try:
             started = self._wait_for_step(proc, step)
             if started and fault != "none":
@@ -115,6 +118,11 @@ class Soak:
                 proc.wait(timeout=30)
             for fn in reversed(undo):
                 fn()
+        if not started:
+            return f"step not reached (exit {proc.returncode})"
+        ends = {s.app: f"{s.step} {s.status}" for s in self.session().store.steps()
+                if s.run_id not in before and s.step in ("rollback", "failback")}
+        return f"injected on {started}; dcc migrate exit {proc.returncode}; rollbacks journaled: {ends or 'none'}"
 
     def _wait_for_step(self, proc: subprocess.Popen[bytes], step: str) -> str | None:
         """The app whose `step` this run started (journal), or None if the run ended first."""
