@@ -1,0 +1,65 @@
+"""What changed between a reviewed profile and a newer proposal: entries added, removed or changed,
+compared by what they say (paths, names, commands), never by their evidence or status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from migration.profile.model import Profile
+from migration.profile.walk import entries
+
+_IDENTITY = {"services": "name", "code": "path", "config": "path", "data": "path", "users": "name",
+             "groups": "name", "packages": "name", "ports": "port"}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str  # e.g. hosts.web1.data, databases, health
+    kind: str  # added | removed | changed
+    before: str
+    after: str
+    evidence: str = ""  # the proposal's evidence for an added or changed entry
+
+
+def diff(reviewed: Profile, proposed: Profile) -> list[Change]:
+    """Changes from `reviewed` to `proposed`, in field order."""
+    old, new = _keyed(reviewed), _keyed(proposed)
+    changes: list[Change] = []
+    for key in dict.fromkeys([*old, *new]):
+        before, after = old.get(key), new.get(key)
+        section = key[0]
+        if before is None and after is not None:
+            changes.append(Change(section, "added", "", _show(after), after.prov.evidence))
+        elif after is None and before is not None:
+            changes.append(Change(section, "removed", _show(before), ""))
+        elif before is not None and after is not None and _show(before) != _show(after):
+            changes.append(Change(section, "changed", _show(before), _show(after), after.prov.evidence))
+    return changes
+
+
+def _keyed(profile: Profile) -> dict[tuple[str, str], Any]:
+    """(section, identity) -> entry; an entry without a natural identity is keyed by what it says."""
+    keyed: dict[tuple[str, str], Any] = {}
+    for where, item in entries(profile):
+        section = where.rsplit("[", 1)[0]
+        name = section.rsplit(".", 1)[-1]
+        attr = _IDENTITY.get(name)
+        if section == "health":
+            identity = "health"
+        elif section == "databases":
+            identity = f"{item.engine}@{item.host}:{','.join(item.names) or item.path}"
+        else:
+            identity = str(getattr(item, attr)) if attr else _show(item)
+        keyed[(section, identity)] = item
+    return keyed
+
+
+def _show(item: Any) -> str:
+    parts = [f"{k}={_value(v)}" for k, v in vars(item).items() if k != "prov" and v not in ("", None, ())]
+    return " ".join(parts)
+
+
+def _value(value: Any) -> str:
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
