@@ -9,6 +9,7 @@ from migration.discovery import parse_runtime as rt
 from migration.discovery import parse_system as sysp
 from migration.discovery.facts import HostFacts
 from migration.discovery.lines import Reader
+from migration.discovery.parse_layout import parse_layout
 from migration.discovery.script import split
 
 MAX_HOST_WARNINGS = 200
@@ -42,6 +43,8 @@ def assemble(host: str, address: str, taken_at: str, output: bytes, marker: str,
         databases=rt.derive_databases(rt.parse_db_binaries(read("db-binaries")), processes, listening),
         cron=sysp.parse_cron(read("cron-system"), system=True) + sysp.parse_cron(read("cron-user"), system=False),
         users=sysp.parse_passwd(read("passwd")),
+        layout=parse_layout(read("layout"), read("init-text"), read("pidfiles"), read("db-catalog"), read("group"),
+                            sections.get("passwd", "")),
     )
     for reader in readers.values():
         warnings += reader.warnings

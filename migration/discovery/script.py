@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from migration.discovery import appscript
+
 # Only reads: no command here writes a file, changes a service or installs anything.
 _SECTIONS: tuple[tuple[str, str], ...] = (
     ("os-release", "cat /etc/os-release"),
@@ -36,6 +38,7 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
     ("cron-user", ("for f in /var/spool/cron/crontabs/*; do [ -f \"$f\" ] || continue; "
                   "while IFS= read -r l; do printf '%s\\t%s\\n' \"${f##*/}\" \"$l\"; done < \"$f\"; done")),
     ("passwd", "cat /etc/passwd"),
+    *appscript.SECTIONS,  # what profile proposals are built from
 )
 SECTION_NAMES = tuple(name for name, _ in _SECTIONS)
 SECTION_CAP = 1 << 20  # bytes per section, enforced on the host by head -c

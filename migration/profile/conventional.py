@@ -44,9 +44,9 @@ def db_name(app: str) -> str:
 
 def _layout(app: Application, host: str) -> HostLayout:
     init = f"/etc/init.d/{app.id}"
-    service = Service(app.id, "sysv", f"{init} start", f"{init} stop", f"{init} status", "root", _RULE)
+    service = Service(app.id, "sysv", f"{init} start", f"{init} stop", f"{init} status", "root", init, _RULE)
     return HostLayout(host, services=(service,), code=(PathEntry(f"/opt/{app.id}", _RULE),),
-                      config=(PathEntry(f"/etc/{app.id}/app.conf", _RULE),),
+                      config=(PathEntry(f"/etc/{app.id}", _RULE),),
                       data=(PathEntry(f"/srv/{app.id}/data", _RULE),),
                       ports=(PortEntry(app.port, _RULE),) if app.port else ())
 

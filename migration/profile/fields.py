@@ -125,16 +125,18 @@ def schedule(raw: Any) -> str:
 
 
 def template(raw: Any) -> str:
-    """A rewrite's new value: text whose `{...}` are known placeholders."""
+    """A rewrite's new value: text whose `{...}` are known placeholders (`{{`, `}}`: literal braces)."""
     value = text(raw)
-    for name in _PLACEHOLDER.findall(value):
+    bare = value.replace("{{", "").replace("}}", "")
+    for name in _PLACEHOLDER.findall(bare):
         kind, _, host = name.partition(":")
         if not (name in PLACEHOLDERS or kind in HOST_PLACEHOLDERS and _HOST_ID.match(host)):
             allowed = ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
             raise ValueError(f"unknown placeholder {{{name[:40]}}} (use {allowed}, {{target:<host>}}, "
-                             "{target_ip:<host>})")
-    if value.count("{") != len(_PLACEHOLDER.findall(value)) or value.count("}") != value.count("{"):
-        raise ValueError("unbalanced braces")
+                             "{target_ip:<host>}; write a literal brace twice)")
+    rest = _PLACEHOLDER.sub("", bare)
+    if "{" in rest or "}" in rest:
+        raise ValueError("unbalanced brace (write a literal brace twice: {{ or }})")
     return value
 
 

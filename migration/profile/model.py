@@ -7,6 +7,7 @@ checked it). The pipeline reads paths, services and databases only through `Prof
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ SERVER_ENGINES = ("postgresql", "mariadb", "mysql")
 # Placeholders a config rewrite may use; resolved at deploy from where the app's hosts moved.
 PLACEHOLDERS = ("db_host", "db_ip", "db_port", "app_host", "app_ip")
 HOST_PLACEHOLDERS = ("target", "target_ip")  # {target:<host id>}: where that legacy host moved
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Service:
     stop: str
     check: str  # the status command: exit 0 while running
     run_as: str = "root"
+    file: str = ""  # the init script or unit file that defines it
     prov: Provenance = field(default_factory=Provenance)
 
 
@@ -138,13 +141,11 @@ class Rewrite:
     prov: Provenance = field(default_factory=Provenance)
 
     def render(self, values: Mapping[str, str]) -> str:
-        """`new` with `{name}` and `{target:<host>}` filled from `values` (KeyError if one is missing)."""
-        out, rest = [], self.new
-        while "{" in rest:
-            head, _, tail = rest.partition("{")
-            name, _, rest = tail.partition("}")
-            out += [head, values[name]]
-        return "".join(out) + rest
+        """`new` with `{name}` and `{target:<host>}` filled from `values` (KeyError if one is missing);
+        `{{` and `}}` are literal braces."""
+        def fill(match: re.Match[str]) -> str:
+            return match.group(0)[0] if match.group(1) is None else values[match.group(1)]
+        return _PLACEHOLDER.sub(fill, self.new)
 
 
 @dataclass(frozen=True)

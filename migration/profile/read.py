@@ -19,7 +19,7 @@ _PROV: Spec = {"evidence": (lambda raw: f.text(raw, 2048), False), "status": (f.
 ENTRIES: dict[str, tuple[type, Spec]] = {
     "services": (m.Service, {"name": (f.service_name, True), "init": (f.enum(*m.INIT_SYSTEMS), True),
                              "start": (f.command, True), "stop": (f.command, True), "check": (f.command, True),
-                             "run_as": (f.posix_name, False)}),
+                             "run_as": (f.posix_name, False), "file": (f.path, False)}),
     "code": (m.PathEntry, {"path": (f.path, True)}),
     "config": (m.PathEntry, {"path": (f.path, True)}),
     "data": (m.PathEntry, {"path": (f.path, True)}),

@@ -1,0 +1,231 @@
+"""Defensive parsers for the sections behind profile proposals (`appscript.py`).
+
+Host output is untrusted: every path must be absolute and normalised (no `..`, no `//`), every
+number strict, every line bounded; anything else becomes a warning and is left out.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from migration.discovery.layout_facts import (
+    Account,
+    ConfigLine,
+    DbCatalog,
+    DbSession,
+    FileMagic,
+    GroupInfo,
+    InitFile,
+    LayoutFacts,
+    OpenFile,
+    PathInfo,
+    Pidfile,
+    ProcInfo,
+)
+from migration.discovery.lines import Reader, clip, redact, to_int
+
+MAX_PATHS = 10_000
+MAX_INIT_FILES = 400
+MAX_INIT_LINES = 200
+_ENGINES = ("postgresql", "mariadb")
+_NAME = re.compile(r"[a-z_][a-z0-9_.-]{0,31}\Z")
+_DB_NAME = re.compile(r"[A-Za-z0-9_$-]{1,64}\Z")
+_CONFIG = re.compile(r"^(/[^:]{0,1023}):(\d{1,9}):(.*)$")
+_INIT = re.compile(r"^(/[^:]{0,1023}):(.*)$")
+
+
+def clean_path(text: str) -> str | None:
+    """`text` if it is an absolute, normalised path without `..`, else None."""
+    if not text.startswith("/") or len(text) > 1024 or "\t" in text:
+        return None
+    if posixpath.normpath(text) != text or "/../" in f"{text}/":
+        return None
+    return text
+
+
+class _Proc:
+    def __init__(self, pid: int) -> None:
+        self.pid, self.exe, self.cwd, self.unit = pid, "", "", ""
+        self.args: list[str] = []
+        self.files: dict[str, bool] = {}
+        self.libs: list[str] = []
+
+    def freeze(self) -> ProcInfo:
+        return ProcInfo(self.pid, self.exe, self.cwd, tuple(self.args[:32]), self.unit,
+                        tuple(OpenFile(p, w) for p, w in list(self.files.items())[:256]), tuple(self.libs[:200]))
+
+
+def parse_layout(layout: Reader, init: Reader, pidfiles: Reader, catalog: Reader, group: Reader,
+                 passwd_text: str = "") -> LayoutFacts:
+    procs, paths, lines, magic = _layout(layout)
+    sessions, dbs = _catalog(catalog)
+    return LayoutFacts(procs=procs, paths=paths, config_lines=lines, init_files=_init(init),
+                       pidfiles=_pidfiles(pidfiles), db_catalog=dbs, db_sessions=sessions, file_dbs=magic,
+                       groups=_groups(group), accounts=_accounts(passwd_text))
+
+
+def _layout(reader: Reader) -> tuple[tuple[ProcInfo, ...], tuple[PathInfo, ...], tuple[ConfigLine, ...],
+                                     tuple[FileMagic, ...]]:
+    procs: list[_Proc] = []
+    paths: dict[str, PathInfo] = {}
+    sizes: dict[str, int] = {}
+    config: list[ConfigLine] = []
+    magic: list[FileMagic] = []
+    head: str | None = None
+    for number, line in reader.lines():
+        kind, _, rest = line.partition("\t")
+        if kind == "P":
+            pid = to_int(rest, 1, 2**32)
+            if pid is None:
+                reader.bad(number, line)
+            else:
+                procs.append(_Proc(pid))
+        elif kind in "FGAX" and len(kind) == 1:
+            if not procs or not _proc_line(procs[-1], kind, rest):
+                reader.bad(number, line)
+        elif kind in ("O", "U"):
+            _path_line(reader, number, line, rest, paths)
+        elif kind == "S":
+            size, _, path = rest.partition("\t")
+            if to_int(size) is None or clean_path(path) is None:
+                reader.bad(number, line)
+            else:
+                sizes[path] = int(size)
+        elif kind == "L":
+            _config_line(reader, number, line, rest, config)
+        elif kind == "M":
+            head = _magic_line(rest, head, magic)
+        else:
+            reader.bad(number, line)
+    merged = tuple(PathInfo(p.path, p.kind, p.user, p.group, p.package, sizes.get(p.path)) for p in paths.values())
+    return tuple(p.freeze() for p in procs), merged, tuple(config), tuple(magic)
+
+
+def _proc_line(proc: _Proc, kind: str, rest: str) -> bool:
+    if kind == "F":
+        parts = rest.split("\t")
+        if len(parts) != 3:
+            return False
+        mode, name, target = parts
+        path = clean_path(target.removesuffix(" (deleted)"))
+        if path is None:
+            return False
+        if name.endswith("/exe"):
+            proc.exe = path
+        elif name.endswith("/cwd"):
+            proc.cwd = path
+        elif name.isdigit():
+            proc.files[path] = proc.files.get(path, False) or mode[2:3] == "w"
+        return True
+    if kind == "G":
+        unit = rest.rsplit("/", 1)[-1]
+        if unit.endswith(".service") and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@+\\-]{0,255}", unit):
+            proc.unit = unit
+        return True
+    path = clean_path(rest)
+    if path is None:
+        return False
+    (proc.args if kind == "A" else proc.libs).append(path)
+    return True
+
+
+def _path_line(reader: Reader, number: int, line: str, rest: str, paths: dict[str, PathInfo]) -> None:
+    parts = rest.split("\t")
+    if len(parts) != 5 or clean_path(parts[4]) is None or parts[0] not in ("d", "f", "l", "?", "s", "p"):
+        reader.bad(number, line)
+        return
+    kind, user, group, package, path = parts
+    package = package if line.startswith("O") else ""
+    if len(paths) < MAX_PATHS and path not in paths:
+        paths[path] = PathInfo(path, kind, clip(user, 32), clip(group, 32), clip(package, 128))
+
+
+def _config_line(reader: Reader, number: int, line: str, rest: str, config: list[ConfigLine]) -> None:
+    match = _CONFIG.match(rest)
+    if not match or clean_path(match.group(1)) is None:
+        reader.bad(number, line)
+        return
+    text = match.group(3).strip()
+    if text and not text.startswith(("#", "//", ";", "*", "/*")):
+        config.append(ConfigLine(match.group(1), int(match.group(2)), clip(redact(text), 512)))
+
+
+def _magic_line(rest: str, head: str | None, magic: list[FileMagic]) -> str | None:
+    if rest.startswith("==> ") and rest.endswith(" <=="):
+        return clean_path(rest[4:-4])
+    if head is not None and rest.startswith("SQLite format 3"):
+        magic.append(FileMagic(head, "sqlite"))
+        return None
+    return head if not rest else None
+
+
+def _init(reader: Reader) -> tuple[InitFile, ...]:
+    files: dict[str, tuple[str, list[str]]] = {}
+    for number, line in reader.lines():
+        kind, _, rest = line.partition("\t")
+        match = _INIT.match(rest)
+        if kind not in ("V", "D") or not match or clean_path(match.group(1)) is None:
+            reader.bad(number, line)
+            continue
+        path = match.group(1)
+        if path not in files and len(files) >= MAX_INIT_FILES:
+            continue
+        entry = files.setdefault(path, ("sysv" if kind == "V" else "systemd", []))
+        if len(entry[1]) < MAX_INIT_LINES:
+            entry[1].append(clip(redact(match.group(2).strip()), 512))
+    return tuple(InitFile(path, kind, tuple(lines)) for path, (kind, lines) in files.items())
+
+
+def _pidfiles(reader: Reader) -> tuple[Pidfile, ...]:
+    found = []
+    for number, line in reader.lines():
+        path, _, pid_text = line.partition("\t")
+        pid = to_int(pid_text.strip(), 1, 2**32)
+        if clean_path(path) is None or pid is None:
+            reader.bad(number, line)
+        else:
+            found.append(Pidfile(path, pid))
+    return tuple(found)
+
+
+def _catalog(reader: Reader) -> tuple[tuple[DbSession, ...], tuple[DbCatalog, ...]]:
+    engine = ""
+    sessions: list[DbSession] = []
+    dbs: list[DbCatalog] = []
+    for number, line in reader.lines():
+        parts = line.split("\t")
+        if parts[0] == "E" and len(parts) == 2 and parts[1] in _ENGINES:
+            engine = parts[1]
+        elif engine and parts[0] == "D" and len(parts) == 4 and _DB_NAME.match(parts[1]) and to_int(parts[2]) is not None:
+            dbs.append(DbCatalog(engine, parts[1], int(parts[2]), clip(parts[3], 256)))
+        elif engine and parts[0] == "C" and len(parts) == 5 and _DB_NAME.match(parts[1]):
+            port = to_int(parts[4], 0, 65535)
+            sessions.append(DbSession(engine, parts[1], clip(parts[2], 64), clip(parts[3], 64), port or 0))
+        else:
+            reader.bad(number, line)
+    return tuple(sessions[:2000]), tuple(dbs[:2000])
+
+
+def _groups(reader: Reader) -> tuple[GroupInfo, ...]:
+    groups = []
+    for number, line in reader.lines():
+        parts = line.split(":")
+        gid = to_int(parts[2], 0, 2**32 - 1) if len(parts) == 4 else None
+        if gid is None or not _NAME.match(parts[0]):
+            reader.bad(number, line)
+        else:
+            groups.append(GroupInfo(parts[0], gid))
+    return tuple(groups)
+
+
+def _accounts(text: str) -> tuple[Account, ...]:
+    """All passwd entries; malformed lines are already reported by the passwd parser."""
+    found = []
+    for _, line in Reader("passwd", text).lines():
+        parts = line.split(":")
+        uid = to_int(parts[2], 0, 2**32 - 1) if len(parts) == 7 else None
+        gid = to_int(parts[3], 0, 2**32 - 1) if len(parts) == 7 else None
+        if uid is not None and gid is not None and _NAME.match(parts[0]):
+            found.append(Account(parts[0], uid, gid))
+    return tuple(found[:5000])
