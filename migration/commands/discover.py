@@ -51,9 +51,13 @@ def discover(
         "--connect-timeout", min=0.5, help="Seconds to connect and handshake.")] = 10.0,
     command_timeout: Annotated[float, typer.Option(
         "--command-timeout", min=1, help="Seconds the fact script may run on one host.")] = 60.0,
+    proposals: Annotated[bool, typer.Option(
+        "--proposals/--no-proposals",
+        help="Write each app's profile proposal to <estate>/profiles/<app>.proposed.yaml.")] = True,
 ) -> None:
     """Discover hosts: OS, CPU, memory, disks, packages, services, processes, listening ports,
-    connections, data folders, databases, cron jobs and users. Nothing on a host is changed."""
+    connections, data folders, databases, cron jobs and users, and propose each app's profile
+    (a reviewed profile is never overwritten, only compared). Nothing on a host is changed."""
     if ctx.invoked_subcommand:
         return
     if estate is None:
@@ -73,7 +77,10 @@ def discover(
     outcomes = _run(targets, settings, estate / "facts")
     console = Console()
     console.print(_outcome_table(outcomes))
-    _print_diff(console, loaded, load_all(estate / "facts"))
+    facts = load_all(estate / "facts")
+    _print_diff(console, loaded, facts)
+    if proposals:
+        _print_proposals(console, loaded, estate, facts)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         names = ", ".join(f"{o.host} ({o.status})" for o in failed[:5])
@@ -181,3 +188,25 @@ def _print_listeners(console: Console, estate: Estate, facts: dict[str, HostFact
     for f in findings:
         table.add_row(f.host, str(f.port), f.app or "", f.process, f"[yellow]{f.finding}[/]")
     console.print(table)
+
+
+def _print_proposals(console: Console, estate: Estate, estate_dir: Path, facts: dict[str, HostFacts]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from migration.discovery.proposals import write_proposals
+
+    table = Table(title="Profile proposals (review, then `dcc profile review APP`)")
+    for column in ("app", "proposal", "needs review", "reviewed profile", "changes since review"):
+        table.add_column(column, overflow="fold")
+    notes: list[str] = []
+    for o in write_proposals(estate, estate_dir, facts):
+        questions = f"[yellow]{o.questions}[/]" if o.questions else "[green]0[/]"
+        changed = (f"[yellow]{len(o.changes)}[/] (dcc profile diff {escape(o.app)})" if o.changes else
+                   "[green]none[/]") if o.reviewed else "[dim]-[/]"
+        table.add_row(escape(o.app), escape(str(o.path)), questions,
+                      escape(str(o.reviewed)) if o.reviewed else "[dim]none yet[/]", changed)
+        notes += o.notes
+    console.print(table)
+    for note in notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")

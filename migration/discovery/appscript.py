@@ -1,63 +1,97 @@
-"""The read-only shell sections behind profile proposals, run inside discovery's one script.
+"""The read-only sections behind profile proposals, run inside discovery's one script.
 
-Each only reads: /proc, find over a few roots, dpkg's file lists, grep over config files, the
-first 15 bytes of candidate database files, and the database catalogs through the local admin
-socket. Lines that mention a password, key, token or secret are dropped on the host, so they
-never leave it. Every list is capped (head) and every slow step has a timeout.
+Each only reads: /proc, directory listings under a few roots, dpkg's file lists, the first lines
+and bytes of config and candidate database files, init scripts and units, and the database
+catalogs through the local admin socket. Lines that mention a password, key, token or secret are
+dropped on the host, so they never leave it. Every list is capped and the walk has an alarm.
 """
 
 from __future__ import annotations
 
-DATA_ROOTS = "/opt /srv /var/www /var/lib /var/spool /home"
-_CONF_NAMES = " ".join(f'-o -name "*.{ext}"' for ext in (
-    "conf", "cnf", "cfg", "ini", "env", "php", "inc", "yml", "yaml", "json", "xml", "properties", "sh", "py",
-    "pl", "rb", "js", "toml"))[3:]
-_DB_NAMES = " ".join(f'-o -name "*.{ext}"' for ext in ("db", "sqlite", "sqlite3", "db3", "s3db", "fdb"))[3:]
-_SECRET = "pass|pwd|secret|token|key|credential|salt|private"
-_INTERESTING = r"([0-9]{1,3}\.){3}[0-9]{1,3}|host|://|db|database|health|/ping|/status|/(srv|opt|var|home|data|mnt)/"
-
-# Listening processes: exe, cwd and open files (ls -l shows each fd's mode), systemd unit from the
-# cgroup, arguments that are paths, and the shared objects mapped (to name the packages they need).
-APP_PROCS = r"""
-for p in $(ss -Htlnp | grep -o 'pid=[0-9]*' | cut -c5- | sort -un | head -n 64); do
-  [ -r /proc/$p/cmdline ] || continue
-  printf 'P\t%s\n' "$p"
-  ls -l /proc/$p/exe /proc/$p/cwd /proc/$p/fd/ 2>/dev/null | head -n 256 | sed -n 's/^\([l-][r-][w-]\).* \([^ ]*\) -> \(\/.*\)$/F\t\1\t\2\t\3/p'
-  while IFS= read -r l; do case $l in 0::*|*:name=systemd:*) printf 'G\t%s\n' "${l##*:}" ;; esac; done < /proc/$p/cgroup
-  tr '\0' '\n' < /proc/$p/cmdline | grep '^/' | head -n 32 | sed 's/^/A\t/'
-  awk '$6 ~ /\.so/ && !s[$6]++ {print "X\t" $6}' /proc/$p/maps | head -n 200
-done
+# The layout section is one Perl program (perl-base is Essential on Debian, so every dpkg host
+# has it): one process instead of dozens of forks keeps discovery fast on busy legacy hosts. It
+# only reads (/proc, directory listings, dpkg's file lists, the first bytes and lines of files)
+# and prints, per record type:
+#   P pid / F mode name target   a listening process's exe, cwd and open files (mode w: writing)
+#   G pid cgroup                 its cgroup (the systemd unit); X pid path: modules it maps
+#   O|U type user group pkg path a path under the data roots (depth 2), /etc (depth 3) or used by
+#                                a listener, owned by a package (O) or by none (U)
+#   S kb path                    size of an unowned top folder; M: first 15 bytes of candidate
+#                                database files; L file:line:text: config lines naming hosts,
+#                                addresses, paths or health routes (lines naming secrets dropped)
+_PERL = r"""
+use strict; use warnings; alarm 25;
+my $MAXLS = 4000; my $sys = qr{^/(usr/)?lib(64)?/([a-z0-9_]+-linux-gnu/)?[^/]+$};
+my $cfgx = qr{\.(conf|cnf|cfg|ini|env|php|inc|yml|yaml|json|xml|properties|sh|py|pl|rb|js|toml)$};
+my $dbx = qr{\.(db|sqlite|sqlite3|db3|s3db|fdb)$}; my $secret = qr{pass|pwd|secret|token|key|credential|salt|private}i;
+my $want = qr{(\d{1,3}\.){3}\d{1,3}|host|://|db|database|health|/ping|/status|/(srv|opt|var|home|data|mnt)/}i;
+my (%seen, @pids, %cand, @args, @fdpaths, %u, %g);
+while (my $l = <STDIN>) { while ($l =~ /pid=(\d+)/g) { push @pids, $1 unless $seen{$1}++ } }
+@pids = (sort { $a <=> $b } @pids); splice(@pids, 64) if @pids > 64;
+for my $p (@pids) {
+  for my $n ("exe", "cwd") { my $t = readlink("/proc/$p/$n"); next unless defined $t && $t =~ m{^/};
+    print "F\tlrw\t/proc/$p/$n\t$t\n"; $cand{$t} //= "?\t\t" }
+  print "P\t$p\n";
+  if (opendir(my $d, "/proc/$p/fd")) { my $n = 0;
+    for my $fd (sort { $a <=> $b } grep { /^\d+$/ } readdir $d) { last if ++$n > 256;
+      my $t = readlink("/proc/$p/fd/$fd"); next unless defined $t && $t =~ m{^/};
+      my $m = (lstat("/proc/$p/fd/$fd"))[2] // 0;
+      print "F\tl", ($m & 0400 ? "r" : "-"), ($m & 0200 ? "w" : "-"), "\t$fd\t$t\n";
+      $cand{$t} //= "?\t\t"; push @fdpaths, $t } closedir $d }
+  if (open(my $f, "<", "/proc/$p/cgroup")) { while (<$f>) { print "G\t$p\t$1\n" if m{^(?:0::|\d+:name=systemd:)(.*)$} } close $f }
+  if (open(my $f, "<", "/proc/$p/maps")) { my (%s, $n);
+    while (<$f>) { my $so = (split)[5]; next unless defined $so && $so =~ /\.so/ && $so !~ $sys && !$s{$so}++;
+      last if ++$n > 300; print "X\t$p\t$so\n"; $cand{$so} //= "?\t\t" } close $f }
+  if (open(my $f, "<", "/proc/$p/cmdline")) { local $/; my $c = <$f> // ""; close $f;
+    push @args, grep { m{^/(etc|opt|srv|var|home|usr/local)/} } split(/\0/, $c) }
+}
+sub meta { my ($t, $st) = @_; $u{$st->[4]} //= (getpwuid($st->[4]))[0] // $st->[4];
+  $g{$st->[5]} //= (getgrgid($st->[5]))[0] // $st->[5]; return "$t\t$u{$st->[4]}\t$g{$st->[5]}" }
+sub walk { my ($dir, $depth, $max, $dev, $count, $cb) = @_;
+  opendir(my $d, $dir) or return; my @e = sort grep { $_ ne "." && $_ ne ".." } readdir $d; closedir $d;
+  for my $e (@e) { return if $$count-- <= 0; my $p = $dir eq "/" ? "/$e" : "$dir/$e"; my @st = lstat($p) or next;
+    my $t = -l _ ? "l" : -d _ ? "d" : -f _ ? "f" : "?"; next if $t eq "d" && $st[0] != $dev;
+    $cb->($p, $t, \@st, $depth); walk($p, $depth + 1, $max, $dev, $count, $cb) if $t eq "d" && $depth < $max } }
+for my $r ("/opt", "/srv", "/var/www", "/var/lib", "/var/spool", "/home", "/etc") {
+  my @st = stat($r) or next; my $count = $MAXLS;
+  walk($r, 1, $r eq "/etc" ? 3 : 2, $st[0], \$count, sub { $cand{$_[0]} = meta($_[1], $_[2]) }) }
+my %owner;
+if (opendir(my $d, "/var/lib/dpkg/info")) { for my $l (sort grep { /\.list$/ } readdir $d) {
+  (my $pkg = $l) =~ s/\.list$//; $pkg =~ s/:.*//; open(my $f, "<", "/var/lib/dpkg/info/$l") or next;
+  while (my $x = <$f>) { chomp $x; $owner{$x} //= $pkg if exists $cand{$x} } close $f } closedir $d }
+my @tops;
+for my $p (sort keys %cand) { my $m = $cand{$p};
+  if (defined $owner{$p}) { print "O\t$m\t$owner{$p}\t$p\n" unless $m =~ /^f/ && $p =~ m{^/etc/}; next }
+  next if $m =~ /^l/ && !($p =~ m{^/etc/[^/]+/[^/]+/[^/]+$} && $p !~ m{^/etc/(ssl|alternatives)/});
+  print "U\t$m\t\t$p\n";
+  push @tops, $p if $m =~ /^d/ && $p =~ m{^/(opt|srv|var/www|var/lib|var/spool|home|etc)/[^/]+$} && @tops < 200 }
+my (@conf, @dbs);
+for my $top (@tops) { my @st = lstat($top) or next; my ($kb, $count, %ino) = (($st[12] // 0) / 2, 200000);
+  walk($top, 1, $top =~ m{^/etc/} ? 2 : 64, $st[0], \$count, sub { my ($p, $t, $s, $depth) = @_;
+    $kb += ($s->[12] // 0) / 2 unless $s->[3] > 1 && $ino{"$s->[1]"}++;
+    return unless $t eq "f" && $depth <= 4 && @conf + @dbs < 800;
+    my $name = $p; $name =~ s{.*/}{};
+    if ($p =~ m{^/etc/} || ($name !~ /^\./ && $name =~ $cfgx)) { push @conf, $p if $s->[7] < 262144 }
+    elsif ($name =~ $dbx && $s->[7] > 0) { push @dbs, $p } });
+  printf "S\t%d\t%s\n", $kb, $top unless $top =~ m{^/etc/} }
+my %doneL; my $lines = 0;
+for my $p (@conf, (grep { m{^/etc/[^/]+/[^/]+/[^/]+$} && ($cand{$_} // "") =~ /^f/ && !defined $owner{$_} } sort keys %cand), @args) {
+  next if $doneL{$p}++ || $p =~ $secret || $p =~ /\.(pem|crt|der)$/ || $lines >= 4000;
+  open(my $f, "<", $p) or next; my ($n, $hits, $read) = (0, 0, 0);
+  while (my $x = <$f>) { $n++; $read += length $x; last if $read > 262144 || $hits >= 40;
+    if ($n == 1 && $x =~ /\0/) { last } chomp $x;
+    next unless $x =~ $want; next if $x =~ $secret || $x =~ m{^\s*(#|//|;|\*)};
+    print "L\t$p:$n:", substr($x, 0, 560), "\n"; $hits++; $lines++ } close $f }
+my %doneM;
+for my $p (@dbs, grep { m{^/(opt|srv|var|home|data|mnt)/} } @fdpaths) { next if $doneM{$p}++ || keys %doneM > 300;
+  open(my $f, "<", $p) or next; my $b = ""; read($f, $b, 15); close $f; $b =~ s/[^\x20-\x7e]/?/g;
+  print "M\t==> $p <==\nM\t$b\n" }
 """
-
-# Paths under the data roots (depth 2) and /etc (depth 3), plus every path a listener uses, each
-# marked O (a package owns it: dpkg's lists) or U (none does); sizes of unowned top folders;
-# config lines naming hosts, addresses, paths or health routes; SQLite files by magic bytes.
-LAYOUT = rf"""
-procs=$({{ {APP_PROCS} }} 2>/dev/null)
-cands=$({{ find {DATA_ROOTS} -mindepth 1 -maxdepth 2 -xdev -printf '%y\t%u\t%g\t%p\n' | head -n 4000
-  find /etc -mindepth 1 -maxdepth 3 -xdev -printf '%y\t%u\t%g\t%p\n' | head -n 4000
-  printf '%s\n' "$procs" | sed -n 's/^F\t[^\t]*\t[^\t]*\t/?\t\t\t/p; s/^[AX]\t/?\t\t\t/p'; }} 2>/dev/null)
-own=$(printf '%s\n' "$cands" | awk -F'\t' 'FILENAME=="-" {{ if (!($4 in m)) m[$4]=$1 "\t" $2 "\t" $3; next }}
-  ($0 in m) && !($0 in o) {{ p=FILENAME; sub(/.*\//, "", p); sub(/\.list$/, "", p); sub(/:.*/, "", p);
-    o[$0]=1; print "O\t" m[$0] "\t" p "\t" $0 }}
-  END {{ for (k in m) if (!(k in o)) print "U\t" m[k] "\t\t" k }}' - /var/lib/dpkg/info/*.list 2>/dev/null)
-printf '%s\n' "$procs" "$own"
-tops=$(printf '%s\n' "$own" | awk -F'\t' '$1=="U" && $2=="d" {{print $6}}' \
-  | grep -E '^/(opt|srv|var/www|var/lib|var/spool|home)/[^/]+$|^/etc/[^/]+$' | head -n 200)
-printf '%s\n' "$tops" | grep -v '^/etc/' | xargs -r -d '\n' timeout 10 du -sxk 2>/dev/null | sed 's/^/S\t/'
-{{ printf '%s\n' "$tops" | xargs -r -d '\n' sh -c 'find "$@" -maxdepth 4 -xdev -type f -size -256k ! -name ".*" \( {_CONF_NAMES} \) 2>/dev/null' sh | head -n 400
-  printf '%s\n' "$tops" | grep '^/etc/' | xargs -r -d '\n' sh -c 'find "$@" -maxdepth 2 -type f -size -256k 2>/dev/null' sh | head -n 200
-  printf '%s\n' "$own" | awk -F'\t' '$1=="U" && $2=="f" {{print $6}}' | grep -E '^/etc/[^/]+/' | grep -v -i -E '{_SECRET}|\.(pem|crt|der)$' | head -n 200
-  printf '%s\n' "$procs" | sed -n 's/^A\t//p' | grep -E '^/(etc|opt|srv|var|home|usr/local)/' | head -n 64
-}} | sort -u | xargs -r -d '\n' grep -H -n -I -i -m 40 -E '{_INTERESTING}' 2>/dev/null \
-  | grep -v -i -E '{_SECRET}' | grep -v -E '^[^:]*:[0-9]+:[[:space:]]*(#|//|;|\*)' | cut -c1-600 | head -n 4000 | sed 's/^/L\t/'
-{{ printf '%s\n' "$tops" | grep -v '^/etc/' | xargs -r -d '\n' sh -c 'find "$@" -maxdepth 3 -xdev -type f -size +0 \( {_DB_NAMES} \) 2>/dev/null' sh | head -n 200
-  printf '%s\n' "$procs" | sed -n 's/^F\t[^\t]*\t[^\t]*\t//p' | grep -E '^/(opt|srv|var|home)/' | head -n 200
-}} | sort -u | xargs -r -d '\n' head -v -c 15 2>/dev/null | tr -c '[:print:]\n' '?' | head -c 65536 | sed 's/^/M\t/'
-"""
+assert "'" not in _PERL
+LAYOUT = "ss -Htlnp 2>/dev/null | perl -e '" + _PERL.strip() + "'"
 
 # Init scripts (assignments and lines naming paths) and systemd units (what they run, as whom).
-INIT_TEXT = (r"""grep -H -m 200 -E '^[^#]*(=|/)' /etc/init.d/* 2>/dev/null | cut -c1-600 | sed 's/^/V\t/'; """
+INIT_TEXT = (r"""grep -H -m 80 -E '^[[:space:]]*(export[[:space:]]+)?[A-Za-z_][A-Za-z0-9_]*=|^[^#]*(--[a-z]|exec )' /etc/init.d/* 2>/dev/null | cut -c1-600 | sed 's/^/V\t/'; """
              r"""grep -H -E '^(ExecStart|ExecStop|ExecReload|User|Group|WorkingDirectory|PIDFile|EnvironmentFile|"""
              r"""Environment)=' /etc/systemd/system/*.service /etc/systemd/system/*/*.service """
              r"""/lib/systemd/system/*.service 2>/dev/null | cut -c1-600 | sed 's/^/D\t/'""")
@@ -80,7 +114,7 @@ fi
 """
 
 SECTIONS: tuple[tuple[str, str], ...] = (
-    ("layout", LAYOUT.strip()),
+    ("layout", LAYOUT),
     ("init-text", INIT_TEXT),
     ("pidfiles", PIDFILES),
     ("db-catalog", DB_CATALOG.strip()),

@@ -16,9 +16,9 @@ MAX_HOST_WARNINGS = 200
 
 
 def assemble(host: str, address: str, taken_at: str, output: bytes, marker: str,
-             extra_warnings: tuple[str, ...] = ()) -> HostFacts:
+             extra_warnings: tuple[str, ...] = (), layout: bool = True) -> HostFacts:
     """Facts for `host` from the script's `output`; never raises on bad content."""
-    sections, warnings = split(output, marker)
+    sections, warnings = split(output, marker, layout)
     readers = {name: Reader(name, text) for name, text in sections.items()}
 
     def read(name: str) -> Reader:
@@ -44,7 +44,7 @@ def assemble(host: str, address: str, taken_at: str, output: bytes, marker: str,
         cron=sysp.parse_cron(read("cron-system"), system=True) + sysp.parse_cron(read("cron-user"), system=False),
         users=sysp.parse_passwd(read("passwd")),
         layout=parse_layout(read("layout"), read("init-text"), read("pidfiles"), read("db-catalog"), read("group"),
-                            sections.get("passwd", "")),
+                            sections.get("passwd", ""), processes),
     )
     for reader in readers.values():
         warnings += reader.warnings

@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from migration.discovery.facts import Process
 from migration.discovery.layout_facts import (
     Account,
     ConfigLine,
@@ -26,6 +27,9 @@ from migration.discovery.layout_facts import (
 from migration.discovery.lines import Reader, clip, redact, to_int
 
 MAX_PATHS = 10_000
+MAX_PROCS = 64
+MAX_FILES = 256
+MAX_LIBS = 300
 MAX_INIT_FILES = 400
 MAX_INIT_LINES = 200
 _ENGINES = ("postgresql", "mariadb")
@@ -47,87 +51,123 @@ def clean_path(text: str) -> str | None:
 class _Proc:
     def __init__(self, pid: int) -> None:
         self.pid, self.exe, self.cwd, self.unit = pid, "", "", ""
-        self.args: list[str] = []
         self.files: dict[str, bool] = {}
         self.libs: list[str] = []
 
-    def freeze(self) -> ProcInfo:
-        return ProcInfo(self.pid, self.exe, self.cwd, tuple(self.args[:32]), self.unit,
-                        tuple(OpenFile(p, w) for p, w in list(self.files.items())[:256]), tuple(self.libs[:200]))
+    def freeze(self, args: tuple[str, ...]) -> ProcInfo:
+        return ProcInfo(self.pid, self.exe, self.cwd, args, self.unit,
+                        tuple(OpenFile(p, w) for p, w in self.files.items()), tuple(self.libs))
 
 
 def parse_layout(layout: Reader, init: Reader, pidfiles: Reader, catalog: Reader, group: Reader,
-                 passwd_text: str = "") -> LayoutFacts:
-    procs, paths, lines, magic = _layout(layout)
+                 passwd_text: str = "", processes: tuple[Process, ...] = ()) -> LayoutFacts:
+    procs, paths, lines, magic = _layout(layout, {p.pid: p.command for p in processes})
     sessions, dbs = _catalog(catalog)
     return LayoutFacts(procs=procs, paths=paths, config_lines=lines, init_files=_init(init),
                        pidfiles=_pidfiles(pidfiles), db_catalog=dbs, db_sessions=sessions, file_dbs=magic,
                        groups=_groups(group), accounts=_accounts(passwd_text))
 
 
-def _layout(reader: Reader) -> tuple[tuple[ProcInfo, ...], tuple[PathInfo, ...], tuple[ConfigLine, ...],
-                                     tuple[FileMagic, ...]]:
-    procs: list[_Proc] = []
-    paths: dict[str, PathInfo] = {}
-    sizes: dict[str, int] = {}
-    config: list[ConfigLine] = []
-    magic: list[FileMagic] = []
-    head: str | None = None
+class _Layout:
+    def __init__(self) -> None:
+        self.procs: dict[int, _Proc] = {}
+        self.current: _Proc | None = None  # the process whose fd listing is being read
+        self.paths: dict[str, PathInfo] = {}
+        self.sizes: dict[str, int] = {}
+        self.config: list[ConfigLine] = []
+        self.magic: list[FileMagic] = []
+        self.head: str | None = None
+
+    def proc(self, pid: int | None) -> _Proc | None:
+        if pid is None:
+            return None
+        if pid not in self.procs and len(self.procs) < MAX_PROCS:
+            self.procs[pid] = _Proc(pid)
+        return self.procs.get(pid)
+
+
+def _layout(reader: Reader, commands: dict[int, str]) -> tuple[tuple[ProcInfo, ...], tuple[PathInfo, ...],
+                                                                tuple[ConfigLine, ...], tuple[FileMagic, ...]]:
+    state = _Layout()
     for number, line in reader.lines():
         kind, _, rest = line.partition("\t")
-        if kind == "P":
-            pid = to_int(rest, 1, 2**32)
-            if pid is None:
-                reader.bad(number, line)
-            else:
-                procs.append(_Proc(pid))
-        elif kind in "FGAX" and len(kind) == 1:
-            if not procs or not _proc_line(procs[-1], kind, rest):
-                reader.bad(number, line)
-        elif kind in ("O", "U"):
-            _path_line(reader, number, line, rest, paths)
-        elif kind == "S":
-            size, _, path = rest.partition("\t")
-            if to_int(size) is None or clean_path(path) is None:
-                reader.bad(number, line)
-            else:
-                sizes[path] = int(size)
-        elif kind == "L":
-            _config_line(reader, number, line, rest, config)
-        elif kind == "M":
-            head = _magic_line(rest, head, magic)
-        else:
+        if not _record(state, kind, rest, reader, number, line):
             reader.bad(number, line)
-    merged = tuple(PathInfo(p.path, p.kind, p.user, p.group, p.package, sizes.get(p.path)) for p in paths.values())
-    return tuple(p.freeze() for p in procs), merged, tuple(config), tuple(magic)
+    paths = tuple(PathInfo(p.path, p.kind, p.user, p.group, p.package, state.sizes.get(p.path))
+                  for p in state.paths.values())
+    procs = tuple(p.freeze(_arg_paths(commands.get(p.pid, ""))) for p in state.procs.values())
+    return procs, paths, tuple(state.config), tuple(state.magic)
 
 
-def _proc_line(proc: _Proc, kind: str, rest: str) -> bool:
+def _record(state: _Layout, kind: str, rest: str, reader: Reader, number: int, line: str) -> bool:
+    if kind == "P":
+        state.current = state.proc(to_int(rest, 1, 2**32))
+        return state.current is not None
     if kind == "F":
-        parts = rest.split("\t")
-        if len(parts) != 3:
-            return False
-        mode, name, target = parts
-        path = clean_path(target.removesuffix(" (deleted)"))
-        if path is None:
-            return False
-        if name.endswith("/exe"):
-            proc.exe = path
-        elif name.endswith("/cwd"):
-            proc.cwd = path
-        elif name.isdigit():
-            proc.files[path] = proc.files.get(path, False) or mode[2:3] == "w"
+        return _fd_line(state, rest)
+    if kind in ("G", "X"):
+        pid_text, _, value = rest.partition("\t")
+        proc = state.proc(to_int(pid_text, 1, 2**32))
+        return proc is not None and _proc_value(proc, kind, value)
+    if kind in ("O", "U"):
+        _path_line(reader, number, line, rest, state.paths)
         return True
-    if kind == "G":
-        unit = rest.rsplit("/", 1)[-1]
-        if unit.endswith(".service") and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@+\\-]{0,255}", unit):
-            proc.unit = unit
+    if kind == "S":
+        size, _, path = rest.partition("\t")
+        if to_int(size) is None or clean_path(path) is None:
+            return False
+        state.sizes[path] = int(size)
         return True
-    path = clean_path(rest)
+    if kind == "L":
+        _config_line(reader, number, line, rest, state.config)
+        return True
+    if kind == "M":
+        state.head = _magic_line(rest, state.head, state.magic)
+        return True
+    return False
+
+
+def _fd_line(state: _Layout, rest: str) -> bool:
+    parts = rest.split("\t")
+    if len(parts) != 3:
+        return False
+    mode, name, target = parts
+    path = clean_path(target.removesuffix(" (deleted)"))
     if path is None:
         return False
-    (proc.args if kind == "A" else proc.libs).append(path)
+    match = re.fullmatch(r"/proc/(\d{1,10})/(exe|cwd)", name)
+    if match:
+        proc = state.proc(to_int(match.group(1), 1, 2**32))
+        if proc is None:
+            return False
+        setattr(proc, match.group(2), path)
+        return True
+    if not name.isdigit() or state.current is None:
+        return False
+    files = state.current.files
+    if path in files or len(files) < MAX_FILES:
+        files[path] = files.get(path, False) or mode[2:3] == "w"
     return True
+
+
+def _proc_value(proc: _Proc, kind: str, value: str) -> bool:
+    if kind == "G":
+        unit = value.rsplit("/", 1)[-1]
+        if unit.endswith(".service") and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,255}", unit):
+            proc.unit = unit
+        return True
+    path = clean_path(value)
+    if path is None:
+        return False
+    if len(proc.libs) < MAX_LIBS:
+        proc.libs.append(path)
+    return True
+
+
+def _arg_paths(command: str) -> tuple[str, ...]:
+    """Arguments of a command line (as ps shows it) that are absolute paths."""
+    found = [clean_path(token.split("=", 1)[-1]) for token in command.split()[:64]]
+    return tuple(p for p in found if p is not None)[:32]
 
 
 def _path_line(reader: Reader, number: int, line: str, rest: str, paths: dict[str, PathInfo]) -> None:

@@ -41,6 +41,7 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
     *appscript.SECTIONS,  # what profile proposals are built from
 )
 SECTION_NAMES = tuple(name for name, _ in _SECTIONS)
+LAYOUT_NAMES = tuple(name for name, _ in appscript.SECTIONS)  # left out by build(layout=False)
 SECTION_CAP = 1 << 20  # bytes per section, enforced on the host by head -c
 
 
@@ -49,19 +50,22 @@ def new_marker() -> str:
     return f"@@dcc-{secrets.token_hex(8)}@@"
 
 
-def build(marker: str) -> str:
-    """The script for one run; `marker` is ours (hex), never text from a host."""
+def build(marker: str, layout: bool = True) -> str:
+    """The script for one run; `marker` is ours (hex), never text from a host. Without `layout`,
+    the sections behind profile proposals are left out (discovery as it was before them)."""
     if not re.fullmatch(r"@@dcc-[0-9a-f]{16}@@", marker):
         raise ValueError("marker must come from new_marker()")
     lines = ["export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
     for name, command in _SECTIONS:
+        if not layout and name in LAYOUT_NAMES:
+            continue
         lines.append(f"printf '\\n{marker} {name}\\n'")
         lines.append(f"{{ {command} ; }} 2>/dev/null </dev/null | head -c {SECTION_CAP}")
     lines.append(f"printf '\\n{marker} end\\n'")
     return "\n".join(lines) + "\n"
 
 
-def split(output: bytes, marker: str) -> tuple[dict[str, str], list[str]]:
+def split(output: bytes, marker: str, layout: bool = True) -> tuple[dict[str, str], list[str]]:
     """Section name -> text, plus warnings for missing, repeated or unknown sections."""
     text = output.decode("utf-8", errors="replace")
     sections: dict[str, str] = {}
@@ -79,7 +83,8 @@ def split(output: bytes, marker: str) -> tuple[dict[str, str], list[str]]:
     if "end" not in sections:
         warnings.append("output: ended early (truncated or the script was cut off)")
     sections.pop("end", None)
-    warnings += [f"{name}: section missing" for name in SECTION_NAMES if name not in sections]
+    expected = [n for n in SECTION_NAMES if layout or n not in LAYOUT_NAMES]
+    warnings += [f"{name}: section missing" for name in expected if name not in sections]
     return sections, warnings
 
 

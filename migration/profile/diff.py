@@ -31,11 +31,11 @@ def diff(reviewed: Profile, proposed: Profile) -> list[Change]:
         before, after = old.get(key), new.get(key)
         section = key[0]
         if before is None and after is not None:
-            changes.append(Change(section, "added", "", _show(after), after.prov.evidence))
+            changes.append(Change(section, "added", "", describe(after), after.prov.evidence))
         elif after is None and before is not None:
-            changes.append(Change(section, "removed", _show(before), ""))
-        elif before is not None and after is not None and _show(before) != _show(after):
-            changes.append(Change(section, "changed", _show(before), _show(after), after.prov.evidence))
+            changes.append(Change(section, "removed", describe(before), ""))
+        elif before is not None and after is not None and describe(before) != describe(after):
+            changes.append(Change(section, "changed", describe(before), describe(after), after.prov.evidence))
     return changes
 
 
@@ -51,12 +51,12 @@ def _keyed(profile: Profile) -> dict[tuple[str, str], Any]:
         elif section == "databases":
             identity = f"{item.engine}@{item.host}:{','.join(item.names) or item.path}"
         else:
-            identity = str(getattr(item, attr)) if attr else _show(item)
+            identity = str(getattr(item, attr)) if attr else describe(item)
         keyed[(section, identity)] = item
     return keyed
 
 
-def _show(item: Any) -> str:
+def describe(item: Any) -> str:
     parts = [f"{k}={_value(v)}" for k, v in vars(item).items() if k != "prov" and v not in ("", None, ())]
     return " ".join(parts)
 

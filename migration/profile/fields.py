@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from migration.profile.model import HOST_PLACEHOLDERS, PLACEHOLDERS
+from migration.profile.model import FORMAT, HOST_PLACEHOLDERS, PLACEHOLDERS
 
 Parser = Callable[[Any], Any]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -90,6 +90,12 @@ def integer(low: int, high: int) -> Parser:
 
 port = integer(1, 65535)
 ident_number = integer(0, 2**32 - 2)
+
+
+def format_version(raw: Any) -> int:
+    if raw != FORMAT or isinstance(raw, bool):
+        raise ValueError(f"unsupported format {raw!r} (this dcc reads format {FORMAT})"[:120])
+    return FORMAT
 
 
 def boolean(raw: Any) -> bool:

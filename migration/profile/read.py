@@ -38,7 +38,7 @@ ENTRIES: dict[str, tuple[type, Spec]] = {
     "rewrites": (m.Rewrite, {"host": (f.host_id, True), "file": (f.path, True), "old": (f.command, True),
                              "new": (f.template, True)}),
 }
-_TOP: Spec = {"format": (f.integer(1, 1), True), "app": (f.host_id, True), "reviewed": (f.boolean, False),
+_TOP: Spec = {"format": (f.format_version, True), "app": (f.host_id, True), "reviewed": (f.boolean, False),
               "version": (f.integer(1, 1_000_000), False), "source": (f.enum("discovery", "conventional", "hand"),
                                                                       False),
               "taken_at": (f.text, False)}
