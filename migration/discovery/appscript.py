@@ -43,7 +43,7 @@ for my $p (@pids) {
     while (<$f>) { my $so = (split)[5]; next unless defined $so && $so =~ /\.so/ && $so !~ $sys && !$s{$so}++;
       last if ++$n > 300; print "X\t$p\t$so\n"; $cand{$so} //= "?\t\t" } close $f }
   if (open(my $f, "<", "/proc/$p/cmdline")) { local $/; my $c = <$f> // ""; close $f;
-    push @args, grep { m{^/(etc|opt|srv|var|home|usr/local)/} } split(/\0/, $c) }
+    push @args, grep { m{^/} && !m{^/(usr/(s?bin|lib|share)|s?bin|lib|proc|dev|sys)/} && -f $_ } split(/\0/, $c) }
 }
 sub meta { my ($t, $st) = @_; $u{$st->[4]} //= (getpwuid($st->[4]))[0] // $st->[4];
   $g{$st->[5]} //= (getgrgid($st->[5]))[0] // $st->[5]; return "$t\t$u{$st->[4]}\t$g{$st->[5]}" }

@@ -74,7 +74,7 @@ class HostView:
                 info = self.paths.get(top)
                 if info is not None and info.package:
                     return None  # e.g. /var/lib/dpkg: a package's own folder
-                return top if info is not None or root == "/usr/local" or self.unowned(path) else None
+                return top if info is not None or root == "/usr/local" else None
         return None
 
     def root_of(self, pid: int) -> int:

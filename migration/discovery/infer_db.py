@@ -132,8 +132,10 @@ def _client_pid(view: HostView | None, found: Found, session: DbSession) -> int:
 
 
 def _named_in(lines: list[AppLine], name: str) -> str:
+    """Where the app's config names database `name`: a line about a database first."""
     pattern = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
-    for al in lines:
+    about_db = re.compile(r"(?i)db|database|schema")
+    for al in sorted(lines, key=lambda al: not about_db.search(al.line.text.replace(name, ""))):
         if pattern.search(al.line.text):
             return f"named in {al.line.path}:{al.line.line} on {al.host}"
     return ""

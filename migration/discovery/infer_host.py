@@ -28,6 +28,7 @@ from migration.profile.model import (
 
 _SYSTEM_LIB = re.compile(r"/(usr/)?lib(64)?(/[a-z0-9_]+-linux-gnu[a-z0-9_]*)?\Z")
 _CODE_ROOTS = ("/opt", "/var/www", "/usr/local")
+_CONFIG_FILE = re.compile(r"\.(conf|cnf|cfg|ini|env|ya?ml|json|xml|properties|toml)$")
 MAX_CONFIG_FILES = 20
 
 
@@ -79,19 +80,24 @@ def _from_process(view: HostView, found: Found, root: int) -> None:
         return
     runs = [p for p in (proc.exe, *proc.args) if p and not view.package(p) and not _system(p)]
     for path in runs:
-        if under(path, "/etc"):
+        if under(path, "/etc") or _CONFIG_FILE.search(path):
             _config(view, found, path, f"pid {root} is started with {path}")
         elif (home := _code_home(view, path)) is not None:
             _add(found.code, home, f"pid {root} runs {path}; no package owns {home}")
-    if proc.cwd and any(under(p, proc.cwd) for p in runs) and (home := _code_home(view, proc.cwd)):
+    if proc.cwd and any(under(p, proc.cwd) for p in runs) and (home := _code_home(view, proc.cwd, folder=True)):
         _add(found.code, home, f"pid {root} works in {proc.cwd}")
 
 
-def _code_home(view: HostView, path: str) -> str | None:
+def _code_home(view: HostView, path: str, folder: bool = False) -> str | None:
+    """The unowned top folder holding `path`; outside the roots, its folder (less a bin/)."""
     top = view.top(path)
     if top is not None:
         return top
-    folder = posixpath.dirname(path)
+    folder_path = path if folder else posixpath.dirname(path)
+    return _without_bin(folder_path)
+
+
+def _without_bin(folder: str) -> str | None:
     if posixpath.basename(folder) in ("bin", "sbin", "lib"):
         folder = posixpath.dirname(folder)
     return folder if folder not in ("/", "/usr", "/usr/local") and not _system(folder) else None
@@ -146,9 +152,11 @@ def _classify(view: HostView, found: Found, path: str, where: str) -> None:
             _add(found.data, folder, f"{where}, written by {info.user}")
         return
     top = view.top(folder)
-    if top is None or folder in found.code:
+    if folder in found.code or top is None and not any(under(folder, r) and folder != r for r in DATA_ROOTS):
         return
-    if any(under(top, root) for root in _CODE_ROOTS) and top == folder and info is not None and info.kind == "d" \
+    if top is None:  # outside the listed roots (/data/<app>/...): what the config names is the data
+        _add(found.data, folder, where)
+    elif any(under(top, root) for root in _CODE_ROOTS) and top == folder and info is not None and info.kind == "d" \
             and info.user not in found.run_users:
         _add(found.code, top, where)
     elif any(under(folder, root) for root in DATA_ROOTS):
