@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from migration.discovery.facts import CronJob
 from migration.discovery.hostview import DATA_ROOTS, SYSTEM, HostView, paths_in, under
 from migration.discovery.infer_service import expand, find_service
+from migration.discovery.layout_facts import ConfigLine
 from migration.profile.model import (
     CronEntry,
     GroupEntry,
@@ -163,7 +164,7 @@ def _classify(view: HostView, found: Found, path: str, where: str) -> None:
         _add(found.data, folder, where)
 
 
-def _app_lines(view: HostView, found: Found) -> list:
+def _app_lines(view: HostView, found: Found) -> list[ConfigLine]:
     mine = (*found.code, *found.config)
     return [c for c in view.layout.config_lines if any(under(c.path, p) for p in mine)]
 

@@ -119,7 +119,8 @@ def _health(ctx: _Ctx, raw: dict[str, Any]) -> m.HealthCheck | None:
         ctx.add(_key_line(raw, "health"), "health", "expected a mapping (path, port, expect_status, body_match)")
         return None
     cls, spec = ENTRIES["health"]
-    return _build(ctx, cls, body, "health", spec)
+    health: m.HealthCheck | None = _build(ctx, cls, body, "health", spec)
+    return health
 
 
 def _entries(ctx: _Ctx, raw: dict[str, Any], key: str, where: str) -> list[Any]:
@@ -210,5 +211,6 @@ def _keys(raw: dict[str, Any]) -> list[str]:
 
 
 def _key_line(raw: dict[str, Any], key: str) -> int | None:
-    return raw.get(KEY_LINES, {}).get(key, raw.get(LINE))
+    line: int | None = raw.get(KEY_LINES, {}).get(key, raw.get(LINE))
+    return line
 

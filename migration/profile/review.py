@@ -27,7 +27,8 @@ def reviewed(proposal: Profile, previous: Profile | None, *, where: str) -> Prof
 
 
 def _layout(layout: HostLayout) -> HostLayout:
-    return replace(layout, **{name: tuple(map(_done, getattr(layout, name))) for name in HOST_SECTIONS})
+    sections: dict[str, Any] = {name: tuple(map(_done, getattr(layout, name))) for name in HOST_SECTIONS}
+    return replace(layout, **sections)
 
 
 def _done(item: Any) -> Any:
