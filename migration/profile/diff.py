@@ -23,6 +23,18 @@ class Change:
     evidence: str = ""  # the proposal's evidence for an added or changed entry
 
 
+def pipeline_fields(profile: Profile) -> tuple[Any, ...]:
+    """What the pipeline reads, without evidence, status, users, cron or packages: per host the
+    services, code, config and data paths and ports; the databases; the health check's path,
+    port and status. Two profiles equal here move an app the same way."""
+    hosts = tuple((h, tuple((s.name, s.init, s.start, s.stop, s.check, s.file) for s in profile.services(h)),
+                   profile.code_paths(h), profile.config_paths(h), profile.data_paths(h), profile.ports(h))
+                  for h in profile.hosts)
+    dbs = tuple((d.engine, d.host, d.names, d.owner, d.port, d.path) for d in profile.databases())
+    health = (profile.health.path, profile.health.port, profile.health.expect_status) if profile.health else None
+    return hosts, dbs, health
+
+
 def diff(reviewed: Profile, proposed: Profile) -> list[Change]:
     """Changes from `reviewed` to `proposed`, in field order."""
     old, new = _keyed(reviewed), _keyed(proposed)

@@ -14,20 +14,11 @@ from migration.discovery import Settings, discover_all, load_all, select_targets
 from migration.discovery.proposals import write_proposals
 from migration.inventory import load_estate
 from migration.profile import conventional, load_profile, profile_path
+from migration.profile.diff import pipeline_fields
 from tests.integration.conftest import LAB_INVENTORY, shifted
 
 pytestmark = pytest.mark.integration
 NAME, OCTET = shifted("prof", 91)
-
-
-def pipeline_view(profile):
-    """The fields the pipeline reads: per host services, paths and ports; databases; health."""
-    hosts = {h: (tuple((s.name, s.init, s.start, s.stop, s.check, s.file) for s in profile.services(h)),
-                 profile.code_paths(h), profile.config_paths(h), profile.data_paths(h), profile.ports(h))
-             for h in profile.hosts}
-    dbs = tuple((d.engine, d.host, d.names, d.owner, d.port, d.path) for d in profile.databases())
-    health = (profile.health.path, profile.health.port, profile.health.expect_status) if profile.health else None
-    return hosts, dbs, health
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +52,7 @@ def test_proposal_equals_the_convention_in_what_the_pipeline_reads(discovered, a
     estate, estate_dir, _, _ = discovered
     proposal = load_profile(profile_path(estate_dir, app, proposed=True), estate)
     expected = conventional(app, estate)
-    assert pipeline_view(proposal) == pipeline_view(expected)
+    assert pipeline_fields(proposal) == pipeline_fields(expected)
     wanted = {(r.host, r.file, r.old, r.new) for r in expected.rewrites()}
     assert wanted <= {(r.host, r.file, r.old, r.new) for r in proposal.rewrites()}
 

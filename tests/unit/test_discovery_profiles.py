@@ -11,6 +11,7 @@ from migration.discovery.proposals import write_proposals
 from migration.discovery.propose import propose_all
 from migration.inventory import load_estate
 from migration.profile import conventional, load_profile, profile_path, write_profile
+from migration.profile.diff import pipeline_fields
 from migration.profile.review import reviewed
 from tests.unit.layout_fixtures import (
     FIXTURES,
@@ -36,23 +37,13 @@ def vendor_proposals():
     return propose_all(load_estate(VENDOR_ESTATE), vendor_facts())
 
 
-def pipeline_view(profile):
-    """The fields the pipeline reads: per host services, paths and ports; databases; health."""
-    hosts = {h: (tuple((s.name, s.init, s.start, s.stop, s.check, s.file) for s in profile.services(h)),
-                 profile.code_paths(h), profile.config_paths(h), profile.data_paths(h), profile.ports(h))
-             for h in profile.hosts}
-    dbs = tuple((d.engine, d.host, d.names, d.owner, d.port, d.path) for d in profile.databases())
-    health = (profile.health.path, profile.health.port, profile.health.expect_status) if profile.health else None
-    return hosts, dbs, health
-
-
 @pytest.mark.parametrize("app", ["simpeg-kemenkes", "arsip-kemenkes", "sehat-api", "perizinan-jabar"])
 def test_lab_apps_are_proposed_as_the_convention_says(lab_proposals, app: str) -> None:
     """web-db with its database on another host, files, api, web-db with its database beside it."""
     estate = load_estate(LAB)
     proposal = lab_proposals[app]
     assert proposal.profile.open_questions() == []
-    assert pipeline_view(proposal.profile) == pipeline_view(conventional(app, estate))
+    assert pipeline_fields(proposal.profile) == pipeline_fields(conventional(app, estate))
     wanted = {(r.host, r.file, r.old, r.new) for r in conventional(app, estate).rewrites()}
     assert wanted <= {(r.host, r.file, r.old, r.new) for r in proposal.profile.rewrites()}
 
