@@ -32,7 +32,7 @@ from migration.discovery import Settings, discover_all, select_targets
 from migration.discovery.proposals import write_proposals
 from migration.inventory import load_estate
 
-ROUNDS = 3
+ROUNDS = 5
 
 _SHIFT = int(os.environ.get("DCC_TEST_LAB_SHIFT", "0") or 0)  # as tests/integration/conftest.py
 NAME, OCTET = (f"discs{_SHIFT}", 79 + _SHIFT) if _SHIFT else ("disc", 79)  # discovery's reserved lab copy

@@ -19,6 +19,8 @@ from __future__ import annotations
 #   S kb path                    size of an unowned top folder; M: first 15 bytes of candidate
 #                                database files; L file:line:text: config lines naming hosts,
 #                                addresses, paths or health routes (lines naming secrets dropped)
+#   V|Y file:line                an init script's assignments and option lines | a unit's Exec*,
+#                                User=, PIDFile= ... lines; Q pidfile pid; R an /etc/group line
 _PERL = r"""
 use strict; use warnings; alarm 25;
 my $MAXLS = 4000; my $sys = qr{^/(usr/)?lib(64)?/([a-z0-9_]+-linux-gnu/)?[^/]+$};
@@ -82,28 +84,30 @@ for my $p (@conf, (grep { m{^/etc/[^/]+/[^/]+/[^/]+$} && ($cand{$_} // "") =~ /^
     if ($n == 1 && $x =~ /\0/) { last } chomp $x;
     next unless $x =~ $want; next if $x =~ $secret || $x =~ m{^\s*(#|//|;|\*)};
     print "L\t$p:$n:", substr($x, 0, 560), "\n"; $hits++; $lines++ } close $f }
+for my $f (sort glob("/etc/init.d/*")) { next unless -f $f; open(my $h, "<", $f) or next; my $n = 0;
+  while (my $x = <$h>) { chomp $x;
+    next unless $x =~ /^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*=/ || $x =~ /^[^#]*(--[a-z]|exec )/;
+    print "V\t$f:", substr($x, 0, 560), "\n"; last if ++$n >= 80 } close $h }
+for my $f (sort glob("/etc/systemd/system/*.service /etc/systemd/system/*/*.service /lib/systemd/system/*.service")) {
+  open(my $h, "<", $f) or next; while (my $x = <$h>) { chomp $x;
+    print "Y\t$f:", substr($x, 0, 560), "\n" if $x =~ /^(ExecStart|ExecStop|ExecReload|User|Group|WorkingDirectory|PIDFile|EnvironmentFile|Environment)=/ } close $h }
+for my $f (sort glob("/run/*.pid /run/*/*.pid")) { next unless -f $f; open(my $h, "<", $f) or next;
+  my $i = <$h> // ""; close $h; chomp $i; print "Q\t$f\t$i\n" }
+if (open(my $h, "<", "/etc/group")) { my $n = 0; while (my $x = <$h>) { chomp $x; print "R\t$x\n"; last if ++$n >= 5000 } close $h }
 my %doneM;
 for my $p (@dbs, grep { m{^/(opt|srv|var|home|data|mnt)/} } @fdpaths) { next if $doneM{$p}++ || keys %doneM > 300;
   open(my $f, "<", $p) or next; my $b = ""; read($f, $b, 15); close $f; $b =~ s/[^\x20-\x7e]/?/g;
   print "M\t==> $p <==\nM\t$b\n" }
 """
 assert "'" not in _PERL
-LAYOUT = "ss -Htlnp 2>/dev/null | perl -e '" + _PERL.strip() + "'"
-
-# Init scripts (assignments and lines naming paths) and systemd units (what they run, as whom).
-INIT_TEXT = (r"""grep -H -m 80 -E '^[[:space:]]*(export[[:space:]]+)?[A-Za-z_][A-Za-z0-9_]*=|^[^#]*(--[a-z]|exec )' /etc/init.d/* 2>/dev/null | cut -c1-600 | sed 's/^/V\t/'; """
-             r"""grep -H -E '^(ExecStart|ExecStop|ExecReload|User|Group|WorkingDirectory|PIDFile|EnvironmentFile|"""
-             r"""Environment)=' /etc/systemd/system/*.service /etc/systemd/system/*/*.service """
-             r"""/lib/systemd/system/*.service 2>/dev/null | cut -c1-600 | sed 's/^/D\t/'""")
-
-PIDFILES = (r"""for f in /run/*.pid /run/*/*.pid; do [ -f "$f" ] || continue; i=; read -r i < "$f"; """
-            r"""printf '%s\t%s\n' "$f" "$i"; done""")
+# The listeners come from `$dcc_listen`, which the script sets once before its sections.
+LAYOUT = "printf '%s\\n' \"$dcc_listen\" | perl -e '" + _PERL.strip() + "'"
 
 # Database catalogs through the local admin socket: names, sizes, owners, and who is connected.
 DB_CATALOG = r"""
 if [ -d /run/postgresql ] && command -v psql >/dev/null; then
   printf 'E\tpostgresql\n'
-  timeout 5 runuser -u postgres -- psql -X -A -t -q -F "$(printf '\t')" \
+  timeout 5 runuser -u postgres -- psql -X -A -t -q -F 'TAB' \
     -c "select 'D', datname, pg_database_size(datname), pg_get_userbyid(datdba) from pg_database where datallowconn and not datistemplate" \
     -c "select 'C', datname, usename, coalesce(host(client_addr), 'local'), coalesce(client_port, 0) from pg_stat_activity where datname is not null and pid <> pg_backend_pid()"
 fi
@@ -113,10 +117,8 @@ if [ -S /run/mysqld/mysqld.sock ] && command -v mysql >/dev/null; then
 fi
 """
 
+DB_CATALOG = DB_CATALOG.replace("TAB", "\t")  # a literal tab: no subshell for printf
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("layout", LAYOUT),
-    ("init-text", INIT_TEXT),
-    ("pidfiles", PIDFILES),
     ("db-catalog", DB_CATALOG.strip()),
-    ("group", "cat /etc/group"),
 )

@@ -43,8 +43,7 @@ def assemble(host: str, address: str, taken_at: str, output: bytes, marker: str,
         databases=rt.derive_databases(rt.parse_db_binaries(read("db-binaries")), processes, listening),
         cron=sysp.parse_cron(read("cron-system"), system=True) + sysp.parse_cron(read("cron-user"), system=False),
         users=sysp.parse_passwd(read("passwd")),
-        layout=parse_layout(read("layout"), read("init-text"), read("pidfiles"), read("db-catalog"), read("group"),
-                            sections.get("passwd", ""), processes),
+        layout=parse_layout(read("layout"), read("db-catalog"), sections.get("passwd", ""), processes),
     )
     for reader in readers.values():
         warnings += reader.warnings

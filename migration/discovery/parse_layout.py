@@ -59,13 +59,18 @@ class _Proc:
                         tuple(OpenFile(p, w) for p, w in self.files.items()), tuple(self.libs))
 
 
-def parse_layout(layout: Reader, init: Reader, pidfiles: Reader, catalog: Reader, group: Reader,
-                 passwd_text: str = "", processes: tuple[Process, ...] = ()) -> LayoutFacts:
-    procs, paths, lines, magic = _layout(layout, {p.pid: p.command for p in processes})
+def parse_layout(layout: Reader, catalog: Reader, passwd_text: str = "",
+                 processes: tuple[Process, ...] = ()) -> LayoutFacts:
+    """The layout facts from the `layout` and `db-catalog` sections (and the passwd text)."""
+    state = _layout(layout, {p.pid: p.command for p in processes})
     sessions, dbs = _catalog(catalog)
-    return LayoutFacts(procs=procs, paths=paths, config_lines=lines, init_files=_init(init),
-                       pidfiles=_pidfiles(pidfiles), db_catalog=dbs, db_sessions=sessions, file_dbs=magic,
-                       groups=_groups(group), accounts=_accounts(passwd_text))
+    paths = tuple(PathInfo(p.path, p.kind, p.user, p.group, p.package, state.sizes.get(p.path))
+                  for p in state.paths.values())
+    procs = tuple(p.freeze(_arg_paths(state.commands.get(p.pid, ""))) for p in state.procs.values())
+    return LayoutFacts(procs=procs, paths=paths, config_lines=tuple(state.config),
+                       init_files=_init(layout, state.rows["init"]), pidfiles=_pidfiles(layout, state.rows["Q"]),
+                       db_catalog=dbs, db_sessions=sessions, file_dbs=tuple(state.magic),
+                       groups=_groups(layout, state.rows["R"]), accounts=_accounts(passwd_text))
 
 
 class _Layout:
@@ -77,6 +82,9 @@ class _Layout:
         self.config: list[ConfigLine] = []
         self.magic: list[FileMagic] = []
         self.head: str | None = None
+        self.commands: dict[int, str] = {}
+        # init script/unit lines, pidfiles, group lines: (line number, record), parsed afterwards
+        self.rows: dict[str, list[tuple[int, str]]] = {"init": [], "Q": [], "R": []}
 
     def proc(self, pid: int | None) -> _Proc | None:
         if pid is None:
@@ -86,20 +94,20 @@ class _Layout:
         return self.procs.get(pid)
 
 
-def _layout(reader: Reader, commands: dict[int, str]) -> tuple[tuple[ProcInfo, ...], tuple[PathInfo, ...],
-                                                                tuple[ConfigLine, ...], tuple[FileMagic, ...]]:
+def _layout(reader: Reader, commands: dict[int, str]) -> _Layout:
     state = _Layout()
+    state.commands = commands
     for number, line in reader.lines():
         kind, _, rest = line.partition("\t")
         if not _record(state, kind, rest, reader, number, line):
             reader.bad(number, line)
-    paths = tuple(PathInfo(p.path, p.kind, p.user, p.group, p.package, state.sizes.get(p.path))
-                  for p in state.paths.values())
-    procs = tuple(p.freeze(_arg_paths(commands.get(p.pid, ""))) for p in state.procs.values())
-    return procs, paths, tuple(state.config), tuple(state.magic)
+    return state
 
 
 def _record(state: _Layout, kind: str, rest: str, reader: Reader, number: int, line: str) -> bool:
+    if kind in ("V", "Y", "Q", "R"):
+        state.rows["init" if kind in "VY" else kind].append((number, line))
+        return True
     if kind == "P":
         state.current = state.proc(to_int(rest, 1, 2**32))
         return state.current is not None
@@ -200,12 +208,12 @@ def _magic_line(rest: str, head: str | None, magic: list[FileMagic]) -> str | No
     return head if not rest else None
 
 
-def _init(reader: Reader) -> tuple[InitFile, ...]:
+def _init(reader: Reader, rows: list[tuple[int, str]]) -> tuple[InitFile, ...]:
     files: dict[str, tuple[str, list[str]]] = {}
-    for number, line in reader.lines():
+    for number, line in rows:
         kind, _, rest = line.partition("\t")
         match = _INIT.match(rest)
-        if kind not in ("V", "D") or not match or clean_path(match.group(1)) is None:
+        if not match or clean_path(match.group(1)) is None:
             reader.bad(number, line)
             continue
         path = match.group(1)
@@ -217,10 +225,10 @@ def _init(reader: Reader) -> tuple[InitFile, ...]:
     return tuple(InitFile(path, kind, tuple(lines)) for path, (kind, lines) in files.items())
 
 
-def _pidfiles(reader: Reader) -> tuple[Pidfile, ...]:
+def _pidfiles(reader: Reader, rows: list[tuple[int, str]]) -> tuple[Pidfile, ...]:
     found = []
-    for number, line in reader.lines():
-        path, _, pid_text = line.partition("\t")
+    for number, line in rows:
+        path, _, pid_text = line[2:].partition("\t")
         pid = to_int(pid_text.strip(), 1, 2**32)
         if clean_path(path) is None or pid is None:
             reader.bad(number, line)
@@ -247,10 +255,10 @@ def _catalog(reader: Reader) -> tuple[tuple[DbSession, ...], tuple[DbCatalog, ..
     return tuple(sessions[:2000]), tuple(dbs[:2000])
 
 
-def _groups(reader: Reader) -> tuple[GroupInfo, ...]:
+def _groups(reader: Reader, rows: list[tuple[int, str]]) -> tuple[GroupInfo, ...]:
     groups = []
-    for number, line in reader.lines():
-        parts = line.split(":")
+    for number, line in rows:
+        parts = line[2:].split(":")
         gid = to_int(parts[2], 0, 2**32 - 1) if len(parts) == 4 else None
         if gid is None or not _NAME.match(parts[0]):
             reader.bad(number, line)

@@ -11,6 +11,7 @@ import secrets
 
 from migration.discovery import appscript
 
+_SS_LISTEN = "ss -Htlnp"
 # Only reads: no command here writes a file, changes a service or installs anything.
 _SECTIONS: tuple[tuple[str, str], ...] = (
     ("os-release", "cat /etc/os-release"),
@@ -28,7 +29,7 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
                   "read -r i < \"$p\"; case \"$i\" in ''|*[!0-9]*) s=1 ;; *) kill -0 \"$i\" && s=0 || s=1 ;; esac; "
                   "break; done; printf '%s\\t%s\\t%s\\n' \"$n\" \"$e\" \"$s\"; done")),
     ("ps", "ps -eo pid=,ppid=,user:32=,rss=,args= -ww"),
-    ("ss-listen", "ss -Htlnp"),
+    ("ss-listen", _SS_LISTEN),
     ("ss-established", "ss -Htnp state established"),
     ("ss-timewait", "ss -Htn state time-wait"),
     ("du", "timeout 20 du -sxk /srv/* /srv/*/data /var/lib/postgresql /var/lib/mysql"),
@@ -56,9 +57,13 @@ def build(marker: str, layout: bool = True) -> str:
     if not re.fullmatch(r"@@dcc-[0-9a-f]{16}@@", marker):
         raise ValueError("marker must come from new_marker()")
     lines = ["export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+    if layout:  # the listeners once, for their section and for the layout program (ss -p scans /proc)
+        lines.append(f"dcc_listen=$({_SS_LISTEN} 2>/dev/null)")
     for name, command in _SECTIONS:
         if not layout and name in LAYOUT_NAMES:
             continue
+        if layout and name == "ss-listen":
+            command = "printf '%s\\n' \"$dcc_listen\""
         lines.append(f"printf '\\n{marker} {name}\\n'")
         lines.append(f"{{ {command} ; }} 2>/dev/null </dev/null | head -c {SECTION_CAP}")
     lines.append(f"printf '\\n{marker} end\\n'")

@@ -21,7 +21,15 @@ VENDOR_ESTATE = FIXTURES / "estate-vendor"
 
 
 def output(**sections: str) -> bytes:
-    """Script output with `sections` (keyword `ss_listen` is section `ss-listen`), ended properly."""
+    """Script output with `sections` (keyword `ss_listen` is section `ss-listen`), ended properly.
+
+    `init_text`, `pidfiles` and `group` become the layout section's V|Y, Q and R records, as the
+    host's layout program prints them."""
+    extra = [sections.pop("init_text", "")]
+    extra += [f"Q\t{line}" for line in sections.pop("pidfiles", "").splitlines() if line.strip()]
+    extra += [f"R\t{line.strip()}" for line in sections.pop("group", "").splitlines() if line.strip()]
+    if any(extra):
+        sections["layout"] = "\n".join([sections.get("layout", ""), *extra]).strip("\n")
     body = "".join(f"\n{MARKER} {name.replace('_', '-')}\n{text.strip(chr(10))}" for name, text in sections.items())
     return (body + f"\n{MARKER} end\n").encode()
 
@@ -234,9 +242,9 @@ UNLIKE_APP = output(
         M|SQLite format 3
     """),
     init_text=_t("""
-        D|/etc/systemd/system/antrian.service:ExecStart=/data/antrian/current/antrian-server --config /data/antrian/shared/config.toml
-        D|/etc/systemd/system/antrian.service:User=antrian
-        D|/etc/systemd/system/antrian.service:WorkingDirectory=/data/antrian/current
+        Y|/etc/systemd/system/antrian.service:ExecStart=/data/antrian/current/antrian-server --config /data/antrian/shared/config.toml
+        Y|/etc/systemd/system/antrian.service:User=antrian
+        Y|/etc/systemd/system/antrian.service:WorkingDirectory=/data/antrian/current
     """),
     group=GROUP_BASE + "\nantrian:x:990:",
 )

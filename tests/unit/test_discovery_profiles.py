@@ -131,17 +131,20 @@ def test_unlike_layout_marks_what_it_cannot_infer(vendor_proposals) -> None:
 
 
 def test_missing_sections_give_open_questions_not_guesses() -> None:
-    """The lab's web host without its layout section: the service still comes from pidfile and
-    init script, nothing is guessed for paths, and the health check needs review."""
+    """The lab's web host without its layout section: the listener is still seen (ss), but what
+    starts it and where it lives are open questions, not guesses."""
     raw = (FIXTURES / "lab-kmk-web1.out").read_text()
     start = raw.index(f"{MARKER} layout")
-    end = raw.index(f"{MARKER} init-text")
+    end = raw.index(f"{MARKER} db-catalog")
     facts = {**lab_facts(), "kmk-web1": facts_of("kmk-web1", "", (raw[:start] + raw[end:]).encode())}
     assert "layout: section missing" in facts["kmk-web1"].warnings
     profile = propose_all(load_estate(LAB), facts)["simpeg-kemenkes"].profile
-    assert profile.services("kmk-web1")[0].name == "simpeg-kemenkes"
+    service = profile.services("kmk-web1")[0]
+    assert (service.init, service.prov.status) == ("none", "needs-review")
+    assert "python3 /opt/simpeg-kemenkes/app.py" in service.start
     assert profile.code_paths("kmk-web1") == () and profile.data_paths("kmk-web1") == ()
-    assert [q[0] for q in profile.open_questions()] == ["health"]
+    assert [q[0] for q in profile.open_questions()] == ["hosts.kmk-web1.services[0]", "health"]
+    assert profile.databases()[0].names == ("simpeg_kemenkes",), "the db host's facts still tie the session"
 
 
 def test_no_listener_and_no_facts_are_named(vendor_proposals) -> None:
