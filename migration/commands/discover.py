@@ -136,6 +136,7 @@ def _run(targets: list[SshTarget], settings: Settings, facts_dir: Path) -> list[
 
 
 def _outcome_table(outcomes: list[HostOutcome]) -> Table:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Discovery", show_lines=False)
@@ -145,11 +146,13 @@ def _outcome_table(outcomes: list[HostOutcome]) -> Table:
         s = o.summary
         style = "green" if o.ok else "red"
         cells = (s.os, ",".join(map(str, s.ports)), str(s.connections), str(s.warnings)) if s else ("",) * 4
-        table.add_row(o.host, f"[{style}]{o.status}[/]", *cells, f"{o.duration_s:.1f}", o.message)
+        table.add_row(escape(o.host), f"[{style}]{escape(o.status)}[/]", *map(escape, cells), f"{o.duration_s:.1f}",
+                      escape(o.message))
     return table
 
 
 def _print_diff(console: Console, estate: Estate, facts: dict[str, HostFacts]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from migration.discovery import diff
@@ -163,17 +166,19 @@ def _print_diff(console: Console, estate: Estate, facts: dict[str, HostFacts]) -
             + [(d, "[yellow]declared, never seen[/]") for d in result.unseen]
             + [(d, "[dim]declared, not verifiable (hosts not discovered)[/]") for d in result.unverifiable])
     for dep, finding in rows:
-        table.add_row(dep.from_app, dep.to_app, dep.kind or "", finding)
+        table.add_row(escape(dep.from_app), escape(dep.to_app), escape(dep.kind or ""), finding)
     for app, kind in result.intra_app:
-        table.add_row(app, app, kind, "[blue]within the app (e.g. its own database)[/]")
+        table.add_row(escape(app), escape(app), escape(kind), "[blue]within the app (e.g. its own database)[/]")
     for o in result.other:
-        table.add_row(o.from_app or f"host {o.from_host or '?'}", o.to_app or (f"{o.to_host}:{o.to_port}" if o.to_host else o.peer),
-                      o.kind, f"[dim]not an app-to-app edge ({o.evidence})[/]")
+        far = o.to_app or (f"{o.to_host}:{o.to_port}" if o.to_host else o.peer)
+        table.add_row(escape(o.from_app or f"host {o.from_host or '?'}"), escape(far), escape(o.kind),
+                      f"[dim]not an app-to-app edge ({escape(o.evidence)})[/]")
     console.print(table)
     _print_listeners(console, estate, facts)
 
 
 def _print_listeners(console: Console, estate: Estate, facts: dict[str, HostFacts]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from migration.discovery.listeners import listener_findings
@@ -186,7 +191,7 @@ def _print_listeners(console: Console, estate: Estate, facts: dict[str, HostFact
     for column in ("host", "port", "app", "process", "finding"):
         table.add_column(column)
     for f in findings:
-        table.add_row(f.host, str(f.port), f.app or "", f.process, f"[yellow]{f.finding}[/]")
+        table.add_row(escape(f.host), str(f.port), escape(f.app or ""), escape(f.process), f"[yellow]{f.finding}[/]")
     console.print(table)
 
 

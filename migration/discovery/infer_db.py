@@ -82,11 +82,15 @@ def _database(view: HostView, host: str, engine: str, names: dict[str, str],
     flavour = _flavour(view, engine)
     servers = [d for d in view.facts.databases if d.engine == flavour and d.ports]
     port = servers[0].ports[0] if servers else DEFAULT_PORTS[flavour]
-    evidence = "; ".join(f"{n}: {why}" for n, why in sorted(names.items()))
+    evidence = "; ".join(f"{n} ({_size(catalog[(engine, n)].size_bytes)}): {why}" for n, why in sorted(names.items()))
     prov = Provenance(evidence)
     if len(owners) > 1:
         prov = Provenance(evidence, "needs-review", f"the databases have different owners ({', '.join(owners)})")
     return Database(flavour, host, tuple(sorted(names)), owners[0] if owners else "", port, prov=prov)
+
+
+def _size(size: int) -> str:
+    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.1f} MiB"
 
 
 def _flavour(view: HostView, engine: str) -> str:
