@@ -1,11 +1,14 @@
-"""Benchmark: `dcc discover` against an Ansible fact run over the same 20 lab hosts, side by side.
+"""Benchmark: `dcc discover` against an Ansible fact run over the same 20 lab hosts, side by side,
+and discovery with profile proposals against discovery as it was before them (goal <= 1.5x).
 
 Baseline: ansible-playbook (forks 10, pipelining, the lab's ControlPersist ssh_config) running
 `ansible.builtin.setup`, `service_facts` and one `dpkg-query`/`ss`/`ps`/`du` command task
 (community.general.listen_ports_facts is not in ansible-core, so `ss` stands in for it, and
 package_facts needs python3-apt, which the hosts lack, so `dpkg-query` stands in for that).
 Prints both wall times, the ratio (goal <= 0.2) and the SSH logins each side made, counted
-from every host's own sshd log. Usage (root): .venv/bin/python bench/bench_discovery.py
+from every host's own sshd log. The proposals side runs the full script (layout sections too) and
+writes every app's proposal; the plain side runs the script without them; rounds alternate and
+the medians are compared. Usage (root): .venv/bin/python bench/bench_discovery.py [--skip-ansible]
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,9 +29,13 @@ sys.path.insert(0, str(ROOT))
 
 from migration import lab
 from migration.discovery import Settings, discover_all, select_targets
+from migration.discovery.proposals import write_proposals
 from migration.inventory import load_estate
 
-NAME, OCTET = "disc", 79  # discovery's reserved lab copy
+ROUNDS = 5
+
+_SHIFT = int(os.environ.get("DCC_TEST_LAB_SHIFT", "0") or 0)  # as tests/integration/conftest.py
+NAME, OCTET = (f"discs{_SHIFT}", 79 + _SHIFT) if _SHIFT else ("disc", 79)  # discovery's reserved lab copy
 PLAYBOOK = """\
 - name: Gather the facts dcc discover gathers
   hosts: all
@@ -97,17 +105,35 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_dcc(acc: lab.LabAccess, estate_dir: Path) -> tuple[float, float, int, int]:
-    """Wall seconds, controller CPU seconds, connections opened, hosts."""
-    targets = select_targets(load_estate(estate_dir))
-    settings = Settings(known_hosts=acc.known_hosts, identity=acc.identity, concurrency=16)
+def run_dcc(acc: lab.LabAccess, estate_dir: Path, layout: bool = True,
+            proposals: Path | None = None) -> tuple[float, float, int, int]:
+    """Wall seconds, controller CPU seconds, connections opened, hosts. With `proposals`, the
+    facts are stored there and every app's profile proposal is written beside them (timed too)."""
+    estate = load_estate(estate_dir)
+    targets = select_targets(estate)
+    settings = Settings(known_hosts=acc.known_hosts, identity=acc.identity, concurrency=16, layout=layout)
     cpu, started = time.process_time(), time.monotonic()
     outcomes = discover_all(targets, settings)
+    if proposals is not None:
+        write_proposals(estate, proposals, {o.host: o.facts for o in outcomes if o.facts is not None})
     elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
     failed = [f"{o.host}: {o.status} {o.message}" for o in outcomes if not o.ok]
     if failed:
         raise SystemExit("dcc discover failed on: " + "; ".join(failed))
     return elapsed, cpu, sum(o.ssh_connections for o in outcomes), len(outcomes)
+
+
+def run_pair(acc: lab.LabAccess, work: Path) -> tuple[list[float], list[float], list[float], list[float]]:
+    """ROUNDS alternating runs of plain discovery and discovery with proposals: walls and CPU."""
+    plain_s, plain_cpu, full_s, full_cpu = [], [], [], []
+    for _ in range(ROUNDS):
+        s, c, _, _ = run_dcc(acc, acc.run_dir / "estate", layout=False)
+        plain_s.append(s)
+        plain_cpu.append(c)
+        s, c, _, _ = run_dcc(acc, acc.run_dir / "estate", layout=True, proposals=work)
+        full_s.append(s)
+        full_cpu.append(c)
+    return plain_s, plain_cpu, full_s, full_cpu
 
 
 def ensure_lab(work: Path) -> tuple[lab.LabAccess, bool]:
@@ -120,28 +146,41 @@ def ensure_lab(work: Path) -> tuple[lab.LabAccess, bool]:
 
 
 def main() -> None:
+    skip_ansible = "--skip-ansible" in sys.argv[1:]
     work = Path(tempfile.mkdtemp(prefix="bench-disc-"))
     acc, started_lab = ensure_lab(work)
     try:
         hosts = sorted(acc.hosts())
         time.sleep(3)  # let the api apps open their keep-alive connections
-        close_masters(acc, hosts)
-        before = accepted_logins(acc, hosts)
-        ansible_s, ansible_cpu = run_ansible(acc, work)
-        ansible_logins = accepted_logins(acc, hosts) - before
+        if not skip_ansible:
+            close_masters(acc, hosts)
+            before = accepted_logins(acc, hosts)
+            ansible_s, ansible_cpu = run_ansible(acc, work)
+            ansible_logins = accepted_logins(acc, hosts) - before
         before = accepted_logins(acc, hosts)
         dcc_s, dcc_cpu, dcc_connections, count = run_dcc(acc, acc.run_dir / "estate")
         dcc_logins = accepted_logins(acc, hosts) - before
+        plain_s, plain_cpu, full_s, full_cpu = run_pair(acc, work)
+        load = os.getloadavg()
     finally:
         if started_lab:
             lab.down(NAME)
         shutil.rmtree(work, ignore_errors=True)
     print(f"hosts: {count}")
-    print(f"ansible-playbook (setup + service_facts + dpkg/ss/ps task, forks 10): {ansible_s:.1f} s, "
-          f"{ansible_cpu:.1f} CPU-s on the controller, {ansible_logins} ssh logins (ControlPersist on)")
+    if not skip_ansible:
+        print(f"ansible-playbook (setup + service_facts + dpkg/ss/ps task, forks 10): {ansible_s:.1f} s, "
+              f"{ansible_cpu:.1f} CPU-s on the controller, {ansible_logins} ssh logins (ControlPersist on)")
     print(f"dcc discover (paramiko, 16 threads): {dcc_s:.1f} s, {dcc_cpu:.1f} CPU-s on the controller, "
           f"{dcc_connections} connections opened, {dcc_logins} ssh logins")
-    print(f"ratio dcc/ansible: {dcc_s / ansible_s:.3f} (goal <= 0.2)")
+    if not skip_ansible:
+        print(f"ratio dcc/ansible: {dcc_s / ansible_s:.3f} (goal <= 0.2)")
+    walls = ", ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(plain_s, full_s))
+    print(f"discovery without / with profile proposals, {ROUNDS} alternating rounds (s): {walls}")
+    plain, full = statistics.median(plain_s), statistics.median(full_s)
+    print(f"median: {plain:.2f} s without, {full:.2f} s with proposals ({statistics.median(plain_cpu):.2f} / "
+          f"{statistics.median(full_cpu):.2f} CPU-s on the controller)")
+    print(f"ratio with/without proposals: {full / plain:.2f} (goal <= 1.5); load average {load[0]:.2f} "
+          f"{load[1]:.2f} {load[2]:.2f}")
 
 
 if __name__ == "__main__":

@@ -51,9 +51,13 @@ def discover(
         "--connect-timeout", min=0.5, help="Seconds to connect and handshake.")] = 10.0,
     command_timeout: Annotated[float, typer.Option(
         "--command-timeout", min=1, help="Seconds the fact script may run on one host.")] = 60.0,
+    proposals: Annotated[bool, typer.Option(
+        "--proposals/--no-proposals",
+        help="Write each app's profile proposal to <estate>/profiles/<app>.proposed.yaml.")] = True,
 ) -> None:
     """Discover hosts: OS, CPU, memory, disks, packages, services, processes, listening ports,
-    connections, data folders, databases, cron jobs and users. Nothing on a host is changed."""
+    connections, data folders, databases, cron jobs and users, and propose each app's profile
+    (a reviewed profile is never overwritten, only compared). Nothing on a host is changed."""
     if ctx.invoked_subcommand:
         return
     if estate is None:
@@ -73,7 +77,10 @@ def discover(
     outcomes = _run(targets, settings, estate / "facts")
     console = Console()
     console.print(_outcome_table(outcomes))
-    _print_diff(console, loaded, load_all(estate / "facts"))
+    facts = load_all(estate / "facts")
+    _print_diff(console, loaded, facts)
+    if proposals:
+        _print_proposals(console, loaded, estate, facts)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         names = ", ".join(f"{o.host} ({o.status})" for o in failed[:5])
@@ -129,6 +136,7 @@ def _run(targets: list[SshTarget], settings: Settings, facts_dir: Path) -> list[
 
 
 def _outcome_table(outcomes: list[HostOutcome]) -> Table:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Discovery", show_lines=False)
@@ -138,11 +146,13 @@ def _outcome_table(outcomes: list[HostOutcome]) -> Table:
         s = o.summary
         style = "green" if o.ok else "red"
         cells = (s.os, ",".join(map(str, s.ports)), str(s.connections), str(s.warnings)) if s else ("",) * 4
-        table.add_row(o.host, f"[{style}]{o.status}[/]", *cells, f"{o.duration_s:.1f}", o.message)
+        table.add_row(escape(o.host), f"[{style}]{escape(o.status)}[/]", *map(escape, cells), f"{o.duration_s:.1f}",
+                      escape(o.message))
     return table
 
 
 def _print_diff(console: Console, estate: Estate, facts: dict[str, HostFacts]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from migration.discovery import diff
@@ -156,17 +166,19 @@ def _print_diff(console: Console, estate: Estate, facts: dict[str, HostFacts]) -
             + [(d, "[yellow]declared, never seen[/]") for d in result.unseen]
             + [(d, "[dim]declared, not verifiable (hosts not discovered)[/]") for d in result.unverifiable])
     for dep, finding in rows:
-        table.add_row(dep.from_app, dep.to_app, dep.kind or "", finding)
+        table.add_row(escape(dep.from_app), escape(dep.to_app), escape(dep.kind or ""), finding)
     for app, kind in result.intra_app:
-        table.add_row(app, app, kind, "[blue]within the app (e.g. its own database)[/]")
+        table.add_row(escape(app), escape(app), escape(kind), "[blue]within the app (e.g. its own database)[/]")
     for o in result.other:
-        table.add_row(o.from_app or f"host {o.from_host or '?'}", o.to_app or (f"{o.to_host}:{o.to_port}" if o.to_host else o.peer),
-                      o.kind, f"[dim]not an app-to-app edge ({o.evidence})[/]")
+        far = o.to_app or (f"{o.to_host}:{o.to_port}" if o.to_host else o.peer)
+        table.add_row(escape(o.from_app or f"host {o.from_host or '?'}"), escape(far), escape(o.kind),
+                      f"[dim]not an app-to-app edge ({escape(o.evidence)})[/]")
     console.print(table)
     _print_listeners(console, estate, facts)
 
 
 def _print_listeners(console: Console, estate: Estate, facts: dict[str, HostFacts]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from migration.discovery.listeners import listener_findings
@@ -179,5 +191,27 @@ def _print_listeners(console: Console, estate: Estate, facts: dict[str, HostFact
     for column in ("host", "port", "app", "process", "finding"):
         table.add_column(column)
     for f in findings:
-        table.add_row(f.host, str(f.port), f.app or "", f.process, f"[yellow]{f.finding}[/]")
+        table.add_row(escape(f.host), str(f.port), escape(f.app or ""), escape(f.process), f"[yellow]{f.finding}[/]")
     console.print(table)
+
+
+def _print_proposals(console: Console, estate: Estate, estate_dir: Path, facts: dict[str, HostFacts]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from migration.discovery.proposals import write_proposals
+
+    table = Table(title="Profile proposals (review, then `dcc profile review APP`)")
+    for column in ("app", "proposal", "needs review", "reviewed profile", "changes since review"):
+        table.add_column(column, overflow="fold")
+    notes: list[str] = []
+    for o in write_proposals(estate, estate_dir, facts):
+        questions = f"[yellow]{o.questions}[/]" if o.questions else "[green]0[/]"
+        changed = (f"[yellow]{len(o.changes)}[/] (dcc profile diff {escape(o.app)})" if o.changes else
+                   "[green]none[/]") if o.reviewed else "[dim]-[/]"
+        table.add_row(escape(o.app), escape(str(o.path)), questions,
+                      escape(str(o.reviewed)) if o.reviewed else "[dim]none yet[/]", changed)
+        notes += o.notes
+    console.print(table)
+    for note in notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")

@@ -9,15 +9,16 @@ from migration.discovery import parse_runtime as rt
 from migration.discovery import parse_system as sysp
 from migration.discovery.facts import HostFacts
 from migration.discovery.lines import Reader
+from migration.discovery.parse_layout import parse_layout
 from migration.discovery.script import split
 
 MAX_HOST_WARNINGS = 200
 
 
 def assemble(host: str, address: str, taken_at: str, output: bytes, marker: str,
-             extra_warnings: tuple[str, ...] = ()) -> HostFacts:
+             extra_warnings: tuple[str, ...] = (), layout: bool = True) -> HostFacts:
     """Facts for `host` from the script's `output`; never raises on bad content."""
-    sections, warnings = split(output, marker)
+    sections, warnings = split(output, marker, layout)
     readers = {name: Reader(name, text) for name, text in sections.items()}
 
     def read(name: str) -> Reader:
@@ -42,6 +43,7 @@ def assemble(host: str, address: str, taken_at: str, output: bytes, marker: str,
         databases=rt.derive_databases(rt.parse_db_binaries(read("db-binaries")), processes, listening),
         cron=sysp.parse_cron(read("cron-system"), system=True) + sysp.parse_cron(read("cron-user"), system=False),
         users=sysp.parse_passwd(read("passwd")),
+        layout=parse_layout(read("layout"), read("db-catalog"), sections.get("passwd", ""), processes),
     )
     for reader in readers.values():
         warnings += reader.warnings

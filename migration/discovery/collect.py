@@ -35,6 +35,7 @@ class Settings:
     concurrency: int = 16
     connect_timeout: float = 10.0
     command_timeout: float = 60.0
+    layout: bool = True  # collect what profile proposals need (False: discovery as before them)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def discover_host(target: ssh.SshTarget, settings: Settings, known: ssh.KnownHos
         transport = ssh.connect(target, options, known, identity)
         opened = 1
         try:
-            facts = _collect(transport, target, settings.command_timeout)
+            facts = _collect(transport, target, settings.command_timeout, settings.layout)
         finally:
             transport.close()
     except RemoteError as exc:
@@ -90,18 +91,18 @@ def discover_host(target: ssh.SshTarget, settings: Settings, known: ssh.KnownHos
                        time.monotonic() - started, facts, ssh_connections=opened, summary=FactsSummary.of(facts))
 
 
-def _collect(transport: paramiko.Transport, target: ssh.SshTarget, timeout: float) -> HostFacts:
+def _collect(transport: paramiko.Transport, target: ssh.SshTarget, timeout: float, layout: bool = True) -> HostFacts:
     marker = script.new_marker()
     taken_at = datetime.now(UTC).isoformat(timespec="seconds")
     # The script goes on stdin of a POSIX sh, so the remote user's login shell never parses it.
     result = ssh.run(transport, "/bin/sh -s", host_id=target.host_id, timeout=timeout, max_bytes=MAX_OUTPUT,
-                     stdin=script.build(marker).encode())
+                     stdin=script.build(marker, layout).encode())
     notes: list[str] = []
     if result.truncated:
         notes.append(f"output: more than {MAX_OUTPUT} bytes; cut there")
     elif result.exit_status not in (0, None):
         notes.append(f"output: script exited {result.exit_status}")
-    return assemble(target.host_id, target.address, taken_at, result.stdout, marker, tuple(notes))
+    return assemble(target.host_id, target.address, taken_at, result.stdout, marker, tuple(notes), layout)
 
 
 def _summary(facts: HostFacts) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from migration.atomic import write_text_atomic
+from migration.discovery.layout_facts import NESTED as LAYOUT_NESTED
+from migration.discovery.layout_facts import LayoutFacts
 from migration.errors import InputError
 
 SCHEMA = 1
@@ -125,15 +127,17 @@ class HostFacts:
     databases: tuple[DatabaseServer, ...] = ()
     cron: tuple[CronJob, ...] = ()
     users: tuple[User, ...] = ()
+    layout: LayoutFacts = field(default_factory=LayoutFacts)  # what profile proposals are built from
     warnings: tuple[str, ...] = ()
     schema: int = SCHEMA
 
 
-_NESTED: dict[str, type] = {
-    "os": OsInfo, "filesystems": Filesystem, "packages": Package, "services": Service,
-    "processes": Process, "listening": Endpoint, "connections": Endpoint,
-    "recent_connections": Endpoint, "data_dirs": DataDir, "databases": DatabaseServer,
-    "cron": CronJob, "users": User,
+_NESTED: dict[type, dict[str, type]] = {
+    HostFacts: {"os": OsInfo, "filesystems": Filesystem, "packages": Package, "services": Service,
+                "processes": Process, "listening": Endpoint, "connections": Endpoint,
+                "recent_connections": Endpoint, "data_dirs": DataDir, "databases": DatabaseServer,
+                "cron": CronJob, "users": User, "layout": LayoutFacts},
+    **LAYOUT_NESTED,
 }
 
 
@@ -182,17 +186,19 @@ def load_all(facts_dir: Path) -> dict[str, HostFacts]:
 
 
 def _build(cls: type, raw: dict[str, Any]) -> Any:
+    if not isinstance(raw, dict):
+        raise TypeError(f"{cls.__name__} must be a mapping")
     known = {f.name for f in fields(cls)}
+    nested = _NESTED.get(cls, {})
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in known:
             raise ValueError(f"unknown key {key!r} in {cls.__name__}")
-        values[key] = _value(key, value) if cls is HostFacts else _tuple_if_list(value)
+        values[key] = _value(key, value, nested.get(key))
     return cls(**values)
 
 
-def _value(key: str, value: Any) -> Any:
-    nested = _NESTED.get(key)
+def _value(key: str, value: Any, nested: type | None) -> Any:
     if nested is None:
         return _tuple_if_list(value)
     if isinstance(value, dict):
