@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from migration.backupstore.server import LocalS3Server
 from migration.execution.runner import leftover_playbooks
 from migration.execution.steps import portal_answer
 from migration.lab import faults
-from migration.objectstore_server import LocalS3Server
 from tests.integration.conftest import lab_ssh, shifted
 from tests.integration.migrate_support import run_wave, session_for, write_plan
 
