@@ -26,7 +26,7 @@ from typing import Self
 from migration.errors import DccError, InputError
 
 READY_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 15.0
+STOP_TIMEOUT_S = 3.0  # SeaweedFS takes ~15 s to exit on SIGTERM; what it wrote is in the kernel already
 ACCESS_KEY, SECRET_KEY = "dcc", "dcc-secret"
 _PORTS = ("master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc", "s3.grpc")
 
@@ -118,7 +118,7 @@ def _argv(weed: str, host: str, s3_port: int, ports: dict[str, int], data: Path)
         # Each bucket is its own collection and takes 7 volumes at once; volumes are not
         # preallocated, so a high count costs nothing until data arrives (the default, free disk
         # / volume size, ran out after ~10 buckets in the tests).
-        "-master.volumeSizeLimitMB=1024", "-volume.max=1000", "-s3.iam=false",
+        "-master.volumeSizeLimitMB=1024", "-volume.max=1000", "-s3.iam=false", "-volume.preStopSeconds=0",
     ]
 
 
