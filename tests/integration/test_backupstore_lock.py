@@ -43,7 +43,7 @@ def test_a_locked_backup_version_cannot_be_deleted_overwritten_or_unlocked(
     [version] = raw.list_object_versions(Bucket=bucket, Prefix=key)["Versions"]
     locked = raw.get_object_retention(Bucket=bucket, Key=key, VersionId=version["VersionId"])["Retention"]
     assert locked["Mode"] == mode and locked["RetainUntilDate"] > dt.datetime.now(dt.UTC)
-    delete = lambda: raw.delete_object(Bucket=bucket, Key=key, VersionId=version["VersionId"])  # noqa: E731
+    delete = lambda: raw.delete_object(Bucket=bucket, Key=key, VersionId=version["VersionId"])
     assert _refused(delete) == "AccessDenied"
     shorter = {"Mode": mode, "RetainUntilDate": dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)}
     assert _refused(lambda: raw.put_object_retention(Bucket=bucket, Key=key, VersionId=version["VersionId"],
