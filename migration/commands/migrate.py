@@ -17,6 +17,14 @@ PLAN = typer.Option(..., "--plan", help="Plan file written by `dcc plan`.")
 S3 = typer.Option(None, "--s3-endpoint", envvar="DCC_S3_ENDPOINT", help="S3-compatible endpoint for backups.")
 BUCKET = typer.Option("dcc-backups", "--bucket", help="Bucket holding the backups.")
 STATE = typer.Option(None, "--state", help="State store URL (default sqlite in <estate>/state/).")
+S3_2 = typer.Option(None, "--s3-endpoint-2", envvar="DCC_S3_ENDPOINT_2",
+                    help="Second site's S3 endpoint: every backup is written to both, cutover needs both verified.")
+KEYS = typer.Option(None, "--backup-keys", envvar="DCC_BACKUP_KEYS",
+                    help="File of each agency's backup key (`agency: <base64 32 bytes>` per line; default: "
+                         "<estate>/state/keys/backup.keys, created for the lab).")
+LOCK_MODE = typer.Option("COMPLIANCE", "--lock-mode", case_sensitive=False,
+                         help="Object lock on backups: COMPLIANCE (production) or GOVERNANCE (lab).")
+LOCK_DAYS = typer.Option(30, "--lock-days", min=1, help="Days each backup object is locked.")
 
 
 class DataPath(str, Enum):
@@ -46,6 +54,10 @@ def migrate(
     s3_endpoint: str = S3,
     bucket: str = BUCKET,
     state: str = STATE,
+    s3_endpoint_2: str = S3_2,
+    backup_keys: Path = KEYS,
+    lock_mode: str = LOCK_MODE,
+    lock_days: int = LOCK_DAYS,
 ) -> None:
     """Back up, transfer, deploy, verify, cut over and decommission each app of wave N (resumable).
 
@@ -59,7 +71,8 @@ def migrate(
     from migration.execution.orchestrator import migrate_wave
     from migration.execution.session import Inputs, open_session
 
-    session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state), wave)
+    session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state, s3_endpoint_2=s3_endpoint_2,
+                                  keys_file=backup_keys, lock_mode=lock_mode.upper(), lock_days=lock_days), wave)
     # Replaced and retired apps leave in the wave the planner counts them in (wave 1).
     moves = session.moves(wave) + session.retirements(wave)
     total = sum(len(m.steps) for m in moves)

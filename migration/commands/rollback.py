@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from migration.commands.migrate import BUCKET, ESTATE, PLAN, S3, STATE
+from migration.commands.migrate import BUCKET, ESTATE, KEYS, PLAN, S3, S3_2, STATE
 
 
 def register(app: typer.Typer) -> None:
@@ -20,6 +20,8 @@ def rollback(
     s3_endpoint: str = S3,
     bucket: str = BUCKET,
     state: str = STATE,
+    s3_endpoint_2: str = S3_2,
+    backup_keys: Path = KEYS,
 ) -> None:
     """Start the app on its source (data back from retention if decommissioned), route the portal to it, stop the target."""
     from rich.console import Console
@@ -29,7 +31,8 @@ def rollback(
     from migration.execution.orchestrator import rollback_app
     from migration.execution.session import Inputs, open_session
 
-    session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state))
+    session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state, s3_endpoint_2=s3_endpoint_2,
+                                  keys_file=backup_keys))
     move = session.move_of(app_id)
     run_id = session.store.start_run(session.estate.name, move.wave)
     say_leftovers(Console(), session.work_dir)

@@ -1,14 +1,18 @@
-"""`dcc s3 serve|verify`: a local S3 endpoint on loopback (moto) for the demo, and an audit that
-reads every recorded backup back and checks it against its SHA-256 manifest."""
+"""`dcc s3 serve|verify`: a local S3 endpoint on loopback (SeaweedFS, on disk, with object lock)
+for the demo and the lab, and an audit that reads every recorded backup back from each site and
+checks it against its SHA-256 manifest, showing the server's lock on it."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from migration.commands.migrate import KEYS, S3_2
+
 if TYPE_CHECKING:
+    from migration.backupstore import BackupStore
     from migration.state import BackupRecord
 
 s3 = typer.Typer(
@@ -22,29 +26,38 @@ def register(app: typer.Typer) -> None:
 
 @s3.command("serve")
 def serve(
-    port: Annotated[int, typer.Option("--port", help="TCP port to listen on (0 picks a free one).")] = 9000,
+    port: Annotated[int, typer.Option("--port", help="TCP port of the S3 API (0 picks a free one).")] = 8333,
     host: Annotated[str, typer.Option("--host", help="Loopback address to listen on.")] = "127.0.0.1",
+    data_dir: Annotated[
+        Path | None, typer.Option("--dir", help="Folder holding the objects (kept after it stops).")
+    ] = None,
+    estate: Annotated[
+        Path | None, typer.Option("--estate", help="Keep the objects in <estate>/state/s3 (if no --dir).")
+    ] = None,
 ) -> None:
-    """Serve an S3-compatible endpoint on loopback until Ctrl-C (or SIGTERM); buckets live in memory."""
+    """Serve an S3 endpoint (SeaweedFS) on loopback until Ctrl-C (or SIGTERM); objects live on disk."""
     import signal
 
     from rich.console import Console
 
-    from migration.objectstore_server import LocalS3Server
+    from migration.backupstore.server import ACCESS_KEY, LocalS3Server
+    from migration.errors import InputError
 
+    if data_dir is None:
+        if estate is None:
+            raise InputError("say where the objects live: --dir FOLDER or --estate FOLDER", where="--dir")
+        if not estate.is_dir():
+            raise InputError("estate folder not found", where=str(estate))
+        data_dir = estate / "state" / "s3"
     console = Console(highlight=False)
-    # The server answers from threads. A signal the kernel hands to one of them does not wake a
-    # main thread asleep in time.sleep, so Ctrl-C was sometimes ignored. Block the stop signals
-    # before any thread starts (threads inherit the mask) and take them here with sigwait.
     stop_on = {signal.SIGINT, signal.SIGTERM}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_on)
     try:
-        with LocalS3Server(host=host, port=port) as server:
-            console.print(
-                f"[green]S3 endpoint[/] {server.endpoint_url}  (path-style; any access key; Ctrl-C stops)"
-            )
+        with LocalS3Server(host=host, port=port, data_dir=data_dir) as server:
+            console.print(f"[green]S3 endpoint[/] {server.endpoint_url}  (SeaweedFS pid {server.pid}, "
+                          f"objects in {data_dir}; access key {ACCESS_KEY}; Ctrl-C stops)")
             signal.sigwait(stop_on)
-            console.print("stopped")
+            console.print("stopping")
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_on)
 
@@ -65,12 +78,17 @@ def verify(
         str | None,
         typer.Option("--state", "--state-url", envvar="DCC_STATE_URL", help="State store URL (default: the estate's)."),
     ] = None,
+    bucket: Annotated[str, typer.Option("--bucket", help="Bucket holding the backups.")] = "dcc-backups",
+    second: str = S3_2,
+    keys_file: Path = KEYS,
 ) -> None:
-    """Read each app's newest backup (or --all) back from storage and check every object's SHA-256."""
+    """Read each app's newest backup (or --all) back from every site and check every SHA-256."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from migration.backupstore.opening import open_backup_store
     from migration.errors import CorruptObject, InputError
+    from migration.inventory import load_estate
     from migration.state import StateStore
 
     if not estate.is_dir():
@@ -79,15 +97,18 @@ def verify(
         chosen = _chosen(store.backups(), app_id, every)
     if not chosen:
         raise InputError(f"no backups recorded{f' for app {app_id!r}' if app_id else ''}", where=str(estate))
+    agencies = {a.id: a.agency for a in load_estate(estate).apps.values()}
+    backups = open_backup_store(estate_dir=estate, agencies=agencies, endpoint=endpoint, second=second,
+                                bucket=bucket, keys_file=keys_file, create=False)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns) as bar:
-        task = bar.add_task("verifying", total=sum(b.bytes for b in chosen))
-        results = [_audit(endpoint, b, lambda n: bar.advance(task, n)) for b in chosen]
+        task = bar.add_task("verifying", total=sum(b.bytes for b in chosen) * len(backups.sites))
+        results = [_audit(backups, b, lambda n: bar.advance(task, n)) for b in chosen]
     Console().print(_results_table(chosen, results))
-    bad = [r for r in results if r is not None]
+    bad = [r for r in results if r[0] is not None]
     if bad:
         raise CorruptObject(
-            f"{len(bad)} of {len(chosen)} backups failed verification; first: {bad[0]}", key="backups"
+            f"{len(bad)} of {len(chosen)} backups failed verification; first: {bad[0][0]}", key="backups"
         )
 
 
@@ -99,34 +120,33 @@ def _chosen(backups: list[BackupRecord], app_id: str | None, every: bool) -> lis
     return list(newest.values())
 
 
-def _audit(endpoint: str, backup: BackupRecord, advance) -> str | None:
-    """None if the backup checks out, else the one-line reason (the audit goes on to the next)."""
+def _audit(backups: BackupStore, backup: BackupRecord, advance: Any) -> tuple[str | None, str]:
+    """(None if every site's copy checks out, else the first reason; the server's lock as text).
+    The audit goes on to the next backup; an unreachable endpoint stops it."""
     from migration.errors import CorruptObject, InputError
-    from migration.transfer import ObjectStore
 
-    try:
-        ObjectStore(endpoint, backup.bucket).verify_tree(
-            backup.prefix, expected_digest=backup.manifest_sha256, progress=advance
-        )
-    except (CorruptObject, InputError) as exc:  # this backup is broken; an unreachable endpoint is not
-        return exc.line()
-    return None
+    problem, lock = None, "?"
+    for index, site in enumerate(backups.sites):
+        try:
+            backups.verify_tree(backup.prefix, app=backup.app, expected_digest=backup.manifest_sha256,
+                                progress=advance, site=index)
+            if index == 0:
+                mode, until = backups.lock_status(backup.prefix, app=backup.app)
+                lock = f"{mode or 'none'} until {until:%Y-%m-%d %H:%M}" if until else (mode or "none")
+        except (CorruptObject, InputError) as exc:
+            problem = problem or f"{site.name}: {exc.line()}"
+    return problem, lock
 
 
-def _results_table(chosen: list[BackupRecord], results: list[str | None]):
+def _results_table(chosen: list[BackupRecord], results: list[tuple[str | None, str]]) -> Any:
     from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Backup audit", title_justify="left")
-    for col in ("app", "location", "manifest sha256", "objects", "result"):
+    for col in ("app", "location", "manifest sha256", "files", "lock (server)", "result"):
         table.add_column(col)
-    for b, problem in zip(chosen, results, strict=True):
+    for b, (problem, lock) in zip(chosen, results, strict=True):
         result = "[green]ok[/]" if problem is None else f"[bold red]{escape(problem)}[/]"
-        table.add_row(
-            escape(b.app),
-            escape(f"s3://{b.bucket}/{b.prefix}"),
-            b.manifest_sha256[:16],
-            str(b.objects),
-            result,
-        )
+        table.add_row(escape(b.app), escape(f"s3://{b.bucket}/{b.prefix}"), b.manifest_sha256[:16],
+                      str(b.objects), escape(lock), result)
     return table

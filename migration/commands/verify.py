@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from migration.commands.migrate import BUCKET, ESTATE, PLAN, S3, STATE
+from migration.commands.migrate import BUCKET, ESTATE, KEYS, PLAN, S3, S3_2, STATE
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +22,8 @@ def verify(
     s3_endpoint: str = S3,
     bucket: str = BUCKET,
     state: str = STATE,
+    s3_endpoint_2: str = S3_2,
+    backup_keys: Path = KEYS,
 ) -> None:
     """Check service, port, health, data manifest and DB row counts on the targets; store evidence."""
     from rich.console import Console
@@ -33,7 +35,8 @@ def verify(
 
     if wave is None and app_id is None:
         raise InputError("say which apps: --wave N or --app X", where="--wave")
-    session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state))
+    session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state, s3_endpoint_2=s3_endpoint_2,
+                                  keys_file=backup_keys))
     moves = [session.move_of(app_id)] if app_id else session.moves(wave)
     run_id = session.store.start_run(session.estate.name, moves[0].wave if moves else 0)
     ctx = session.context(run_id)

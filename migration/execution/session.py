@@ -5,7 +5,6 @@ Shared by `dcc migrate`, `dcc rollback` and `dcc verify` so they read the same i
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,10 @@ class Inputs:
     bucket: str = DEFAULT_BUCKET
     state_url: str | None = None
     work_dir: Path | None = None
+    s3_endpoint_2: str | None = None  # the second site; every backup is written to both
+    keys_file: Path | None = None  # agencies' backup keys (default: <estate>/state/keys/backup.keys)
+    lock_mode: str = "COMPLIANCE"
+    lock_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class Session:
     estate: Any  # migration.inventory.Estate
     plan: dict[str, Any]
     store: Any  # migration.state.StateStore
-    objects: Any  # migration.transfer.ObjectStore
+    objects: Any  # migration.backupstore.BackupStore
     work_dir: Path
     inputs: Inputs
 
@@ -73,18 +76,12 @@ def open_session(inputs: Inputs, wave: int | None = None) -> Session:
     """Load and check every input once, at the edge (the wave too, before any connection is made)."""
     from migration.inventory import load_estate
     from migration.state import StateStore
-    from migration.transfer import ObjectStore
 
     estate = load_estate(inputs.estate_dir)
     plan = read_plan(inputs.plan)
     if wave is not None:
         wave_moves(estate, plan, wave, inputs.plan)
-    endpoint = inputs.s3_endpoint or os.environ.get("DCC_S3_ENDPOINT")
-    if not endpoint:
-        raise InputError("no object storage endpoint: pass --s3-endpoint or set DCC_S3_ENDPOINT",
-                         where="--s3-endpoint")
-    objects = ObjectStore(endpoint, inputs.bucket)
-    objects.ensure_bucket()
+    objects = backup_store(inputs, estate)
     store = StateStore.open(inputs.state_url, estate_dir=Path(inputs.estate_dir))
     store.close_dead_runs()  # a killed run is closed as `died` before anything else is journaled
     work_dir = inputs.work_dir or Path(inputs.estate_dir) / "state" / "work"
@@ -92,3 +89,13 @@ def open_session(inputs: Inputs, wave: int | None = None) -> Session:
     work_dir.chmod(0o700)  # pulled trees, dumps and configs with passwords pass through here
     return Session(estate=estate, plan=plan, store=store, objects=objects, work_dir=work_dir.resolve(),
                    inputs=inputs)
+
+
+def backup_store(inputs: Inputs, estate: Any) -> Any:
+    """The backup store on one or two sites, with each agency's key and the lock settings."""
+    from migration.backupstore import Retention
+    from migration.backupstore.opening import open_backup_store
+
+    return open_backup_store(estate_dir=Path(inputs.estate_dir), agencies={a.id: a.agency for a in estate.apps.values()},
+                             endpoint=inputs.s3_endpoint, second=inputs.s3_endpoint_2, bucket=inputs.bucket,
+                             keys_file=inputs.keys_file, retention=Retention(inputs.lock_mode, inputs.lock_days))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migration.backupstore import backup_stamp
 from migration.errors import DccError, InputError, MigrationFailed
 from migration.execution import datapath
 from migration.execution import jobs as J
@@ -42,7 +43,7 @@ class Context:
     estate: str
     access: LabAccess
     store: Any  # migration.state.StateStore
-    objects: Any  # migration.transfer.ObjectStore
+    objects: Any  # migration.backupstore.BackupStore
     work_dir: Path
     run_id: int
     tuning: RunnerTuning = field(default_factory=RunnerTuning)
@@ -150,14 +151,15 @@ def backup(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
             local = datapath.unpack_collected(move, staging)
         else:
             local = datapath.pull(move, ctx.access, staging)
-        prefix = move.backup_prefix(ctx.estate)
-        manifest = ctx.objects.upload_tree(local, prefix)
+        prefix, until = move.backup_prefix(ctx.estate, backup_stamp()), ctx.objects.retention.until()
+        manifest = ctx.objects.upload_tree(local, prefix, app=move.app, until=until)
         before = latest_backup(ctx, move.app)
         digest = manifest.digest()
         ctx.store.record_backup(move.app, ctx.objects.bucket, prefix, digest, len(manifest.entries),
-                                manifest.total_bytes)
+                                manifest.total_bytes, sites=ctx.objects.site_names,
+                                lock_mode=ctx.objects.retention.mode, retain_until=until)
         detail = {"prefix": prefix, "manifest_sha256": digest, "objects": len(manifest.entries),
-                  "bytes": manifest.total_bytes}
+                  "bytes": manifest.total_bytes, "sites": list(ctx.objects.site_names)}
         return StepOutcome(ok=True, changed=before is None or before.manifest_sha256 != digest, detail=detail)
     return _each(ctx, moves, upload)
 
@@ -183,7 +185,7 @@ def restored_tree(ctx: Context, move: AppMove) -> tuple[Path, Any]:
     if record is None:
         raise MigrationFailed(f"no backup recorded for {move.app}", where=move.app)
     dest = datapath.fresh_dir(ctx.work_dir / "restore" / move.app)
-    manifest = ctx.objects.download_tree(record.prefix, dest, expected_digest=record.manifest_sha256)
+    manifest = ctx.objects.download_tree(record.prefix, dest, app=move.app, expected_digest=record.manifest_sha256)
     return dest, manifest
 
 
@@ -226,7 +228,7 @@ def expected_for(ctx: Context, move: AppMove) -> Any:
     record = latest_backup(ctx, move.app)
     if not tree.is_dir() or record is None or not (tree / "files").exists():
         tree, _ = restored_tree(ctx, move)
-    manifest = ctx.objects.read_manifest(record.prefix) if record else None
+    manifest = ctx.objects.read_manifest(record.prefix, app=move.app) if record else None
     lead = f"files/srv/{move.app}/data/"
     data = {e.path[len(lead):]: e.sha256 for e in (manifest.entries if manifest else ()) if e.path.startswith(lead)}
     counts = tree / "db" / "counts.txt"
@@ -305,15 +307,15 @@ def expected_redirect(move: AppMove) -> str:
 
 
 def backup_gate(ctx: Context, move: AppMove) -> str | None:
-    """Why cutover must be refused, or None: the backup must be in storage and its restore verified."""
+    """Why cutover must be refused, or None: the backup's restore must be verified, and its copy on
+    every site must check out against the recorded manifest (a site that is down refuses it)."""
     record = latest_backup(ctx, move.app)
     if record is None:
         return "no backup recorded"
     if record.restore_verified_at is None:
         return "restore from the backup not verified"
-    if ctx.objects.read_manifest(record.prefix).digest() != record.manifest_sha256:
-        return "backup in object storage does not match the recorded manifest"
-    return None
+    problems = ctx.objects.verify_sites(record.prefix, app=move.app, expected_digest=record.manifest_sha256)
+    return f"backup copy failed verification: {'; '.join(problems)}" if problems else None
 
 
 def cutover(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:

@@ -69,9 +69,9 @@ class AppMove:
         """The pair whose target serves the app behind the portal."""
         return self.web[0]
 
-    def backup_prefix(self, estate: str) -> str:
-        # Stable per (estate, app, wave) so a resumed backup uploads into the same place.
-        return f"{estate}/{self.app}/wave-{self.wave}" + ("-failback" if self.failback else "")
+    def backup_prefix(self, estate: str, stamp: str) -> str:
+        # Each backup gets its own place (`stamp` names it), so no backup ever overwrites another.
+        return f"{estate}/{self.app}/wave-{self.wave}" + ("-failback" if self.failback else "") + f"/{stamp}"
 
     def reversed(self) -> AppMove:
         """The same app moving back: from its targets (which served since cutover) to its sources."""

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Engine, create_engine, event, inspect, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -133,6 +133,11 @@ def prepare_schema(engine: Engine, url: URL, *, create: bool) -> None:
             _create_schema(engine)
             found = _stored_version(engine)
         _check_version(found, url)
+    except DatabaseError as exc:
+        raise StateError(f"cannot open state store {shown(url)}: {first_line(exc)}")
+    if int(str(found)) < schema.SCHEMA_VERSION:
+        upgrade_schema(engine, int(str(found)), url)
+    try:
         _add_missing_tables(engine)
     except DatabaseError as exc:
         raise StateError(f"cannot open state store {shown(url)}: {first_line(exc)}")
@@ -149,6 +154,26 @@ def _add_missing_tables(engine: Engine) -> None:
         conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             schema.metadata.create_all(conn, tables=missing, checkfirst=True)
+
+
+def upgrade_schema(engine: Engine, version: int, url: URL) -> None:
+    """Bring an older store up to SCHEMA_VERSION: add each later version's columns, in one transaction."""
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                stored = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version"))
+                if int(str(stored.scalar())) >= schema.SCHEMA_VERSION:
+                    return  # another process upgraded it first
+                for added in range(version + 1, schema.SCHEMA_VERSION + 1):
+                    for table, name in schema.ADDED_IN.get(added, ()):
+                        column = schema.metadata.tables[table].c[name]
+                        kind = column.type.compile(dialect=engine.dialect)
+                        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                conn.execute(update(schema.meta).where(schema.meta.c.key == "schema_version")
+                             .values(value=str(schema.SCHEMA_VERSION)))
+    except DatabaseError as exc:
+        raise StateError(f"cannot upgrade state store {shown(url)}: {first_line(exc)}")
 
 
 _FRESH = object()  # no `meta` table at all: an empty database that we may initialise

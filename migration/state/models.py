@@ -79,3 +79,6 @@ class BackupRecord:
     taken_at: datetime
     restore_verified_at: datetime | None
     restore_verified_on: str | None
+    sites: tuple[str, ...] = ()
+    lock_mode: str | None = None
+    retain_until: datetime | None = None

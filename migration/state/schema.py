@@ -24,7 +24,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Columns each version added, as (table, column): a store at an older version gets them by
+# ALTER TABLE ... ADD COLUMN when it is opened (migration.state.engine.upgrade_schema).
+ADDED_IN = {2: (("backups", "sites"), ("backups", "lock_mode"), ("backups", "retain_until"))}
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -120,5 +123,8 @@ backups = Table(
     Column("taken_at", UTCDateTime, nullable=False),
     Column("restore_verified_at", UTCDateTime, nullable=True),
     Column("restore_verified_on", String(128), nullable=True),
+    Column("sites", String(256), nullable=True),  # comma-separated site names holding a copy
+    Column("lock_mode", String(16), nullable=True),  # object lock: COMPLIANCE or GOVERNANCE
+    Column("retain_until", UTCDateTime, nullable=True),
     Index("ix_backups_app", "app", "id"),
 )

@@ -180,9 +180,11 @@ class StateStore:
             )
 
     def record_backup(
-        self, app: str, bucket: str, prefix: str, manifest_sha256: str, objects: int, bytes: int
+        self, app: str, bucket: str, prefix: str, manifest_sha256: str, objects: int, bytes: int,
+        *, sites: tuple[str, ...] = (), lock_mode: str | None = None, retain_until: datetime | None = None,
     ) -> None:
-        """Record a backup in object storage, identified by its manifest's SHA-256."""
+        """Record a backup in object storage, identified by its manifest's SHA-256, with the sites
+        holding a copy and its object lock."""
         with self._write() as conn:
             conn.execute(
                 t.backups.insert().values(
@@ -193,6 +195,9 @@ class StateStore:
                     objects=objects,
                     bytes=bytes,
                     taken_at=_now(),
+                    sites=",".join(sites) or None,
+                    lock_mode=lock_mode,
+                    retain_until=retain_until,
                 )
             )
 
@@ -267,6 +272,9 @@ class StateStore:
                 r.taken_at,
                 r.restore_verified_at,
                 r.restore_verified_on,
+                tuple(r.sites.split(",")) if r.sites else (),
+                r.lock_mode,
+                r.retain_until,
             )
             for r in self._read(select(t.backups).order_by(t.backups.c.id))
         ]

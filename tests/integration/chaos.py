@@ -25,6 +25,7 @@ from typing import Any
 
 import boto3
 
+from migration.backupstore.server import ACCESS_KEY, SECRET_KEY
 from migration.execution.steps import portal_answer
 from migration.lab import faults
 from migration.lab.access import LabAccess
@@ -167,8 +168,8 @@ class Soak:
         records = [b for b in self.session().store.backups() if b.app == app]
         if not records:
             return
-        s3 = boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id="soak", aws_secret_access_key="soak",
-                          region_name="us-east-1")
+        s3 = boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=ACCESS_KEY,
+                          aws_secret_access_key=SECRET_KEY, region_name="us-east-1")
         listed = s3.list_objects_v2(Bucket=records[-1].bucket, Prefix=records[-1].prefix + "/")
         keys = [o["Key"] for o in listed.get("Contents", []) if not o["Key"].endswith("manifest.json")]
         if keys:

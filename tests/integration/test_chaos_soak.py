@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from migration.objectstore_server import LocalS3Server
+from migration.backupstore.server import LocalS3Server
 from tests.integration.chaos import Soak
 from tests.integration.conftest import shifted
 from tests.integration.migrate_support import write_plan

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from migration.backupstore.server import LocalS3Server
 from migration.execution import steps as S
 from migration.execution.steps import portal_answer
 from migration.lab import faults
 from migration.lab.appinstall import db_name, db_password
-from migration.objectstore_server import LocalS3Server
 from tests.integration.conftest import lab_ssh, shifted
 from tests.integration.migrate_support import run_wave, session_for, write_plan
 from tests.integration.writers import Writers, db_write, http_write, lost_and_wrongly_kept, served_titles

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from migration.backupstore.server import LocalS3Server
 from migration.execution.steps import portal_answer, portal_redirect
-from migration.objectstore_server import LocalS3Server
 from tests.integration.conftest import lab_ssh, shifted
 from tests.integration.migrate_support import session_for, write_plan
 
@@ -62,12 +62,12 @@ def test_every_check_passed_and_the_manifests_hold_the_whole_tree(migrated):
     assert {("arsip-kemenkes", "data_manifest"), ("simpeg-kemenkes", "db_rows")} <= {(e.app, e.check) for e in evidence}
     backups = {b.app: b for b in session.store.backups()}
     assert set(backups) == {*APPS, *REPLACED}
-    entries = {e.path: e for e in session.objects.read_manifest(backups["arsip-kemenkes"].prefix).entries}
+    entries = {e.path: e for e in session.objects.read_manifest(backups["arsip-kemenkes"].prefix, app="arsip-kemenkes").entries}
     data = [p for p in entries if p.startswith("files/srv/arsip-kemenkes/data/")]
     assert len(data) > 100
     assert entries["files/etc/init.d/arsip-kemenkes"].mode == 0o755  # the init script stays executable
     assert not any("__pycache__" in p for p in entries)
-    db = {e.path for e in session.objects.read_manifest(backups["simpeg-kemenkes"].prefix).entries
+    db = {e.path for e in session.objects.read_manifest(backups["simpeg-kemenkes"].prefix, app="simpeg-kemenkes").entries
           if e.path.startswith("db/")}
     assert "db/counts.txt" in db and any(p.endswith(".sql") for p in db), sorted(db)
 

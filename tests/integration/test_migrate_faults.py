@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from migration.backupstore.server import LocalS3Server
 from migration.execution.runner import leftover_playbooks
 from migration.execution.steps import portal_answer
 from migration.lab import faults
-from migration.objectstore_server import LocalS3Server
 from tests.integration.conftest import lab_ssh, shifted
 from tests.integration.migrate_support import run_wave, session_for, write_plan
 
@@ -171,24 +171,29 @@ def test_one_source_sshd_down_the_rest_of_the_batch_migrates_then_the_wave_stops
     assert portal_answer(session.move_of("eoffice-jabar")) == "jbr-web1"
 
 
-def test_corrupted_object_is_caught_before_restore(env):
+def test_corrupted_object_is_caught_before_restore_and_heals_on_the_next_run(env):
     lab = env[0]
     session, _ = _session(env, ["payroll-bogor"], "corrupt")
-    prefix = session.move_of("payroll-bogor").backup_prefix(session.estate.name)
-    key = f"{prefix}/data/db/dump.sql"
 
     def corrupt(app: str, step: str, status: str) -> None:
         if step == "backup" and status in ("ok", "changed"):
-            # Overwrite one stored object behind the pipeline's back, as bit rot or tampering would.
-            session.objects._s3.put_object(Bucket=session.objects.bucket, Key=key, Body=b"-- tampered\n")
+            # Overwrite one stored object behind the pipeline's back, as tampering would (a new
+            # version on top of the locked one, written without the backup's key).
+            key = f"{session.store.backups()[-1].prefix}/data/000000"
+            site = session.objects.sites[0]
+            site._s3.put_object(Bucket=site.bucket, Key=key, Body=b"-- tampered\n")
     report = run_wave(session, 1, notify=corrupt)
     [app] = report.apps
     assert (app.status, app.step) == ("rolled_back", "transfer"), report
-    assert "dump.sql" in app.message
+    assert "data/000000" in app.message
     listed = lab_ssh(lab, "pdn-t08", "runuser -u postgres -- psql -XAtc 'SELECT datname FROM pg_database' "
                                      "2>/dev/null; ls /var/lib/dcc/incoming 2>/dev/null")
     assert "payroll_bogor" not in listed.stdout and "payroll-bogor" not in listed.stdout
     assert portal_answer(session.move_of("payroll-bogor")) == "bgr-web1"
+    healed = run_wave(session, 1)  # the next run backs up from the source again, to a new place
+    assert [a.status for a in healed.apps] == ["migrated"], healed
+    first, second = [b for b in session.store.backups() if b.app == "payroll-bogor"][-2:]
+    assert first.prefix != second.prefix and second.restore_verified_at is not None
 
 
 def _http(ip: str, port: int, method: str, path: str, body: dict | None = None,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from migration.backupstore.server import LocalS3Server
 from migration.execution.orchestrator import replay_phases
 from migration.execution.steps import backup_gate, portal_answer, portal_redirect
-from migration.objectstore_server import LocalS3Server
 from tests.integration.conftest import lab_ssh, shifted
 from tests.integration.migrate_support import session_for, write_plan
 
@@ -181,7 +181,7 @@ def test_replaced_app_is_retired_with_a_verified_backup_and_its_route_redirects(
     assert move.retiring and move.wave == 1
     [backup] = [b for b in session.store.backups() if b.app == "lapor-bogor"]
     assert backup.restore_verified_at is not None, "the backup must be proven restorable"
-    assert session.objects.read_manifest(backup.prefix).digest() == backup.manifest_sha256
+    assert session.objects.read_manifest(backup.prefix, app="lapor-bogor").digest() == backup.manifest_sha256
     steps = {(s.host, s.step): s.status for s in session.store.steps(app="lapor-bogor")}
     assert steps[("bgr-old1", "decommission")] in ("ok", "changed"), steps
     assert portal_redirect(move) == "308 https://sp4n-lapor/health"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from migration.backupstore import build_manifest
 from migration.errors import RemoteError
 from migration.execution import datapath
 from migration.execution import jobs as J
 from migration.execution.wave import AppMove, Node
-from migration.manifest import build_manifest
 
 PORTAL = Node("portal", "10.77.10.10")
 

@@ -72,7 +72,7 @@ def test_web_db_app_moves_its_web_and_db_hosts(tmp_path):
     assert (m.primary[0].id, m.primary[1].id) == ("kmk-web1", "pdn-t01")
     assert m.db is not None and (m.db[0].id, m.db[1].id) == ("kmk-db1", "pdn-t02")
     assert m.sources == ("kmk-web1", "kmk-db1") and m.db_name == "simpeg_kemenkes"
-    assert m.backup_prefix("lab") == "lab/simpeg-kemenkes/wave-1"
+    assert m.backup_prefix("lab", "20270104T000000Z") == "lab/simpeg-kemenkes/wave-1/20270104T000000Z"
 
 
 @pytest.mark.parametrize(("builder", "hosts"), [

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from migration.backupstore import Manifest, ManifestEntry, ObjectStore, Segment, build_manifest
+from migration.backupstore.server import LocalS3Server
 from migration.errors import CorruptObject, InputError
-from migration.objectstore_server import LocalS3Server
-from migration.transfer import Manifest, ManifestEntry, ObjectStore, build_manifest
 
 SHA = "a" * 64
 _LINK_SHA = hashlib.sha256(b"/etc").hexdigest()
@@ -34,25 +34,34 @@ def test_build_manifest_hashes_every_file_sorted_with_posix_paths(tmp_path: Path
 
 
 def test_json_is_canonical_and_the_digest_is_its_sha256(tmp_path: Path) -> None:
-    manifest = Manifest((ManifestEntry("a", 1, SHA), ManifestEntry("b/c", 2, "b" * 64, 0o755)))
+    manifest = Manifest((ManifestEntry("a", 1, SHA), ManifestEntry("b/c", 2, "b" * 64, 0o755)),
+                        (Segment(2, "c" * 64), Segment(1, "d" * 64)), 2, "agency:0123")
     text = manifest.to_json()
     assert text == (
         '{"entries":[{"mode":420,"path":"a","sha256":"' + SHA + '","size":1},'
-        '{"mode":493,"path":"b/c","sha256":"' + "b" * 64 + '","size":2}],"format":1}'
+        '{"mode":493,"path":"b/c","sha256":"' + "b" * 64 + '","size":2}],"format":2,"key_id":"agency:0123",'
+        '"segment_size":2,"segments":[{"sha256":"' + "c" * 64 + '","size":2},{"sha256":"' + "d" * 64
+        + '","size":1}]}'
     )
     assert manifest.digest() == hashlib.sha256(text.encode()).hexdigest()
     assert Manifest.from_json(text) == manifest and Manifest.from_json(text.encode()) == manifest
 
 
-def _doc(*entries: dict, fmt: object = 1) -> str:
-    return json.dumps({"format": fmt, "entries": list(entries)})
+def _doc(*entries: dict, fmt: object = 2, segments: list[int] | None = None, size: object = 4) -> str:
+    total = sum(e.get("size", 0) for e in entries if "link" not in e and isinstance(e.get("size"), int))
+    sizes = segments if segments is not None else [min(4, total - i) for i in range(0, total, 4)]
+    return json.dumps({"format": fmt, "entries": list(entries), "segment_size": size, "key_id": "",
+                       "segments": [{"size": n, "sha256": SHA} for n in sizes]})
 
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
         ("not json", "not a valid dcc manifest"),
-        (_doc(fmt=2), "unknown manifest format 2"),
+        (_doc(fmt=1), "unknown manifest format 1"),
+        (_doc({"path": "a", "size": 5, "sha256": SHA}, segments=[5]), "segments do not cover"),
+        (_doc({"path": "a", "size": 5, "sha256": SHA}, segments=[4]), "segments do not cover"),
+        (_doc({"path": "a", "size": 5, "sha256": SHA}, size=0), "bad segment_size"),
         (_doc({"path": "../etc/passwd", "size": 1, "sha256": SHA}), "unsafe path"),
         (_doc({"path": "/etc/passwd", "size": 1, "sha256": SHA}), "unsafe path"),
         (_doc({"path": "a/./b", "size": 1, "sha256": SHA}), "unsafe path"),
@@ -130,5 +139,5 @@ def test_bad_endpoint_or_bucket_names_are_input_errors(args: tuple[str, str], wh
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "example.org"])
 def test_the_local_s3_server_refuses_non_loopback_addresses(host: str) -> None:
-    with pytest.raises(InputError, match="not a loopback address"):
+    with pytest.raises(InputError, match="not a loopback IP address"):
         LocalS3Server(host=host)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migration.placement import _swap_by_renames, place
+from migration.backupstore.tree_swap import _swap_by_renames, place
 
 
 def test_the_fallback_swap_keeps_old_or_new_and_hands_back_the_old(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 """Our own SHA-256 manifest of a directory tree: what a backup holds, checked byte for byte.
 
-Pure (files only, no network): hashing streams in 1 MiB chunks; a manifest read back from storage
-is validated so that no path can leave the tree. `migration.transfer` stores and restores by it.
+Pure (no network). Files are stored packed, in manifest order, into fixed-size segments; the
+manifest lists every file (plaintext SHA-256, what verification compares) and every segment
+(its own SHA-256, so each stored object can be checked alone). A manifest read back from storage
+is validated so that no path can leave the tree.
 """
 
 from __future__ import annotations
@@ -9,16 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migration.errors import CorruptObject, InputError
+from migration.errors import CorruptObject
 
 CHUNK = 1024 * 1024
+SEGMENT_SIZE = 16 * CHUNK
+MAX_SEGMENT_SIZE = 1024 * CHUNK
 DEFAULT_MODE = 0o644
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 MANIFEST_NAME = "manifest.json"
 
 
@@ -36,19 +39,42 @@ class ManifestEntry:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """One stored object: a run of the files' bytes, concatenated in manifest order."""
+
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class Manifest:
-    """Every file of a tree, sorted by path; its canonical JSON is what we store and hash."""
+    """Every file of a tree, sorted by path, and the segments holding their bytes; its canonical
+    JSON is what we store and hash. `key_id` names the key the segments are encrypted with."""
 
     entries: tuple[ManifestEntry, ...]
+    segments: tuple[Segment, ...] = ()
+    segment_size: int = SEGMENT_SIZE
+    key_id: str = ""
 
     @property
     def total_bytes(self) -> int:
-        """Bytes of file content (what is stored as objects)."""
-        return sum(e.size for e in self.entries if e.link is None)
+        """Bytes of file content (what the segments hold)."""
+        return sum(e.size for e in self.files)
+
+    @property
+    def files(self) -> tuple[ManifestEntry, ...]:
+        """The regular files, in the order their bytes are packed."""
+        return tuple(e for e in self.entries if e.link is None)
 
     def to_json(self) -> str:
         """Canonical JSON: sorted keys, no spaces, so equal manifests give equal bytes."""
-        body = {"format": MANIFEST_FORMAT, "entries": [_raw(e) for e in self.entries]}
+        body = {
+            "format": MANIFEST_FORMAT,
+            "entries": [_raw(e) for e in self.entries],
+            "segments": [{"size": s.size, "sha256": s.sha256} for s in self.segments],
+            "segment_size": self.segment_size,
+            "key_id": self.key_id,
+        }
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
     def digest(self) -> str:
@@ -63,12 +89,25 @@ class Manifest:
             if body.get("format") != MANIFEST_FORMAT:
                 raise ValueError(f"unknown manifest format {body.get('format')!r}")
             entries = tuple(_entry(raw) for raw in body["entries"])
+            segments = tuple(_segment(raw) for raw in body["segments"])
+            size, key_id = body["segment_size"], body["key_id"]
+            if not isinstance(key_id, str) or not _is_count(size) or not 0 < size <= MAX_SEGMENT_SIZE:
+                raise ValueError("bad segment_size or key_id")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise CorruptObject(f"not a valid dcc manifest: {exc}", key=where)
+            raise CorruptObject(f"not a valid dcc manifest: {exc}", key=where) from None
         if [e.path for e in entries] != sorted({e.path for e in entries}):
             raise CorruptObject("manifest entries are not unique and sorted", key=where)
         _check_nesting(entries, where)
-        return cls(entries)
+        manifest = cls(entries, segments, size, key_id)
+        if [s.size for s in segments] != segment_sizes(manifest.total_bytes, size):
+            raise CorruptObject("manifest segments do not cover the files' bytes", key=where)
+        return manifest
+
+
+def segment_sizes(total: int, segment_size: int) -> list[int]:
+    """How `total` bytes split into segments: all full but the last."""
+    full, rest = divmod(total, segment_size)
+    return [segment_size] * full + ([rest] if rest else [])
 
 
 def _raw(e: ManifestEntry) -> dict[str, Any]:
@@ -90,14 +129,28 @@ def _check_nesting(entries: tuple[ManifestEntry, ...], where: str) -> None:
                 )
 
 
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_sha(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(ch in "0123456789abcdef" for ch in value)
+
+
+def _segment(raw: dict[str, Any]) -> Segment:
+    if not _is_count(raw["size"]) or not _is_sha(raw["sha256"]):
+        raise ValueError("bad segment")
+    return Segment(raw["size"], raw["sha256"])
+
+
 def _entry(raw: dict[str, Any]) -> ManifestEntry:
     path, size, sha, mode = raw["path"], raw["size"], raw["sha256"], raw.get("mode", DEFAULT_MODE)
     link = raw.get("link")
     if not isinstance(path, str) or not safe_relpath(path):
         raise ValueError(f"unsafe path {path!r}")
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+    if not _is_count(size):
         raise ValueError(f"bad size for {path!r}")
-    if not isinstance(sha, str) or len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha):
+    if not _is_sha(sha):
         raise ValueError(f"bad sha256 for {path!r}")
     if not isinstance(mode, int) or isinstance(mode, bool) or not 0 <= mode <= 0o777:
         raise ValueError(f"bad mode for {path!r}")  # no setuid/setgid/sticky from storage
@@ -105,13 +158,13 @@ def _entry(raw: dict[str, Any]) -> ManifestEntry:
         not isinstance(link, str)
         or not link
         or "\x00" in link
-        or _link_entry(path, link) != ManifestEntry(path, size, sha, mode, link)
+        or link_entry(path, link) != ManifestEntry(path, size, sha, mode, link)
     ):
         raise ValueError(f"bad link for {path!r}")
     return ManifestEntry(path, size, sha, mode, link)
 
 
-def _link_entry(rel: str, target: str) -> ManifestEntry:
+def link_entry(rel: str, target: str) -> ManifestEntry:
     data = os.fsencode(target)
     return ManifestEntry(rel, len(data), hashlib.sha256(data).hexdigest(), 0o777, target)
 
@@ -136,47 +189,3 @@ def sha256_file(path: Path) -> tuple[int, str]:
             digest.update(chunk)
             size += len(chunk)
     return size, digest.hexdigest()
-
-
-def build_manifest(local_dir: Path) -> Manifest:
-    """SHA-256, size and mode of every file (and every symlink's target) under `local_dir`, sorted."""
-    return manifest_with_stamps(local_dir)[0]
-
-
-Stamp = tuple[int, int]  # (size, mtime_ns) of a file just before it was hashed
-
-
-def manifest_with_stamps(local_dir: Path) -> tuple[Manifest, dict[str, Stamp]]:
-    """The manifest, plus each file's stamp taken before hashing: an uploader compares it after
-    sending, so a file that changed at any moment after hashing is caught."""
-    root = Path(local_dir)
-    if not root.is_dir():
-        raise InputError("not a directory", where=str(root))
-    entries, stamps = [], {}
-    for path in _walk_files(root):
-        rel = path.relative_to(root).as_posix()
-        if path.is_symlink():
-            entries.append(_link_entry(rel, os.readlink(path)))
-            continue
-        before = path.stat()
-        size, sha = sha256_file(path)
-        stamps[rel] = (before.st_size, before.st_mtime_ns)
-        entries.append(ManifestEntry(rel, size, sha, before.st_mode & 0o777))
-    return Manifest(tuple(sorted(entries, key=lambda e: e.path))), stamps
-
-
-def _walk_files(root: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root, onerror=_walk_error):
-        dirnames.sort()
-        for name in sorted(filenames) + [d for d in dirnames if Path(dirpath, d).is_symlink()]:
-            path = Path(dirpath, name)
-            if not path.is_symlink() and not path.is_file():
-                # A device, fifo or socket cannot be stored as an object: refuse rather than lose it.
-                raise InputError(
-                    "not a regular file or symlink (special files are not backed up)", where=str(path)
-                )
-            yield path
-
-
-def _walk_error(exc: OSError) -> None:
-    raise InputError(f"cannot read: {exc.strerror}", where=str(exc.filename))

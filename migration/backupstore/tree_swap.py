@@ -14,8 +14,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from migration.backupstore.manifest import Manifest
 from migration.errors import InputError
-from migration.manifest import Manifest
 
 
 def sweep_dead_partials(dest: Path) -> None:
