@@ -22,6 +22,8 @@ bench: setup
 
 lint: setup
 	@.venv/bin/ruff check migration stacks tests bench
+	@.venv/bin/mypy migration stacks
+	@shellcheck -S warning $$(git ls-files '*.sh')
 	@cd playbooks && ../.venv/bin/ansible-lint --profile production
 
 clean-lab: setup

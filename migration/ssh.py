@@ -118,7 +118,9 @@ class KnownHosts:
         for name in (target.known_hosts_name(), target.host_id):
             with self._lock:
                 entry = self._keys.lookup(name)
-            for key_type in entry or ():
+            if entry is None:
+                continue
+            for key_type in entry:
                 found.setdefault(key_type, entry[key_type])
         return found
 

@@ -23,7 +23,7 @@ import pulumi
 
 from stacks import config
 from stacks.app import MigratedApp, MigratedAppArgs
-from stacks.builders.specs import PlatformRefs
+from stacks.builders.specs import EstateSpecs, PlatformRefs
 from stacks.platform import PlatformArgs, PlatformServices, secret_values
 from stacks.settings import StackSettings
 from stacks.tenant import Tenant, TenantArgs
@@ -51,7 +51,7 @@ def build_platform(settings: StackSettings) -> PlatformServices:
     return platform
 
 
-def load_specs(settings: StackSettings):
+def load_specs(settings: StackSettings) -> EstateSpecs:
     """Estate + plan -> specs; an inventory or plan mistake stops the program with one line."""
     from migration.errors import DccError
     from migration.inventory import load_estate

@@ -45,7 +45,7 @@ def _aws_credentials(v: list[Any]) -> str:
     return f"[default]\naws_access_key_id={v[0]}\naws_secret_access_key={v[1]}\n"
 
 
-def _release(o: dict, opts: pulumi.ResourceOptions) -> k8s.helm.v3.Release:
+def _release(o: dict[str, Any], opts: pulumi.ResourceOptions) -> k8s.helm.v3.Release:
     spec, meta = o["spec"], o["metadata"]
     return k8s.helm.v3.Release(logical_name(o), name=meta["name"], namespace=meta["namespace"], chart=spec["chart"],
                                version=spec["version"], repository_opts={"repo": spec["repo"]},

@@ -54,4 +54,5 @@ def k8s_resource(o: dict[str, Any], opts: pulumi.ResourceOptions, name: str | No
         return k8s.apiextensions.CustomResource(name, api_version=o["apiVersion"], kind=o["kind"],
                                                 metadata=o["metadata"], spec=o.get("spec"), opts=opts)
     fields = {_snake(k): v for k, v in o.items() if k not in ("apiVersion", "kind")}
-    return cls(name, **fields, opts=opts)
+    made: pulumi.CustomResource = cls(name, **fields, opts=opts)
+    return made

@@ -41,9 +41,11 @@ def _schema_dir() -> str:
 
 @lru_cache(maxsize=1)
 def _definitions() -> dict[str, Any]:
-    from kubernetes_validate.utils import schema_contents  # type: ignore[import-untyped]
+    from kubernetes_validate.utils import schema_contents
 
-    return schema_contents(f"kubernetes-json-schema/{_schema_dir()}/_definitions.json", K8S_VERSION)["$defs"]
+    defs: dict[str, Any] = schema_contents(f"kubernetes-json-schema/{_schema_dir()}/_definitions.json",
+                                           K8S_VERSION)["$defs"]
+    return defs
 
 
 def _inline(node: Any, seen: tuple[str, ...] = ()) -> Any:

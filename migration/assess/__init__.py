@@ -65,7 +65,7 @@ def decide(facts: Facts, rules: tuple[Rule, ...] = RULES) -> Assessment:
 
 def _primaries(estate: Estate, callers: Counter[str]) -> dict[tuple[str, str], str]:
     """(agency, function) -> the copy an agency keeps: most critical, most called, most data, then id."""
-    best: dict[tuple[str, str], tuple[tuple, Application]] = {}
+    best: dict[tuple[str, str], tuple[tuple[object, ...], Application]] = {}
     for app in estate.apps.values():
         key = (app.agency, app.function)
         weight = (_RANK[app.criticality], callers.get(app.id, 0), app.data_gb)

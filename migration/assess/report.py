@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from rich.table import Table
 
@@ -53,7 +54,7 @@ def rationalization_table(summaries: list[FunctionSummary], total_apps: int) -> 
     return table
 
 
-def to_json(estate: Estate, results: dict[str, Assessment]) -> dict:
+def to_json(estate: Estate, results: dict[str, Assessment]) -> dict[str, Any]:
     return {
         "format": 1,
         "estate": estate.name,

@@ -172,7 +172,8 @@ def read_facts(path: Path) -> HostFacts:
         found = raw.get("schema") if isinstance(raw, dict) else type(raw).__name__
         raise InputError(f"facts schema {found!r} is not {SCHEMA}; rerun dcc discover", where=str(path))
     try:
-        return _build(HostFacts, raw)
+        facts: HostFacts = _build(HostFacts, raw)
+        return facts
     except (TypeError, ValueError) as exc:
         raise InputError(f"facts do not match schema {SCHEMA}: {exc}", where=str(path)) from exc
 

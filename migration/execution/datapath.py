@@ -17,6 +17,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +80,8 @@ def pull(move: AppMove, access: LabAccess, staging: Path) -> Path:
     return local
 
 
-def push(move: AppMove, access: LabAccess, restored: Path, hook=None) -> None:
+def push(move: AppMove, access: LabAccess, restored: Path,
+         hook: Callable[[str, AppMove], None] | None = None) -> None:
     """Push a verified restore tree to temp paths on the targets (never the live paths)."""
     files = restored / "files"
     data = files / "srv" / move.app / "data"

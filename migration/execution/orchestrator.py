@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from migration.execution import datapath
 from migration.execution import failback as F
@@ -54,7 +55,7 @@ class WaveReport:
         return "failed" if len(self.failed) == len(self.apps) else "partial"
 
 
-def _record(ctx: S.Context, move: AppMove, step: str, status: str, detail: dict | None = None) -> None:
+def _record(ctx: S.Context, move: AppMove, step: str, status: str, detail: dict[str, Any] | None = None) -> None:
     for host in move.sources:
         ctx.store.record_step(ctx.run_id, move.wave, move.app, host, step, status, detail)
 
@@ -159,7 +160,8 @@ def replay_phases(ctx: S.Context, moves: list[AppMove]) -> dict[str, int]:
     """Run every Ansible phase of a finished wave again; returns changed task counts (idempotence proof)."""
     from migration.execution import jobs as J
 
-    digests = {m.app: S.latest_backup(ctx, m.app).manifest_sha256 for m in moves}
+    backups = {m.app: S.latest_backup(ctx, m.app) for m in moves}
+    digests = {app: b.manifest_sha256 for app, b in backups.items() if b is not None}
     # The backup phase's maintenance routes point at the sources: replayed after cutover they would
     # undo it. They are left out; the same route script's idempotence is proven by the cutover replay.
     plan = {

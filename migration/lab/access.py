@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -44,7 +45,8 @@ class LabAccess:
 
     def hosts(self) -> dict[str, dict[str, str]]:
         """id -> {ip, role, datacenter}."""
-        return yaml.safe_load(self.require().hosts_yaml.read_text())
+        hosts: dict[str, dict[str, str]] = yaml.safe_load(self.require().hosts_yaml.read_text())
+        return hosts
 
     def ssh_args(self, host: str) -> list[str]:
         """argv prefix for a real `ssh` to `host` with pinned host keys: [..., host]."""
@@ -80,9 +82,9 @@ def hosts_yaml_text(est: LabEstate) -> str:
     return yaml.safe_dump(data, sort_keys=True)
 
 
-def ansible_inventory(est: LabEstate, acc: LabAccess) -> dict:
+def ansible_inventory(est: LabEstate, acc: LabAccess) -> dict[str, Any]:
     hostvars = {h.id: {"ansible_host": str(h.ip)} for h in est.hosts}
-    children: dict[str, dict] = {}
+    children: dict[str, dict[str, Any]] = {}
     for h in est.hosts:
         # Ansible group names may not hold '-': dc-kemenkes-jkt -> dc_kemenkes_jkt; roles as they are.
         for group in (h.datacenter.replace("-", "_"), h.role):

@@ -13,6 +13,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from migration.atomic import write_text_atomic
 from migration.errors import LabError
@@ -165,11 +166,12 @@ def after_boot(est: LabEstate, started: list[str]) -> None:
 
 
 def http_health(ip: str, port: int, host_header: str | None = None, timeout: float = 3,
-                path: str = "/health") -> dict:
+                path: str = "/health") -> dict[str, Any]:
     """GET the health path; raises OSError (or ValueError) if the app does not answer 200 JSON."""
     req = urllib.request.Request(f"http://{ip}:{port}{path}", headers={"Host": host_header} if host_header else {})
     with urllib.request.urlopen(req, timeout=timeout) as resp:
-        return json.loads(resp.read())
+        answer: dict[str, Any] = json.loads(resp.read())
+        return answer
 
 
 def health(app: App, host: Host) -> str:

@@ -42,7 +42,7 @@ def load_running(name: str) -> LabEstate:
 
 def _live(name: str) -> bool:
     st = state.load(name)
-    return bool(st) and any(hosts.alive(p, name, h) for h, p in st.pids.items())
+    return st is not None and any(hosts.alive(p, name, h) for h, p in st.pids.items())
 
 
 def check_overlap(est: LabEstate) -> None:

@@ -7,6 +7,7 @@ Hosts in different subnets reach each other through the root namespace (no NAT).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from migration.lab import naming
 from migration.lab.estate import Host, LabEstate
@@ -22,7 +23,7 @@ def link_exists(name: str) -> bool:
     return Path("/sys/class/net", name).exists()
 
 
-def used_datacenters(est: LabEstate) -> list:
+def used_datacenters(est: LabEstate) -> list[Any]:
     ids = {h.datacenter for h in est.hosts}
     return [d for d in est.datacenters if d.id in ids]
 

@@ -105,7 +105,10 @@ class StateStore:
                     estate=estate, wave=wave, started_at=_now(), ended_at=None, status="running"
                 )
             )
-            run_id = int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            if key is None:
+                raise StateError(f"state store {self.url} gave the new run no id")
+            run_id = int(key[0])
             conn.execute(t.run_owners.insert().values(run_id=run_id, machine=owner.machine, pid=owner.pid,
                                                       pid_start=owner.pid_start))
             return run_id
