@@ -30,7 +30,7 @@ def verify(
 
     from migration.errors import InputError, MigrationFailed
     from migration.execution.session import Inputs, open_session
-    from migration.execution.steps import expected_for, failed
+    from migration.execution.steps import expected_for, failed, target_of
     from migration.verify import CheckResult, verify_guarded
 
     if wave is None and app_id is None:
@@ -44,7 +44,7 @@ def verify(
     with Console().status("verifying"):
         for move in moves:
             try:
-                results = verify_guarded(move, ctx.access, expected_for(ctx, move))
+                results = verify_guarded(target_of(move), ctx.access.ssh_config, expected_for(ctx, move))
             except Exception as exc:  # noqa: BLE001 - e.g. the backup cannot be read: a failed check, one line
                 results = [CheckResult("expectations", move.primary[1].id, False, "the backup to compare with",
                                        str(failed(exc).detail["error"]))]

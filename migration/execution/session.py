@@ -5,7 +5,7 @@ Shared by `dcc migrate`, `dcc rollback` and `dcc verify` so they read the same i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from migration.execution.access import access_for
 from migration.execution.runner import RunnerTuning
 from migration.execution.steps import Context, Hook
 from migration.execution.wave import AppMove, read_plan, retirements, wave_moves
+from migration.profile import Profile, load_profiles, profile_path
 
 DEFAULT_BUCKET = "dcc-backups"
 
@@ -42,13 +43,25 @@ class Session:
     objects: Any  # migration.backupstore.BackupStore
     work_dir: Path
     inputs: Inputs
+    profiles: dict[str, Profile] = field(default_factory=dict)  # app -> its reviewed profile
 
     def moves(self, wave: int) -> list[AppMove]:
-        return wave_moves(self.estate, self.plan, wave, self.inputs.plan)
+        return [self._profiled(m) for m in wave_moves(self.estate, self.plan, wave, self.inputs.plan)]
 
     def retirements(self, wave: int) -> list[AppMove]:
         """Replaced and retired apps that leave in this wave (wave 1, as the planner counts them)."""
-        return retirements(self.estate, self.plan, wave)
+        return [self._profiled(m) for m in retirements(self.estate, self.plan, wave)]
+
+    def _profiled(self, move: AppMove) -> AppMove:
+        """The move with its app's reviewed profile: the one description of the app's layout."""
+        profile = self.profiles.get(move.app)
+        where = str(profile_path(Path(self.inputs.estate_dir), move.app))
+        if profile is None:
+            raise InputError(f"app {move.app!r} has no profile: run `dcc discover`, review the proposal "
+                             "(`dcc profile review`) and commit it", where=where)
+        if not profile.reviewed:
+            raise InputError(f"the profile of {move.app!r} is not reviewed yet (`dcc profile review`)", where=where)
+        return replace(move, profile=profile)
 
     def move_of(self, app: str) -> AppMove:
         for entry in self.plan["waves"]:
@@ -88,7 +101,7 @@ def open_session(inputs: Inputs, wave: int | None = None) -> Session:
     work_dir.mkdir(parents=True, exist_ok=True)
     work_dir.chmod(0o700)  # pulled trees, dumps and configs with passwords pass through here
     return Session(estate=estate, plan=plan, store=store, objects=objects, work_dir=work_dir.resolve(),
-                   inputs=inputs)
+                   inputs=inputs, profiles=load_profiles(Path(inputs.estate_dir), estate))
 
 
 def backup_store(inputs: Inputs, estate: Any) -> Any:

@@ -220,6 +220,23 @@ def _step_done(ctx: Context, move: AppMove, step: str) -> bool:
     return all(ctx.store.last_status(move.wave, move.app, h, step) in ("ok", "changed") for h in move.sources)
 
 
+def target_of(move: AppMove) -> Any:
+    """What verification checks on the move's target, from the app's profile (the layout of the
+    legacy host that the primary pair moves)."""
+    from migration.verify import Target
+
+    profile, legacy = move.profile, move.legacy_primary
+    if profile is None:
+        raise InputError(f"no profile for {move.app!r}", where=move.app)
+    health = profile.health
+    databases = [d for d in profile.databases() if d.engine == "postgresql"]  # the engine moved today
+    return Target(app=move.app, host=move.primary[1].id, checks=tuple(s.check for s in profile.services(legacy)),
+                  ports=profile.ports(legacy),
+                  health=(health.path, health.port, health.expect_status, health.body_match) if health else None,
+                  data_roots=profile.data_paths(legacy), db_host=move.db[1].id if move.db else None,
+                  db_names=databases[0].names if databases else ())
+
+
 def expected_for(ctx: Context, move: AppMove) -> Any:
     """What verification compares the target with: the backup; after cutover, the backup as a floor."""
     from migration.verify import Expected
@@ -229,8 +246,10 @@ def expected_for(ctx: Context, move: AppMove) -> Any:
     if not tree.is_dir() or record is None or not (tree / "files").exists():
         tree, _ = restored_tree(ctx, move)
     manifest = ctx.objects.read_manifest(record.prefix, app=move.app) if record else None
-    lead = f"files/srv/{move.app}/data/"
-    data = {e.path[len(lead):]: e.sha256 for e in (manifest.entries if manifest else ()) if e.path.startswith(lead)}
+    roots = target_of(move).data_roots
+    files = {"/" + e.path.removeprefix("files/"): e.sha256 for e in (manifest.entries if manifest else ())
+             if e.path.startswith("files/")}
+    data = {path: sha for path, sha in files.items() if any(path.startswith(r.rstrip("/") + "/") for r in roots)}
     counts = tree / "db" / "counts.txt"
     # Live: the copy may take writes the backup does not have, so it must hold the backup, not
     # equal it: after cutover; and on a failback, whose sources legacy clients still write to
@@ -252,7 +271,7 @@ def verify(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
     def check(move: AppMove) -> StepOutcome:
         if move.retiring:
             return proven_restorable(ctx, move)
-        results = verify_guarded(move, ctx.access, expected_for(ctx, move))
+        results = verify_guarded(target_of(move), ctx.access.ssh_config, expected_for(ctx, move))
         for r in results:
             ctx.store.add_evidence(ctx.run_id, move.app, r.host, r.check, r.passed, r.detail())
         failed = [r.check for r in results if not r.passed]

@@ -14,6 +14,7 @@ from typing import Any
 
 from migration.errors import InputError
 from migration.inventory.model import Application, Estate
+from migration.profile.model import Profile
 
 STEPS = ("preflight", "backup", "transfer", "deploy", "verify", "cutover", "decommission")
 # An app replaced by a shared service (or retired) has no target: its backup is proven restorable,
@@ -45,6 +46,7 @@ class AppMove:
     retiring: bool = False  # replace/retire: no target; each pair is (source, source)
     shared_service: str | None = None  # where a retiring app's route redirects (None: 410 Gone)
     failback: bool = False  # the move back after a cutover: each pair is (target, source)
+    profile: Profile | None = None  # how the app lives on its legacy hosts (set by the session)
 
     @property
     def steps(self) -> tuple[str, ...]:
@@ -63,6 +65,11 @@ class AppMove:
     def targets(self) -> tuple[str, ...]:
         hosts = [t.id for _, t in self.web] + ([self.db[1].id] if self.db else [])
         return tuple(dict.fromkeys(hosts))
+
+    @property
+    def legacy_primary(self) -> str:
+        """The legacy host whose layout (in the profile) the primary pair moves."""
+        return self.primary[1].id if self.failback else self.primary[0].id
 
     @property
     def primary(self) -> tuple[Node, Node]:

@@ -1,7 +1,8 @@
-"""testinfra checks per archetype: service running, port listening, health answering,
-data matching the backup manifest, database row counts and checksums matching the source's.
+"""testinfra checks of a moved app, from its profile: services running, ports listening, health
+answering, data matching the backup manifest, database row counts and checksums matching the
+source's. What to check comes in a `Target`, built by the pipeline from the app's profile.
 
-Uses testinfra's `ssh://` backend with the lab's ssh_config (pinned known_hosts); the
+Uses testinfra's `ssh://` backend with the estate's ssh_config (pinned known_hosts); the
 paramiko backend would ignore known_hosts.
 """
 
@@ -10,10 +11,8 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
-
-from migration.execution.access import LabAccess
-from migration.execution.wave import AppMove
 
 # Same query as the backup and restore scripts: table, rows, md5 over the sorted row md5s.
 COUNTS_SQL = (
@@ -40,8 +39,23 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class Target:
+    """Where and what to check: the host serving the app and, from its profile, the status
+    commands of its services, its ports, its health check, its data folders and databases."""
+
+    app: str
+    host: str
+    checks: tuple[str, ...] = ()  # each service's status command: exit 0 while it runs
+    ports: tuple[int, ...] = ()
+    health: tuple[str, int, int, str] | None = None  # path, port, expected status, body must contain
+    data_roots: tuple[str, ...] = ()
+    db_host: str | None = None
+    db_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Expected:
-    """What the target must show: the backup's data files (relative path -> sha256) and DB counts.
+    """What the target must show: the backup's data files (absolute path -> sha256) and DB counts.
 
     `live`: the target has served since its cutover and takes writes, so its data is checked to
     still hold everything the backup held (every file, no table with fewer rows), not to equal it."""
@@ -51,52 +65,61 @@ class Expected:
     live: bool = False
 
 
-def _host(name: str, access: LabAccess) -> Any:
+def _host(name: str, ssh_config: Path) -> Any:
     import testinfra
 
-    # The lab's ssh_config carries a ControlPath, so every check reuses one connection per host.
-    return testinfra.get_host(f"ssh://{name}", ssh_config=str(access.ssh_config), timeout=10)
+    # The estate's ssh_config carries a ControlPath, so every check reuses one connection per host.
+    return testinfra.get_host(f"ssh://{name}", ssh_config=str(ssh_config), timeout=10)
 
 
-def _service(host: Any, move: AppMove, name: str) -> CheckResult:
-    rc = host.run(f"/etc/init.d/{shlex.quote(move.app)} status").rc
-    return CheckResult("service_running", name, rc == 0, "init script status rc 0", f"rc {rc}")
+def _service(host: Any, check: str, name: str) -> CheckResult:
+    rc = host.run(check).rc
+    return CheckResult("service_running", name, rc == 0, f"`{check}` exits 0", f"rc {rc}")
 
 
-def _port(host: Any, move: AppMove, name: str) -> CheckResult:
+def _port(host: Any, port: int, name: str) -> CheckResult:
     # Any address will do (0.0.0.0, ::, the host's own): the portal reaches it by the host's ip.
-    listening = any(s.rsplit(":", 1)[-1] == str(move.port) for s in host.socket.get_listening_sockets()
+    listening = any(s.rsplit(":", 1)[-1] == str(port) for s in host.socket.get_listening_sockets()
                     if s.startswith("tcp://"))
-    return CheckResult("port_listening", name, listening, f"tcp {move.port} listening",
+    return CheckResult("port_listening", name, listening, f"tcp {port} listening",
                        "listening" if listening else "not listening")
 
 
-def _health(host: Any, move: AppMove, name: str) -> CheckResult:
-    out = host.run(f"curl -fsS --max-time 5 http://127.0.0.1:{move.port}/health")
+def _health(host: Any, health: tuple[str, int, int, str], name: str) -> CheckResult:
+    path, port, status, match = health
+    out = host.run(f"curl -sS --max-time 5 -w '\\n%{{http_code}}' "
+                   f"{shlex.quote(f'http://127.0.0.1:{port}{path}')}")
+    body, _, code = out.stdout.rpartition("\n")
+    passed = out.rc == 0 and code.strip() == str(status) and match in body and _from(body, name)
+    got = f"HTTP {code.strip()} {body.strip()[:160]}" if out.rc == 0 else f"curl rc {out.rc}"
+    return CheckResult("health", name, passed, f"HTTP {status} from {name}" + (f" with {match!r}" if match else ""),
+                       got)
+
+
+def _from(body: str, name: str) -> bool:
+    """An answer that names the host it comes from must name this one (not a stale copy elsewhere)."""
     try:
-        body = json.loads(out.stdout) if out.rc == 0 else {}
-    except json.JSONDecodeError:
-        body = {}
-    passed = body.get("status") == "ok" and body.get("host", name) == name
-    got = out.stdout.strip()[:200] if out.rc == 0 else f"curl rc {out.rc}"
-    return CheckResult("health", name, passed, f'{{"status": "ok", "host": "{name}"}}', got)
+        data = json.loads(body)
+    except ValueError:
+        return True
+    return not isinstance(data, dict) or data.get("host", name) == name
 
 
-def _data(host: Any, move: AppMove, name: str, expected: dict[str, str], live: bool = False) -> CheckResult:
-    root = f"/srv/{move.app}/data"
-    out = host.run(f"cd {root} && find . -type f -print0 | sort -z | xargs -0 -r sha256sum")
+def _data(host: Any, roots: tuple[str, ...], name: str, expected: dict[str, str], live: bool = False) -> CheckResult:
+    listed = " ".join(shlex.quote(r) for r in roots)
+    out = host.run(f"find {listed} -type f -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum")
     got: dict[str, str] = {}
     for line in out.stdout.splitlines():
         digest, _, path = line.partition("  ")
-        got[path.removeprefix("./")] = digest
+        got[path] = digest
     missing = sorted(set(expected) - set(got))
     differ = sorted(p for p in expected if p in got and got[p] != expected[p])
     extra = sorted(set(got) - set(expected))
     summary = f"{len(got)} files; missing {missing[:3]}, differ {differ[:3]}, extra {extra[:3]}"
     if live:  # the app owns its files now: only a file the backup had and the target lost fails
-        return CheckResult("data_live", name, out.rc == 0 and not missing,
+        return CheckResult("data_live", name, not missing,
                            f"every one of the backup's {len(expected)} files still present", summary)
-    passed = out.rc == 0 and not (missing or differ or extra)
+    passed = not (missing or differ or extra)
     return CheckResult("data_manifest", name, passed, f"{len(expected)} files as in the backup manifest",
                        summary if not passed else f"{len(got)} files match")
 
@@ -116,8 +139,8 @@ def live_rows_hold(expected: str, got: str) -> bool:
     return all(t in have and have[t] >= n for t, n in want.items())
 
 
-def _db(host: Any, move: AppMove, name: str, expected: str, live: bool = False) -> CheckResult:
-    cmd = f"runuser -u postgres -- psql -X -q -A -t -d {shlex.quote(move.db_name)} -c {shlex.quote(COUNTS_SQL)}"
+def _db(host: Any, db: str, name: str, expected: str, live: bool = False) -> CheckResult:
+    cmd = f"runuser -u postgres -- psql -X -q -A -t -d {shlex.quote(db)} -c {shlex.quote(COUNTS_SQL)}"
     out = host.run(cmd)
     got = out.stdout.strip()
     shown = (got or out.stderr.strip()).replace("\n", "; ")[:300]
@@ -129,24 +152,27 @@ def _db(host: Any, move: AppMove, name: str, expected: str, live: bool = False) 
     return CheckResult("db_rows", name, passed, expected.strip().replace("\n", "; ")[:300], shown)
 
 
-def verify_move(move: AppMove, access: LabAccess, expected: Expected) -> list[CheckResult]:
-    """Run the archetype's checks on the move's targets."""
-    target = move.primary[1].id
-    host = _host(target, access)
-    results = [_service(host, move, target), _port(host, move, target), _health(host, move, target)]
-    if move.archetype in ("files", "web-db") or expected.data:
-        results.append(_data(host, move, target, expected.data, expected.live))
-    if move.db and expected.db_counts is not None:
-        db_target = move.db[1].id
-        results.append(_db(_host(db_target, access), move, db_target, expected.db_counts, expected.live))
+def verify_move(target: Target, ssh_config: Path, expected: Expected) -> list[CheckResult]:
+    """Run the profile's checks on the target host (and the database target)."""
+    name = target.host
+    host = _host(name, ssh_config)
+    results = [_service(host, check, name) for check in target.checks]
+    results += [_port(host, port, name) for port in target.ports]
+    if target.health:
+        results.append(_health(host, target.health, name))
+    if target.data_roots:
+        results.append(_data(host, target.data_roots, name, expected.data, expected.live))
+    if target.db_host and target.db_names and expected.db_counts is not None:
+        db_host = _host(target.db_host, ssh_config)
+        results.append(_db(db_host, target.db_names[0], target.db_host, expected.db_counts, expected.live))
     return results
 
 
-def verify_guarded(move: AppMove, access: LabAccess, expected: Expected) -> list[CheckResult]:
+def verify_guarded(target: Target, ssh_config: Path, expected: Expected) -> list[CheckResult]:
     """`verify_move`, but a check that cannot run at all (a changed host key, a dead link, a
     testinfra error) is a failed check naming the reason, never an exception."""
     try:
-        return verify_move(move, access, expected)
+        return verify_move(target, ssh_config, expected)
     except Exception as exc:  # noqa: BLE001 - a verification that could not run has not passed
         reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
-        return [CheckResult("checks_ran", move.primary[1].id, False, "the checks could run", reason[:300])]
+        return [CheckResult("checks_ran", target.host, False, "the checks could run", reason[:300])]
