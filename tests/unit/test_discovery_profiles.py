@@ -188,6 +188,12 @@ def test_hostile_layout_lines_are_dropped_with_a_warning(what: str, line: str) -
     assert profile.code_paths("dpk-web1") == ("/var/www/simpatda",), what
 
 
+def test_a_host_that_hit_its_time_limit_is_named_in_the_warnings() -> None:
+    raw = PHP_WEB.decode().replace("P\t60\n", "P\t60\nW\ttime limit reached; the rest left out\n", 1)
+    facts = facts_of("dpk-web1", "10.76.61.11", raw.encode())
+    assert any("time limit reached" in w for w in facts.warnings), facts.warnings
+
+
 def test_credentials_never_reach_a_rewrite() -> None:
     raw = PHP_WEB.decode().replace(
         "L\t/var/www/simpatda/config/database.php:7:'database' => 'simpatda',",
