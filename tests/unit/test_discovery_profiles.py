@@ -151,9 +151,15 @@ def test_no_listener_and_no_facts_are_named(vendor_proposals) -> None:
     estate = load_estate(VENDOR_ESTATE)
     facts = vendor_facts()
     facts.pop("grt-app1")
+    facts.pop("ksk-db1")
     proposals = propose_all(estate, facts)
-    assert proposals["ekinerja-garut"].notes == (
-        "grt-app1: no facts stored (not discovered); its part of ekinerja-garut is not in the proposal",)
+    assert "ekinerja-garut" not in proposals, "an app none of whose hosts was discovered has no proposal"
+    antrian = proposals["antrian-kiosk"]
+    assert antrian.notes == (
+        "ksk-db1: no facts stored (not discovered); its part of antrian-kiosk is not in the proposal",)
+    assert [(d.engine, d.host, d.prov.status) for d in antrian.profile.databases() if not d.is_file] == \
+        [("postgresql", "ksk-db1", "needs-review")]
+    assert "pid 90 on ksk-app1 is connected to 10.76.64.20:5432" in antrian.profile.databases()[0].prov.reason
     quiet = facts_of("kds-batch1", "10.76.63.11", output(ps="1 0 root 1000 /sbin/init", ss_listen=""))
     profile = propose_all(estate, {**facts, "kds-batch1": quiet})["rekap-desa"].profile
     assert profile.open_questions() == [("health", "nothing listens on port 8090 on kds-batch1")]
