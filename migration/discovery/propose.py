@@ -52,7 +52,21 @@ def propose(estate: Estate, views: dict[str, HostView], app_id: str, on_host: di
              for h in app.all_hosts if h not in views]
     notes += [f"{h}: pid {', '.join(map(str, f.roots))} serves {app_id} but no code path was found; add it"
               for h, f in found.items() if f.roots and not f.code]
+    notes += [note for h, f in found.items() if len(on_host.get(h, [])) == 1 and (note := _unclaimed(views[h], f))]
     return Proposal(profile, tuple(notes))
+
+
+def _unclaimed(view: HostView, found: Found) -> str:
+    """On a host with one app: the unowned top folders nothing tied to it (for the reviewer)."""
+    claimed = (*found.code, *found.config, *found.data)
+    left = [p for p in view.layout.paths
+            if p.kind == "d" and not p.package and not under(p.path, "/etc") and view.top(p.path) == p.path
+            and not any(under(p.path, c) or under(c, p.path) for c in claimed)]
+    if not left:
+        return ""
+    shown = ", ".join(f"{p.path} ({p.size_kb if p.size_kb is not None else '?'} KiB)" for p in left[:8])
+    more = f" and {len(left) - 8} more" if len(left) > 8 else ""
+    return f"{found.host}: folders no package owns and nothing ties to the app: {shown}{more}; add any that are its"
 
 
 def _empty(layout: HostLayout) -> bool:

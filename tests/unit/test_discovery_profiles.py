@@ -194,6 +194,16 @@ def test_hostile_layout_lines_are_dropped_with_a_warning(what: str, line: str) -
     assert profile.code_paths("dpk-web1") == ("/var/www/simpatda",), what
 
 
+def test_unclaimed_folders_on_a_single_app_host_are_noted_in_the_proposal(tmp_path: Path) -> None:
+    estate = load_estate(VENDOR_ESTATE)
+    notes = propose_all(estate, vendor_facts())["simpatda-depok"].notes
+    assert notes == ("dpk-web1: folders no package owns and nothing ties to the app: /var/lib/dcc-lab (? KiB); "
+                     "add any that are its",)
+    write_proposals(estate, tmp_path, vendor_facts())
+    text = profile_path(tmp_path, "simpatda-depok", proposed=True).read_text()
+    assert "# note: dpk-web1: folders no package owns" in text
+
+
 def test_a_host_that_hit_its_time_limit_is_named_in_the_warnings() -> None:
     raw = PHP_WEB.decode().replace("P\t60\n", "P\t60\nW\ttime limit reached; the rest left out\n", 1)
     facts = facts_of("dpk-web1", "10.76.61.11", raw.encode())
