@@ -197,8 +197,8 @@ def test_hostile_layout_lines_are_dropped_with_a_warning(what: str, line: str) -
 def test_unclaimed_folders_on_a_single_app_host_are_noted_in_the_proposal(tmp_path: Path) -> None:
     estate = load_estate(VENDOR_ESTATE)
     notes = propose_all(estate, vendor_facts())["simpatda-depok"].notes
-    assert notes == ("dpk-web1: folders no package owns and nothing ties to the app: /var/lib/dcc-lab (? KiB); "
-                     "add any that are its",)
+    expected = "dpk-web1: folders no package owns and nothing ties to the app: /var/lib/dcc-lab (? KiB); add any that are its"
+    assert notes == (expected,)
     write_proposals(estate, tmp_path, vendor_facts())
     text = profile_path(tmp_path, "simpatda-depok", proposed=True).read_text()
     assert "# note: dpk-web1: folders no package owns" in text
