@@ -19,10 +19,11 @@ from __future__ import annotations
 #   S kb path                    size of an unowned top folder; M: first 15 bytes of candidate
 #                                database files; L file:line:text: config lines naming hosts,
 #                                addresses, paths or health routes (lines naming secrets dropped)
+#   W message                    the program stopped early (its time limit)
 #   V|Y file:line                an init script's assignments and option lines | a unit's Exec*,
 #                                User=, PIDFile= ... lines; Q pidfile pid; R an /etc/group line
-_PERL = r"""
-use strict; use warnings; alarm 25;
+PERL = r"""
+use strict; use warnings; $SIG{ALRM} = sub { print "W\ttime limit reached; the rest left out\n"; exit 0 }; alarm 25;
 my $MAXLS = 4000; my $sys = qr{^/(usr/)?lib(64)?/([a-z0-9_]+-linux-gnu/)?[^/]+$};
 my $cfgx = qr{\.(conf|cnf|cfg|ini|env|php|inc|yml|yaml|json|xml|properties|sh|py|pl|rb|js|toml)$};
 my $dbx = qr{\.(db|sqlite|sqlite3|db3|s3db|fdb)$}; my $secret = qr{pass|pwd|secret|token|key|credential|salt|private}i;
@@ -95,13 +96,13 @@ for my $f (sort glob("/run/*.pid /run/*/*.pid")) { next unless -f $f; open(my $h
   my $i = <$h> // ""; close $h; chomp $i; print "Q\t$f\t$i\n" }
 if (open(my $h, "<", "/etc/group")) { my $n = 0; while (my $x = <$h>) { chomp $x; print "R\t$x\n"; last if ++$n >= 5000 } close $h }
 my %doneM;
-for my $p (@dbs, grep { m{^/(opt|srv|var|home|data|mnt)/} } @fdpaths) { next if $doneM{$p}++ || keys %doneM > 300;
+for my $p (@dbs, grep { m{^/(opt|srv|var|home|data|mnt)/} } @fdpaths) { next if $doneM{$p}++ || keys %doneM > 300 || !-f $p;
   open(my $f, "<", $p) or next; my $b = ""; read($f, $b, 15); close $f; $b =~ s/[^\x20-\x7e]/?/g;
   print "M\t==> $p <==\nM\t$b\n" }
 """
-assert "'" not in _PERL
+assert "'" not in PERL
 # The listeners come from `$dcc_listen`, which the script sets once before its sections.
-LAYOUT = "printf '%s\\n' \"$dcc_listen\" | perl -e '" + _PERL.strip() + "'"
+LAYOUT = "printf '%s\\n' \"$dcc_listen\" | perl -e '" + PERL.strip() + "'"
 
 # Database catalogs through the local admin socket: names, sizes, owners, and who is connected.
 DB_CATALOG = r"""

@@ -39,11 +39,19 @@ def app_lines(views: dict[str, HostView], found: dict[str, Found]) -> list[AppLi
     return out
 
 
-def host_tokens(estate: Estate) -> dict[str, tuple[str, bool]]:
-    """Token -> (host id, is an address) for every host id and ip in the estate."""
-    tokens = {h.id: (h.id, False) for h in estate.hosts.values()}
-    tokens.update({h.ip: (h.id, True) for h in estate.hosts.values() if h.ip})
-    return tokens
+@dataclass(frozen=True)
+class EstateIndex:
+    """Lookups built once per discovery (an estate can hold 60,000 hosts)."""
+
+    tokens: dict[str, tuple[str, bool]]  # host id or ip -> (host id, is an address)
+    by_ip: dict[str, str]
+
+    @classmethod
+    def of(cls, estate: Estate) -> EstateIndex:
+        tokens = {h.id: (h.id, False) for h in estate.hosts.values()}
+        by_ip = {h.ip: h.id for h in estate.hosts.values() if h.ip}
+        tokens.update({ip: (host, True) for ip, host in by_ip.items()})
+        return cls(tokens, by_ip)
 
 
 def named_hosts(text: str, tokens: dict[str, tuple[str, bool]]) -> Iterator[tuple[str, str, bool]]:
@@ -53,23 +61,40 @@ def named_hosts(text: str, tokens: dict[str, tuple[str, bool]]) -> Iterator[tupl
             yield word, *tokens[word]
 
 
-def infer_databases(estate: Estate, app: Application, views: dict[str, HostView], found: dict[str, Found],
+def infer_databases(index: EstateIndex, app: Application, views: dict[str, HostView], found: dict[str, Found],
                     lines: list[AppLine]) -> tuple[Database, ...]:
-    tokens = host_tokens(estate)
-    named = {host for al in lines for _, host, _ in named_hosts(al.line.text, tokens)}
+    named = {host for al in lines for _, host, _ in named_hosts(al.line.text, index.tokens)}
     candidates = [h for h in dict.fromkeys((*app.all_hosts, *sorted(named))) if h in views]
-    dbs = [db for host in candidates for db in _server_dbs(estate, views, found, lines, host)]
+    dbs = [db for host in candidates for db in _server_dbs(index, views, found, lines, host)]
     if app.db_host and not any(d.host == app.db_host for d in dbs):
         dbs.append(_unknown_db(views.get(app.db_host), app.db_host))
+    dbs += _connected_elsewhere(index, views, found, {d.host for d in dbs})
     return tuple(dbs) + _file_dbs(views, found)
 
 
-def _server_dbs(estate: Estate, views: dict[str, HostView], found: dict[str, Found], lines: list[AppLine],
+def _connected_elsewhere(index: EstateIndex, views: dict[str, HostView], found: dict[str, Found],
+                         known: set[str]) -> list[Database]:
+    """A database port the app's own process is connected to, on an estate host where no database
+    was tied to the app (its catalog unreadable or not discovered): named, for review."""
+    extra: dict[str, Database] = {}
+    for host, f in found.items():
+        for socket in views[host].facts.connections:
+            engine = {5432: "postgresql", 3306: "mariadb"}.get(socket.peer_port)
+            peer = index.by_ip.get(socket.peer_address) or (host if socket.peer_address.startswith("127.") else None)
+            if engine and socket.pid in f.pids and peer and peer not in known and peer not in extra:
+                reason = (f"pid {socket.pid} on {host} is connected to {socket.peer_address}:{socket.peer_port}, "
+                          f"but no database there could be tied to the app; fill in the names")
+                extra[peer] = Database(engine, peer, ("unknown",), "", socket.peer_port,
+                                       prov=Provenance(f"ss on {host}", "needs-review", reason))
+    return list(extra.values())
+
+
+def _server_dbs(index: EstateIndex, views: dict[str, HostView], found: dict[str, Found], lines: list[AppLine],
                 host: str) -> list[Database]:
     view = views[host]
     by_engine: dict[str, dict[str, str]] = {}  # engine -> name -> evidence
     for entry in (c for c in view.layout.db_catalog if c.name not in SYSTEM_DATABASES):
-        why = _session_evidence(estate, views, found, host, entry) or _named_in(lines, entry.name)
+        why = _session_evidence(index, views, found, host, entry) or _named_in(lines, entry.name)
         if why:
             by_engine.setdefault(entry.engine, {})[entry.name] = why
     catalog = {(c.engine, c.name): c for c in view.layout.db_catalog}
@@ -101,10 +126,10 @@ def _flavour(view: HostView, engine: str) -> str:
     return kinds.pop() if len(kinds) == 1 else "mariadb"
 
 
-def _session_evidence(estate: Estate, views: dict[str, HostView], found: dict[str, Found], host: str,
+def _session_evidence(index: EstateIndex, views: dict[str, HostView], found: dict[str, Found], host: str,
                       entry: DbCatalog) -> str:
     for session in (s for s in views[host].layout.db_sessions if s.database == entry.name):
-        client = _client_host(estate, host, session)
+        client = _client_host(index, host, session)
         if client is None or client not in found:
             continue
         pid = _client_pid(views.get(client), found[client], session)
@@ -115,7 +140,7 @@ def _session_evidence(estate: Estate, views: dict[str, HostView], found: dict[st
     return ""
 
 
-def _client_host(estate: Estate, here: str, session: DbSession) -> str | None:
+def _client_host(index: EstateIndex, here: str, session: DbSession) -> str | None:
     if session.client == "local":
         return here
     try:
@@ -123,7 +148,7 @@ def _client_host(estate: Estate, here: str, session: DbSession) -> str | None:
             return here
     except ValueError:
         return None
-    return next((h.id for h in estate.hosts.values() if h.ip == session.client), None)
+    return index.by_ip.get(session.client)
 
 
 def _client_pid(view: HostView | None, found: Found, session: DbSession) -> int:
@@ -167,9 +192,9 @@ def _file_dbs(views: dict[str, HostView], found: dict[str, Found]) -> tuple[Data
     return tuple(dbs)
 
 
-def infer_rewrites(estate: Estate, found: dict[str, Found], lines: list[AppLine],
+def infer_rewrites(index: EstateIndex, found: dict[str, Found], lines: list[AppLine],
                    databases: tuple[Database, ...]) -> tuple[Rewrite, ...]:
-    tokens = host_tokens(estate)
+    tokens = index.tokens
     db_hosts = {d.host for d in databases if not d.is_file}
     rewrites: dict[tuple[str, str, str], Rewrite] = {}
     for al in lines:

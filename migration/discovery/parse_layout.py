@@ -105,6 +105,9 @@ def _layout(reader: Reader, commands: dict[int, str]) -> _Layout:
 
 
 def _record(state: _Layout, kind: str, rest: str, reader: Reader, number: int, line: str) -> bool:
+    if kind == "W":
+        reader.warn(number, clip(rest, 120))
+        return True
     if kind in ("V", "Y", "Q", "R"):
         state.rows["init" if kind in "VY" else kind].append((number, line))
         return True

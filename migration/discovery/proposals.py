@@ -29,9 +29,7 @@ def write_proposals(estate: Estate, estate_dir: Path, facts: dict[str, HostFacts
     """Propose a profile for every app with at least one discovered host; returns what was written."""
     outcomes = []
     for app, proposal in propose_all(estate, facts).items():
-        if not any(h in facts for h in estate.apps[app].all_hosts):
-            continue
-        path = write_profile(profile_path(estate_dir, app, proposed=True), proposal.profile)
+        path = write_profile(profile_path(estate_dir, app, proposed=True), proposal.profile, proposal.notes)
         current = profile_path(estate_dir, app)
         changes: tuple[Change, ...] = ()
         if current.exists():

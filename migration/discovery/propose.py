@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from migration.discovery.facts import HostFacts
 from migration.discovery.hostview import ROOTS, SYSTEM, HostView, under
-from migration.discovery.infer_db import AppLine, app_lines, infer_databases, infer_rewrites
+from migration.discovery.infer_db import AppLine, EstateIndex, app_lines, infer_databases, infer_rewrites
 from migration.discovery.infer_host import Found, infer_host, layout_of
 from migration.inventory.model import Application, Estate
 from migration.profile.model import HealthCheck, HostLayout, Profile, Provenance
@@ -29,23 +29,44 @@ class Proposal:
 
 
 def propose_all(estate: Estate, facts: dict[str, HostFacts]) -> dict[str, Proposal]:
+    """A proposal for every app with at least one discovered host."""
     views = {host: HostView(f) for host, f in facts.items() if host in estate.hosts}
-    return {app: propose(estate, views, app) for app in estate.apps}
+    on_host, index = estate.apps_on_host(), EstateIndex.of(estate)
+    apps = dict.fromkeys(app for host in views for app in on_host.get(host, []))
+    return {app: propose(estate, views, app, on_host, index) for app in estate.apps if app in apps}
 
 
-def propose(estate: Estate, views: dict[str, HostView], app_id: str) -> Proposal:
+def propose(estate: Estate, views: dict[str, HostView], app_id: str, on_host: dict[str, list[str]] | None = None,
+            index: EstateIndex | None = None) -> Proposal:
     app = estate.apps[app_id]
-    on_host = estate.apps_on_host()
+    on_host = on_host if on_host is not None else estate.apps_on_host()
+    index = index or EstateIndex.of(estate)
     found = {h: infer_host(views[h], app.port, len(on_host.get(h, [])) == 1) for h in app.all_hosts if h in views}
     lines = app_lines(views, found)
-    databases = infer_databases(estate, app, views, found, lines)
+    databases = infer_databases(index, app, views, found, lines)
     layouts = tuple(layout for h, f in found.items() if not _empty(layout := layout_of(views[h], f)))
     profile = Profile(app=app_id, layouts=layouts, databases_=databases, health=_health(app, views, found, lines),
-                      rewrites_=infer_rewrites(estate, found, lines, databases), reviewed=False, source="discovery",
+                      rewrites_=infer_rewrites(index, found, lines, databases), reviewed=False, source="discovery",
                       taken_at=min((views[h].facts.taken_at for h in found), default=""))
-    notes = tuple(f"{h}: no facts stored (not discovered); its part of {app_id} is not in the proposal"
-                  for h in app.all_hosts if h not in views)
-    return Proposal(profile, notes)
+    notes = [f"{h}: no facts stored (not discovered); its part of {app_id} is not in the proposal"
+             for h in app.all_hosts if h not in views]
+    notes += [f"{h}: pid {', '.join(map(str, f.roots))} serves {app_id} but no code path was found; add it"
+              for h, f in found.items() if f.roots and not f.code]
+    notes += [note for h, f in found.items() if len(on_host.get(h, [])) == 1 and (note := _unclaimed(views[h], f))]
+    return Proposal(profile, tuple(notes))
+
+
+def _unclaimed(view: HostView, found: Found) -> str:
+    """On a host with one app: the unowned top folders nothing tied to it (for the reviewer)."""
+    claimed = (*found.code, *found.config, *found.data)
+    left = [p for p in view.layout.paths
+            if p.kind == "d" and not p.package and not under(p.path, "/etc") and view.top(p.path) == p.path
+            and not any(under(p.path, c) or under(c, p.path) for c in claimed)]
+    if not left:
+        return ""
+    shown = ", ".join(f"{p.path} ({p.size_kb if p.size_kb is not None else '?'} KiB)" for p in left[:8])
+    more = f" and {len(left) - 8} more" if len(left) > 8 else ""
+    return f"{found.host}: folders no package owns and nothing ties to the app: {shown}{more}; add any that are its"
 
 
 def _empty(layout: HostLayout) -> bool:

@@ -18,8 +18,10 @@ _HEADER = ("# App profile: how {app} lives on its hosts (docs/profile.md).\n"
            "# Each entry: what it is, its evidence and its status (inferred | needs-review | reviewed).")
 
 
-def to_yaml(profile: Profile) -> str:
+def to_yaml(profile: Profile, notes: tuple[str, ...] = ()) -> str:
+    """The profile as YAML; `notes` (what discovery could not look at) become comments on top."""
     out = [_HEADER.format(app=profile.app)]
+    out += [f"# note: {note}".replace("\n", " ") for note in notes]
     out += [f"format: {profile.format}", f"app: {_scalar(profile.app)}",
             f"reviewed: {'true' if profile.reviewed else 'false'}", f"version: {profile.version}",
             f"source: {profile.source}"]
@@ -83,9 +85,9 @@ def _scalar(value: Any) -> str:
     return text.removesuffix("\n...").removesuffix("...").strip()
 
 
-def write_profile(path: Path, profile: Profile) -> Path:
+def write_profile(path: Path, profile: Profile, notes: tuple[str, ...] = ()) -> Path:
     """Write `profile` to `path` atomically (a reader never sees half a file)."""
     try:
-        return write_text_atomic(Path(path), to_yaml(profile))
+        return write_text_atomic(Path(path), to_yaml(profile, notes))
     except OSError as exc:
         raise InputError(f"cannot write profile: {exc.strerror or exc}", where=str(path)) from exc

@@ -151,9 +151,15 @@ def test_no_listener_and_no_facts_are_named(vendor_proposals) -> None:
     estate = load_estate(VENDOR_ESTATE)
     facts = vendor_facts()
     facts.pop("grt-app1")
+    facts.pop("ksk-db1")
     proposals = propose_all(estate, facts)
-    assert proposals["ekinerja-garut"].notes == (
-        "grt-app1: no facts stored (not discovered); its part of ekinerja-garut is not in the proposal",)
+    assert "ekinerja-garut" not in proposals, "an app none of whose hosts was discovered has no proposal"
+    antrian = proposals["antrian-kiosk"]
+    assert antrian.notes == (
+        "ksk-db1: no facts stored (not discovered); its part of antrian-kiosk is not in the proposal",)
+    assert [(d.engine, d.host, d.prov.status) for d in antrian.profile.databases() if not d.is_file] == \
+        [("postgresql", "ksk-db1", "needs-review")]
+    assert "pid 90 on ksk-app1 is connected to 10.76.64.20:5432" in antrian.profile.databases()[0].prov.reason
     quiet = facts_of("kds-batch1", "10.76.63.11", output(ps="1 0 root 1000 /sbin/init", ss_listen=""))
     profile = propose_all(estate, {**facts, "kds-batch1": quiet})["rekap-desa"].profile
     assert profile.open_questions() == [("health", "nothing listens on port 8090 on kds-batch1")]
@@ -186,6 +192,22 @@ def test_hostile_layout_lines_are_dropped_with_a_warning(what: str, line: str) -
     estate = load_estate(VENDOR_ESTATE)
     profile = propose_all(estate, {**vendor_facts(), "dpk-web1": facts})["simpatda-depok"].profile
     assert profile.code_paths("dpk-web1") == ("/var/www/simpatda",), what
+
+
+def test_unclaimed_folders_on_a_single_app_host_are_noted_in_the_proposal(tmp_path: Path) -> None:
+    estate = load_estate(VENDOR_ESTATE)
+    notes = propose_all(estate, vendor_facts())["simpatda-depok"].notes
+    expected = "dpk-web1: folders no package owns and nothing ties to the app: /var/lib/dcc-lab (? KiB); add any that are its"
+    assert notes == (expected,)
+    write_proposals(estate, tmp_path, vendor_facts())
+    text = profile_path(tmp_path, "simpatda-depok", proposed=True).read_text()
+    assert "# note: dpk-web1: folders no package owns" in text
+
+
+def test_a_host_that_hit_its_time_limit_is_named_in_the_warnings() -> None:
+    raw = PHP_WEB.decode().replace("P\t60\n", "P\t60\nW\ttime limit reached; the rest left out\n", 1)
+    facts = facts_of("dpk-web1", "10.76.61.11", raw.encode())
+    assert any("time limit reached" in w for w in facts.warnings), facts.warnings
 
 
 def test_credentials_never_reach_a_rewrite() -> None:
