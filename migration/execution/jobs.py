@@ -12,13 +12,26 @@ from pathlib import Path
 from typing import Any
 
 from migration.execution.datapath import INCOMING_REMOTE, collected_dir
-from migration.execution.wave import AppMove
+from migration.execution.wave import AppMove, Node
 
 Jobs = dict[str, list[dict[str, Any]]]
 
 
 def _jobs() -> defaultdict[str, list[dict[str, Any]]]:
     return defaultdict(list)
+
+
+def app_argv(verb: str, m: AppMove, pair: tuple[Node, Node], *extra: str) -> list[str]:
+    """One item for dcc-app.sh (playbooks/roles/dcc_engines): the verb, the app, `extra`, then the
+    services (5 words each) and, for start and retire, the data folders, all from the profile."""
+    services = m.services_on(pair)
+    argv = [verb, m.app, *extra, str(len(services))]
+    for s in services:
+        argv += [s.name, s.init, s.start, s.stop, s.check]
+    if verb in ("start", "retire"):
+        data = m.profile.data_paths(m.legacy_of(pair)) if m.profile else ()
+        argv += [str(len(data)), *data]
+    return argv
 
 
 def _moving(moves: list[AppMove]) -> list[AppMove]:
@@ -61,8 +74,8 @@ def backup(moves: list[AppMove], *, maintenance: bool = True) -> Jobs:
         for host, items in route(moves, to_source=True, kind="route", mode="maintenance").items():
             jobs[host].extend(items)
     for m in moves:
-        for src, _ in m.web:
-            jobs[src.id].append({"kind": "freeze", "app": m.app})
+        for pair in m.web:
+            jobs[pair[0].id].append({"kind": "freeze", "app": m.app, "argv": app_argv("freeze", m, pair)})
         if m.db:
             jobs[m.db[0].id].append({"kind": "dump", "app": m.app, "db": m.db_name, "role": m.db_name})
     return dict(jobs)
@@ -140,8 +153,8 @@ def decommission(moves: list[AppMove], retain_days: int, today: date | None = No
     stamp = today.strftime("%Y%m%d")
     jobs = _jobs()
     for m in moves:
-        for src, _ in m.web:
-            jobs[src.id].append({"kind": "app", "app": m.app, "retain_until": until, "stamp": stamp})
+        for pair in m.web:
+            jobs[pair[0].id].append({"kind": "app", "app": m.app, "argv": app_argv("retire", m, pair, until, stamp)})
         if m.db:
             # The source database is closed to connections, not dropped: it is the retained copy.
             jobs[m.db[0].id].append({"kind": "db", "app": m.app, "db": m.db_name, "retain_until": until,
@@ -155,10 +168,10 @@ def rollback(moves: list[AppMove]) -> Jobs:
         if m.db:
             # Before the app starts: a decommissioned source database takes connections again.
             jobs[m.db[0].id].append({"kind": "reopen", "app": m.app, "db": m.db_name})
-        for src, tgt in m.web:
-            jobs[src.id].append({"kind": "start", "app": m.app})
+        for pair in m.web:
+            jobs[pair[0].id].append({"kind": "start", "app": m.app, "argv": app_argv("start", m, pair)})
             if not m.retiring:
-                jobs[tgt.id].append({"kind": "stop", "app": m.app})
+                jobs[pair[1].id].append({"kind": "stop", "app": m.app, "argv": app_argv("stop", m, pair)})
     for host, items in route(moves, to_source=True, kind="route").items():
         jobs[host].extend(items)
     return dict(jobs)

@@ -14,7 +14,7 @@ from typing import Any
 
 from migration.errors import InputError
 from migration.inventory.model import Application, Estate
-from migration.profile.model import Profile
+from migration.profile.model import Profile, Service
 
 STEPS = ("preflight", "backup", "transfer", "deploy", "verify", "cutover", "decommission")
 # An app replaced by a shared service (or retired) has no target: its backup is proven restorable,
@@ -69,7 +69,15 @@ class AppMove:
     @property
     def legacy_primary(self) -> str:
         """The legacy host whose layout (in the profile) the primary pair moves."""
-        return self.primary[1].id if self.failback else self.primary[0].id
+        return self.legacy_of(self.primary)
+
+    def legacy_of(self, pair: tuple[Node, Node]) -> str:
+        """The legacy host of a (from, to) pair: its layout is what moves, either way."""
+        return pair[1].id if self.failback else pair[0].id
+
+    def services_on(self, pair: tuple[Node, Node]) -> tuple[Service, ...]:
+        """The app's services on the pair's legacy host (the profile's), which run on either side."""
+        return self.profile.services(self.legacy_of(pair)) if self.profile else ()
 
     @property
     def primary(self) -> tuple[Node, Node]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -12,15 +13,30 @@ from migration.errors import InputError
 from migration.execution import jobs as J
 from migration.execution.wave import AppMove, Node, batches, read_plan, retirements, wave_moves
 from migration.inventory import load_estate
+from migration.profile import HostLayout, PathEntry, Profile, Service, load_profiles
 
 LAB = Path(__file__).resolve().parents[2] / "inventory" / "lab"
 PORTAL = Node("pdn-portal", "10.77.10.10")
 
 
+def profile(app: str, hosts: tuple[str, ...]) -> Profile:
+    """A vendor-style layout: a service not named after the app, paths of its own."""
+    svc = Service(f"{app}d", "sysv", f"/etc/init.d/{app}d start", f"/etc/init.d/{app}d stop",
+                  f"/etc/init.d/{app}d status", file=f"/etc/init.d/{app}d")
+    return Profile(app, tuple(HostLayout(h, services=(svc,), data=(PathEntry(f"/var/lib/{app}"),)) for h in hosts))
+
+
 def move(app: str, sources: tuple[str, ...], db: bool = False) -> AppMove:
     web = tuple((Node(s, f"10.77.1.{i}"), Node(f"t-{s}", f"10.77.10.{i}")) for i, s in enumerate(sources, 1))
     return AppMove(app, "web-db" if db else "files", 8080, f"{app}.go.id", 1, web,
-                   (Node("db1", "10.77.1.99"), Node("tdb1", "10.77.10.99")) if db else None, PORTAL)
+                   (Node("db1", "10.77.1.99"), Node("tdb1", "10.77.10.99")) if db else None, PORTAL,
+                   profile=profile(app, sources))
+
+
+def svc(app: str) -> list[str]:
+    """The profile's one service of `app`, as dcc-app.sh reads it (name, init, start, stop, check)."""
+    init = f"/etc/init.d/{app}d"
+    return ["1", f"{app}d", "sysv", f"{init} start", f"{init} stop", f"{init} status"]
 
 
 def plan_file(tmp_path: Path, waves: list[dict]) -> Path:
@@ -92,7 +108,7 @@ def test_each_phase_touches_only_its_hosts(builder, hosts):
 
 def test_backup_freezes_every_source_before_the_dump():
     jobs = J.backup([move("app", ("s",), db=True)])
-    assert jobs["s"] == [{"kind": "freeze", "app": "app"}]
+    assert jobs["s"] == [{"kind": "freeze", "app": "app", "argv": ["freeze", "app", *svc("app")]}]
     assert [j["kind"] for j in jobs["db1"]] == ["dump"]
 
 
@@ -109,7 +125,15 @@ def test_deploy_rewrites_peers_of_moved_hosts_and_db_host():
 
 def test_decommission_records_retention_until():
     [job] = J.decommission([move("app", ("s",))], 30, date(2027, 1, 4))["s"]
-    assert job == {"kind": "app", "app": "app", "retain_until": "2027-02-03", "stamp": "20270104"}
+    assert job == {"kind": "app", "app": "app",
+                   "argv": ["retire", "app", "2027-02-03", "20270104", *svc("app"), "1", "/var/lib/app"]}
+
+
+def test_a_failback_starts_and_stops_the_services_of_the_legacy_layout_on_either_side():
+    back = move("app", ("s",)).reversed()  # from t-s (the target that served) to s
+    jobs = J.rollback([back])
+    assert jobs["t-s"] == [{"kind": "start", "app": "app", "argv": ["start", "app", *svc("app"), "1", "/var/lib/app"]}]
+    assert jobs["s"] == [{"kind": "stop", "app": "app", "argv": ["stop", "app", *svc("app")]}]
 
 
 def test_decommission_closes_the_source_database_and_rollback_reopens_it_first():
@@ -139,10 +163,13 @@ def test_replaced_apps_retire_in_wave_one_only(tmp_path):
 
 def test_a_retiring_app_is_frozen_then_redirected_and_has_no_target_work(tmp_path):
     [m] = retirements(load_estate(LAB), _replaced_plan(tmp_path), 1)
+    m = replace(m, profile=load_profiles(LAB)["lapor-bogor"])  # as the session attaches it
     assert J.route([m], to_source=False)["pdn-portal"][0]["redirect"] == "sp4n-lapor"
     assert "redirect" not in J.route([m], to_source=True)["pdn-portal"][0]
     # Its backup is the last copy of its data: nothing may write to it after the freeze.
-    assert J.backup([m])["bgr-old1"] == [{"kind": "freeze", "app": "lapor-bogor"}]
+    init = "/etc/init.d/lapor-bogor"
+    assert J.backup([m])["bgr-old1"] == [{"kind": "freeze", "app": "lapor-bogor", "argv": [
+        "freeze", "lapor-bogor", "1", "lapor-bogor", "sysv", f"{init} start", f"{init} stop", f"{init} status"]}]
     assert J.preflight([m]) == {} and J.deploy([m]) == {}
     assert [j["kind"] for j in J.rollback([m])["bgr-old1"]] == ["start"], "a rollback must not stop the source"
     assert set(J.decommission([m], 30)) == {"bgr-old1"}
@@ -154,4 +181,5 @@ def test_backup_gives_every_frozen_app_the_portals_own_maintenance_answer():
     jobs = J.backup([moving, leaving])
     assert [(j["app"], j["kind"], j["mode"]) for j in jobs["pdn-portal"]] == [
         ("a", "route", "maintenance"), ("r", "route", "maintenance")]
-    assert jobs["s"] == [{"kind": "freeze", "app": "a"}] and jobs["old"] == [{"kind": "freeze", "app": "r"}]
+    assert jobs["s"] == [{"kind": "freeze", "app": "a", "argv": ["freeze", "a", *svc("a")]}]
+    assert jobs["old"] == [{"kind": "freeze", "app": "r", "argv": ["freeze", "r", *svc("r")]}]

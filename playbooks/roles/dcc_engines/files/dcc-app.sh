@@ -1,0 +1,134 @@
+#!/bin/bash
+# An app's services and data folders, as its profile describes them, in one file shared by the
+# phase roles (backup, decommission, rollback), so that starting, stopping, enabling and
+# retaining an app is written once and never derived from the app's name.
+# Items, any number, one after another:
+#   freeze APP NSVC SVC...                stop each service (write freeze; not disabled at boot)
+#   start  APP NSVC SVC... NDATA PATH...  data folders back from retention where missing, then each
+#                                         service started and enabled at boot
+#   stop   APP NSVC SVC...                each service stopped and disabled at boot (a target)
+#   retire APP UNTIL STAMP NSVC SVC... NDATA PATH...
+#                                         stopped, disabled, each data folder moved into
+#                                         RETAINED/APP-STAMP/<its path>, with a retention record
+# SVC is five words: NAME INIT START STOP CHECK (INIT sysv | systemd | none; CHECK exits 0 while
+# the service runs). The first argument is RETAINED, the root-only retention folder.
+# Prints "changed" or "unchanged" last.
+set -euo pipefail
+retained=$1
+shift
+args=("$@")
+at=0
+changed=0
+take() { REPLY=${args[at]:?missing argument after item ${args[0]:-}}; at=$((at + 1)); }
+running() { bash -c "$1" >/dev/null 2>&1 </dev/null; }
+
+services() {  # reads NSVC SVC... into the arrays names inits starts stops checks
+  names=() inits=() starts=() stops=() checks=()
+  take
+  local n=$REPLY
+  for ((k = 0; k < n; k++)); do
+    take; names+=("$REPLY"); take; inits+=("$REPLY"); take; starts+=("$REPLY")
+    take; stops+=("$REPLY"); take; checks+=("$REPLY")
+  done
+}
+
+paths() {  # reads NDATA PATH... into the array data
+  data=()
+  take
+  local n=$REPLY
+  for ((k = 0; k < n; k++)); do take; data+=("$REPLY"); done
+}
+
+boot() {  # boot NAME INIT on|off: enabled at boot or not, as the init system does it
+  local name=$1 init=$2 want=$3
+  case "$init" in
+    sysv)
+      if compgen -G "/etc/rc[2345].d/S[0-9][0-9]$name" >/dev/null; then [ "$want" = on ] && return; else [ "$want" = off ] && return; fi
+      if [ "$want" = on ]; then update-rc.d "$name" defaults >/dev/null 2>&1; update-rc.d "$name" enable >/dev/null 2>&1
+      else update-rc.d "$name" disable >/dev/null 2>&1; fi ;;
+    systemd)
+      if systemctl is-enabled --quiet "$name" 2>/dev/null; then [ "$want" = on ] && return; else [ "$want" = off ] && return; fi
+      if [ "$want" = on ]; then systemctl enable --quiet "$name"; else systemctl disable --quiet "$name"; fi ;;
+    *) return ;;
+  esac
+  changed=1
+}
+
+stop_all() {  # stop every service read by `services`; fails naming the one that would not stop
+  local app=$1 k
+  for k in "${!names[@]}"; do
+    running "${checks[k]}" || continue
+    running "${stops[k]}" || true
+    for _ in $(seq 1 100); do running "${checks[k]}" || break; sleep 0.1; done
+    if running "${checks[k]}"; then echo "$app: ${names[k]} still running after \`${stops[k]}\`" >&2; exit 1; fi
+    changed=1
+  done
+}
+
+start_all() {
+  local app=$1 k
+  for k in "${!names[@]}"; do
+    if ! running "${checks[k]}"; then
+      running "${starts[k]}" || true
+      for _ in $(seq 1 100); do running "${checks[k]}" && break; sleep 0.1; done
+      running "${checks[k]}" || { echo "$app: ${names[k]} did not start with \`${starts[k]}\`" >&2; exit 1; }
+      changed=1
+    fi
+    boot "${names[k]}" "${inits[k]}" on
+  done
+}
+
+record() {  # FILE BODY: the retention record, rewritten only when it differs
+  if [ ! -f "$1" ] || [ "$(cat "$1")" != "$2" ]; then
+    printf '%s\n' "$2" >"$1.tmp"
+    chmod 0600 "$1.tmp"
+    mv -f "$1.tmp" "$1"
+    changed=1
+  fi
+}
+
+while [ "$at" -lt "${#args[@]}" ]; do
+  take; verb=$REPLY
+  take; app=$REPLY
+  case "$verb" in
+    freeze)
+      services
+      stop_all "$app" ;;
+    stop)
+      services
+      stop_all "$app"
+      for k in "${!names[@]}"; do boot "${names[k]}" "${inits[k]}" off; done ;;
+    start)
+      services
+      paths
+      for p in "${data[@]}"; do
+        [ -e "$p" ] && continue
+        latest=$(ls -1d "$retained/$app"-*/ 2>/dev/null | sort | while read -r d; do [ -e "$d${p#/}" ] && echo "$d"; done | tail -n 1)
+        [ -n "$latest" ] || { echo "$app: no $p and no retained copy of it" >&2; exit 1; }
+        mkdir -p "$(dirname "$p")"
+        mv -T "$latest${p#/}" "$p"
+        changed=1
+      done
+      start_all "$app" ;;
+    retire)
+      take; until=$REPLY
+      take; stamp=$REPLY
+      services
+      paths
+      stop_all "$app"
+      for k in "${!names[@]}"; do boot "${names[k]}" "${inits[k]}" off; done
+      if [ ! -d "$retained" ]; then install -d -m 0700 -o root -g root "$retained"; changed=1; fi
+      kept=$retained/$app-$stamp
+      for p in "${data[@]}"; do
+        [ -e "$p" ] || continue
+        mkdir -p "$kept$(dirname "$p")"
+        mv -T "$p" "$kept$p"
+        changed=1
+      done
+      record "$kept.retention" "$(printf 'app=%s\nretain_until=%s' "$app" "$until")" ;;
+    *)
+      echo "unknown item $verb for $app" >&2
+      exit 2 ;;
+  esac
+done
+[ "$changed" = 1 ] && echo changed || echo unchanged
