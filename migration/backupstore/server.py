@@ -28,6 +28,7 @@ from migration.errors import DccError, InputError
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 3.0  # SeaweedFS takes ~15 s to exit on SIGTERM; what it wrote is in the kernel already
 ACCESS_KEY, SECRET_KEY = "dcc", "dcc-secret"
+GO_MEMORY_LIMIT = "256MiB"
 _PORTS = ("master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc", "s3.grpc")
 
 
@@ -131,7 +132,9 @@ def _weed() -> str:
 
 
 def _clean_env() -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/"), "LANG": "C"}
+    # A soft heap limit for Go's collector: without it the heap grew to ~800 MiB moving 4 GiB.
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/"), "LANG": "C",
+            "GOMEMLIMIT": os.environ.get("DCC_S3_GOMEMLIMIT", GO_MEMORY_LIMIT)}
 
 
 def _free_ports(host: str, count: int) -> list[int]:
