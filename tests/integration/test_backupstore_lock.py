@@ -114,6 +114,8 @@ def test_the_cutover_gate_needs_both_sites_and_refuses_when_one_is_down(tmp_path
             journal.mark_restore_verified("app", "pdn-t01")
             ctx, move = SimpleNamespace(store=journal, objects=store), SimpleNamespace(app="app")
             assert backup_gate(ctx, move) is None  # type: ignore[arg-type]
+            one_site = SimpleNamespace(store=journal, objects=store_on([first.endpoint_url], "dcc-backups"))
+            assert "site-2 cannot be checked" in (backup_gate(one_site, move) or "")  # type: ignore[arg-type]
             second.stop()
             refused = backup_gate(ctx, move)  # type: ignore[arg-type]
     assert refused is not None and "site-2" in refused and "cannot reach" in refused, refused
