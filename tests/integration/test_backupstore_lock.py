@@ -45,6 +45,10 @@ def test_a_locked_backup_version_cannot_be_deleted_overwritten_or_unlocked(
     assert locked["Mode"] == mode and locked["RetainUntilDate"] > dt.datetime.now(dt.UTC)
     delete = lambda: raw.delete_object(Bucket=bucket, Key=key, VersionId=version["VersionId"])
     assert _refused(delete) == "AccessDenied"
+    batch = raw.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key, "VersionId": version["VersionId"]}]})
+    assert [e["Code"] for e in batch.get("Errors", [])] == ["AccessDenied"] and not batch.get("Deleted")
+    suspend = lambda: raw.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    assert _refused(suspend) == "InvalidBucketState"
     shorter = {"Mode": mode, "RetainUntilDate": dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)}
     assert _refused(lambda: raw.put_object_retention(Bucket=bucket, Key=key, VersionId=version["VersionId"],
                                                      Retention=shorter)) == "AccessDenied"
