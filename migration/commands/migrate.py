@@ -17,6 +17,28 @@ PLAN = typer.Option(..., "--plan", help="Plan file written by `dcc plan`.")
 S3 = typer.Option(None, "--s3-endpoint", envvar="DCC_S3_ENDPOINT", help="S3-compatible endpoint for backups.")
 BUCKET = typer.Option("dcc-backups", "--bucket", help="Bucket holding the backups.")
 STATE = typer.Option(None, "--state", help="State store URL (default sqlite in <estate>/state/).")
+ACCEPT = typer.Option(False, "--accept-plan-mismatch",
+                      help="Use a plan made for another estate or an older inventory, on purpose.")
+RESIDENCY = typer.Option(None, "--residency-config",
+                         help="Pulumi.<stack>.yaml whose dcc:storageAllowList backups must stay on "
+                              "(default: storage_allow_list in the estate's estate.yaml).")
+
+
+def check_inputs(estate: Path, plan: Path, accept_mismatch: bool, endpoints: tuple[str | None, ...] = (),
+                 residency_config: Path | None = None) -> None:
+    """Before any connection: the plan is this estate's (or accepted on purpose, said on stderr),
+    and every endpoint backups go to is on the residency allow-list."""
+    from migration.inventory import load_estate
+    from migration.plan.reader import read_plan
+    from migration.residency import check_endpoints, residency_of
+    from migration.terminal import console, safe
+
+    loaded = load_estate(estate)
+    err = console(stderr=True)
+    read_plan(plan, loaded, accept_mismatch=accept_mismatch,
+              on_accept=lambda line: err.print(f"[yellow]warning:[/] {safe(line)}", soft_wrap=True))
+    if endpoints:
+        check_endpoints(endpoints, residency_of(loaded, residency_config))
 
 
 class DataPath(str, Enum):
@@ -46,26 +68,30 @@ def migrate(
     s3_endpoint: str = S3,
     bucket: str = BUCKET,
     state: str = STATE,
+    accept_plan_mismatch: bool = ACCEPT,
+    residency_config: Path = RESIDENCY,
 ) -> None:
     """Back up, transfer, deploy, verify, cut over and decommission each app of wave N (resumable).
 
     Wave 1 also retires the plan's replaced and retired apps: verified backup, route redirected to
     the shared service, source decommissioned.
     """
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from migration.errors import MigrationFailed
     from migration.execution.orchestrator import migrate_wave
     from migration.execution.session import Inputs, open_session
+    from migration.terminal import console as make_console
+    from migration.terminal import safe
 
+    check_inputs(estate, plan, accept_plan_mismatch, (s3_endpoint,), residency_config)
     session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state), wave)
     # Replaced and retired apps leave in the wave the planner counts them in (wave 1).
     moves = session.moves(wave) + session.retirements(wave)
     total = sum(len(m.steps) for m in moves)
     run_id = session.store.start_run(session.estate.name, wave)
     ctx = session.context(run_id, wave=wave, retain_days=retain_days, data_path=data_path.value)
-    console = Console()
+    console = make_console()
     say_leftovers(console, session.work_dir)
     columns = (TextColumn("[bold]wave {task.fields[wave]}[/]"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.description}"), TimeElapsedColumn())
@@ -75,7 +101,7 @@ def migrate(
         def notify(app: str, step: str, status: str) -> None:
             if step != "rollback" and status != "started":
                 bar.advance(task)
-            bar.update(task, description=f"{app}: {step} {status}")
+            bar.update(task, description=f"{safe(app)}: {safe(step)} {safe(status)}")
         report = migrate_wave(ctx, moves, batch_size=batch_size, max_failures=max_failures, notify=notify)
         bar.update(task, completed=total, description="done")
     session.store.finish_run(run_id, report.status)
@@ -103,10 +129,13 @@ STYLE = {"migrated": "green", "unchanged": "cyan", "rolled_back": "yellow", "fai
 def summary_table(report: Any) -> Any:
     from rich.table import Table
 
-    table = Table(title=f"wave {report.wave} (run {report.run_id}): {report.status}")
+    from migration.terminal import plain, safe
+
+    table = Table(title=f"wave {report.wave} (run {report.run_id}): {safe(report.status)}")
     for col in ("app", "result", "failed step", "changed steps", "detail"):
         table.add_column(col)
     for a in report.apps:
         style = STYLE.get(a.status, "")
-        table.add_row(a.app, f"[{style}]{a.status}[/]", a.step, str(a.changed_steps), a.message[:120])
+        table.add_row(plain(a.app), plain(a.status, style), plain(a.step), str(a.changed_steps),
+                      plain(a.message[:120]))
     return table

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from migration.commands.migrate import BUCKET, ESTATE, PLAN, S3, STATE
+from migration.commands.migrate import ACCEPT, BUCKET, ESTATE, PLAN, S3, STATE, check_inputs
 
 
 def register(app: typer.Typer) -> None:
@@ -20,22 +20,24 @@ def rollback(
     s3_endpoint: str = S3,
     bucket: str = BUCKET,
     state: str = STATE,
+    accept_plan_mismatch: bool = ACCEPT,
 ) -> None:
     """Start the app on its source (data back from retention if decommissioned), route the portal to it, stop the target."""
-    from rich.console import Console
-
     from migration.commands.migrate import say_leftovers
     from migration.errors import MigrationFailed
     from migration.execution.orchestrator import rollback_app
     from migration.execution.session import Inputs, open_session
+    from migration.terminal import console, safe
 
+    check_inputs(estate, plan, accept_plan_mismatch)
     session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state))
     move = session.move_of(app_id)
     run_id = session.store.start_run(session.estate.name, move.wave)
-    say_leftovers(Console(), session.work_dir)
-    with Console().status(f"rolling back {app_id}"):
+    say_leftovers(console(), session.work_dir)
+    with console().status(f"rolling back {safe(app_id)}"):
         result = rollback_app(session.context(run_id, wave=move.wave), move)
     session.store.finish_run(run_id, "succeeded" if result.status == "rolled_back" else "failed")
     if result.status != "rolled_back":
         raise MigrationFailed(f"rollback of {app_id} incomplete: {result.message}", where=app_id)
-    Console().print(f"[yellow]rolled back[/] {app_id}: the portal serves it from {move.primary[0].id} again")
+    console().print(f"[yellow]rolled back[/] {safe(app_id)}: the portal serves it from {safe(move.primary[0].id)} "
+                    "again")

@@ -28,11 +28,11 @@ def serve(
     """Serve an S3-compatible endpoint on loopback until Ctrl-C (or SIGTERM); buckets live in memory."""
     import signal
 
-    from rich.console import Console
-
     from migration.objectstore_server import LocalS3Server
+    from migration.terminal import console as make_console
+    from migration.terminal import safe
 
-    console = Console(highlight=False)
+    console = make_console()
     # The server answers from threads. A signal the kernel hands to one of them does not wake a
     # main thread asleep in time.sleep, so Ctrl-C was sometimes ignored. Block the stop signals
     # before any thread starts (threads inherit the mask) and take them here with sigwait.
@@ -41,7 +41,7 @@ def serve(
     try:
         with LocalS3Server(host=host, port=port) as server:
             console.print(
-                f"[green]S3 endpoint[/] {server.endpoint_url}  (path-style; any access key; Ctrl-C stops)"
+                f"[green]S3 endpoint[/] {safe(server.endpoint_url)}  (path-style; any access key; Ctrl-C stops)"
             )
             signal.sigwait(stop_on)
             console.print("stopped")
@@ -65,16 +65,22 @@ def verify(
         str | None,
         typer.Option("--state", "--state-url", envvar="DCC_STATE_URL", help="State store URL (default: the estate's)."),
     ] = None,
+    residency_config: Annotated[Path | None, typer.Option(
+        "--residency-config", help="Pulumi.<stack>.yaml whose dcc:storageAllowList the endpoint must be on "
+                                   "(default: the estate's storage_allow_list).")] = None,
 ) -> None:
     """Read each app's newest backup (or --all) back from storage and check every object's SHA-256."""
-    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from migration.errors import CorruptObject, InputError
+    from migration.inventory import load_estate
+    from migration.residency import check_endpoints, residency_of
     from migration.state import StateStore
+    from migration.terminal import console
 
     if not estate.is_dir():
         raise InputError("estate folder not found", where=str(estate))
+    check_endpoints((endpoint,), residency_of(load_estate(estate), residency_config))
     with StateStore.open(state_url, estate_dir=estate, create=False) as store:
         chosen = _chosen(store.backups(), app_id, every)
     if not chosen:
@@ -83,7 +89,7 @@ def verify(
     with Progress(*columns) as bar:
         task = bar.add_task("verifying", total=sum(b.bytes for b in chosen))
         results = [_audit(endpoint, b, lambda n: bar.advance(task, n)) for b in chosen]
-    Console().print(_results_table(chosen, results))
+    console().print(_results_table(chosen, results))
     bad = [r for r in results if r is not None]
     if bad:
         raise CorruptObject(
@@ -114,17 +120,18 @@ def _audit(endpoint: str, backup: BackupRecord, advance) -> str | None:
 
 
 def _results_table(chosen: list[BackupRecord], results: list[str | None]):
-    from rich.markup import escape
     from rich.table import Table
+
+    from migration.terminal import plain
 
     table = Table(title="Backup audit", title_justify="left")
     for col in ("app", "location", "manifest sha256", "objects", "result"):
         table.add_column(col)
     for b, problem in zip(chosen, results, strict=True):
-        result = "[green]ok[/]" if problem is None else f"[bold red]{escape(problem)}[/]"
+        result = plain("ok", "green") if problem is None else plain(problem, "bold red")
         table.add_row(
-            escape(b.app),
-            escape(f"s3://{b.bucket}/{b.prefix}"),
+            plain(b.app),
+            plain(f"s3://{b.bucket}/{b.prefix}"),
             b.manifest_sha256[:16],
             str(b.objects),
             result,
