@@ -37,10 +37,13 @@ def write_text_atomic(path: Path, text: str, *, mode: int | None = None, make_pa
 def _prepare(path: Path, make_parents: bool, private: bool) -> None:
     if path.is_dir():
         raise IsADirectoryError(21, "Is a directory", str(path))
+    if path.exists() and not path.is_file():  # a FIFO or a device: never replaced by a file
+        raise InputError("not a regular file (give a file name)", where=str(path))
     if make_parents:
         path.parent.mkdir(mode=0o700 if private else 0o777, parents=True, exist_ok=True)
     elif not path.parent.is_dir():
-        raise InputError("folder does not exist", where=str(path.parent))
+        raise InputError("not a folder" if path.parent.exists() else "folder does not exist",
+                         where=str(path.parent))
     if private:
         path.parent.chmod(0o700)
 

@@ -74,7 +74,7 @@ def read_json(path: Path, what: str) -> Any:
     """A JSON document (bounded depth, no NaN or Infinity); InputError naming file:line otherwise."""
     text = read_text(path, what)
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique)
     except RecursionError:  # the C scanner counts its depth: nothing deeper than Python's limit is built
         raise InputError(f"not a usable {what}: nested deeper than the {sys.getrecursionlimit()} levels a JSON "
                          "document may have here", where=str(path)) from None
@@ -82,6 +82,16 @@ def read_json(path: Path, what: str) -> Any:
         raise InputError(f"malformed JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
     except ValueError as exc:
         raise InputError(f"malformed JSON: {exc}", where=str(path)) from None
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object; a key given twice is refused (json keeps the last in silence: an edit must not hide)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate key {twice[:60]!r}")
+    return obj
 
 
 def _no_constant(name: str) -> Any:
@@ -93,7 +103,7 @@ def write_problem(path: Path, exc: OSError) -> InputError:
     if isinstance(exc, IsADirectoryError) or path.is_dir():
         return InputError("is a directory (give a file name)", where=str(path))
     if isinstance(exc, (NotADirectoryError, FileExistsError)):
-        parent = next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent)
+        parent = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), path.parent)
         return InputError("not a directory", where=str(parent))
     return InputError(f"cannot write: {reason(exc)}", where=str(path))
 

@@ -37,6 +37,8 @@ class _LineLoader(_Base):  # type: ignore[misc, valid-type]
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
     seen: set[Any] = set()
     for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode):  # `? [a, b] : 1`: a key must be a name
+            raise yaml.constructor.ConstructorError(None, None, "a key must be a plain name", key.start_mark)
         # PyYAML silently keeps the last of two equal keys; a typo must not pass unseen.
         if key.value in seen:
             raise yaml.constructor.ConstructorError(
@@ -258,9 +260,10 @@ def _csv_rows(path: Path, reader: Any, width: int, problems: Problems, lines: li
 
 def _header_ok(path: Path, header: list[str], columns: frozenset[str], required: tuple[str, ...],
                problems: Problems) -> bool:
-    if len(header) == 1 and ";" in header[0]:  # spreadsheets in the Indonesian locale export with ';'
-        problems.add(path, 1, None, "fields must be separated by ',' (this header uses ';')")
-        return False
+    for other, name in ((";", "';'"), ("\t", "tabs")):  # the Indonesian locale exports with ';'; TSV
+        if len(header) == 1 and other in header[0]:
+            problems.add(path, 1, None, f"fields must be separated by ',' (this header uses {name})")
+            return False
     missing = [name for name in required if name not in header]
     for name in missing:
         problems.add(path, 1, name, "missing column")

@@ -37,7 +37,7 @@ def text(raw: Any) -> str:
     # YAML turns `yes`/`no`/`on` into booleans; accepting them silently would store "True".
     if isinstance(raw, bool):
         raise ValueError("expected text, got a boolean (quote it)")  # noqa: TRY004 - the parser contract
-    if isinstance(raw, (dict, list)):
+    if not isinstance(raw, (int, float, date)):  # a list, a mapping, a set, bytes (!!binary)...
         raise ValueError(f"expected text, got a {type(raw).__name__}")  # noqa: TRY004
     return text(str(raw))
 
@@ -178,6 +178,8 @@ _IPV4 = re.compile(r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d
 
 def ip(raw: Any) -> str:
     value = text(raw)
+    if "%" in value:  # a scope id (fe80::1%eth0) means something on one host only
+        raise ValueError(f"bad IP address {shorten(value)} (no %scope)")
     if _IPV4.match(value):  # canonical dotted quad: skip ipaddress, ~10x faster at 60,000 hosts
         return value
     try:

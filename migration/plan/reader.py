@@ -205,6 +205,9 @@ def _known_ids(plan: Plan, estate: Estate) -> None:
         if app_id not in estate.apps:
             raise _Bad(f"apps.{app_id}", f"app {app_id!r} is not in estate {estate.name!r}")
     for w in plan.waves:
+        for i, app_id in enumerate(w.apps):
+            if app_id not in estate.apps:
+                raise _Bad(f"waves[number={w.number}].apps[{i}]", f"app {app_id!r} is not in estate {estate.name!r}")
         for i, move in enumerate(w.hosts):
             for key, host in (("source", move.source), ("target", move.target)):
                 if host not in estate.hosts:

@@ -99,6 +99,13 @@ BROKEN: list[tuple[str, Setup, str]] = [
     ("non-UTF-8 YAML line 7", _non_utf8("hosts.yaml", 7), "hosts.yaml:7: not UTF-8 text"),
     ("NUL byte in a value", _nul_in_value, "hosts.csv:2: os: control character"),
     ("NUL byte in YAML", _write("agencies.yaml", "- {id: a\x00b}\n"), "agencies.yaml:1: control character"),
+    ("a key that is a list", _write("agencies.yaml", "- {id: a, ? [x, y] : 1}\n"), "agencies.yaml:1: malformed YAML: a key"),
+    ("python tag", _write("agencies.yaml", "- {id: !!python/object/apply:os.system [id]}\n"), "agencies.yaml:1"),
+    ("binary and set values", _write("agencies.yaml", "- {id: !!binary aGk=, name: !!set {a}}\n"),
+     "agencies.yaml:1: id: expected text, got a bytes"),
+    ("two documents", _write("agencies.yaml", "- {id: a}\n---\n- {id: b}\n"), "agencies.yaml:2"),
+    ("TSV named .csv", lambda e: (to_csv(e, "agencies"), _write("agencies.csv", "id\tname\nx\ty\n")(e)),
+     "agencies.csv:1: fields must be separated by ','"),
     ("UTF-16 CSV", lambda e: (to_csv(e, "agencies"), _write("agencies.csv", "id,name\n".encode("utf-16"))(e)),
      "agencies.csv:1: not UTF-8 text"),
 ]
@@ -215,6 +222,9 @@ REJECTED: list[tuple[str, Setup, str]] = [
     ("id with ..", _cell("agencies", "id: kemenkes", "id: a..b", False), "id: bad id"),
     ("port 0", _cell("apps", "port: 8082", "port: 0", False), "port: 0 is below the minimum 1"),
     ("huge number", _cell("apps", "data_gb: 180", "data_gb: 1e400", False), "data_gb: expected a finite number"),
+    ("IPv6 scope", _cell("hosts", "ip: 10.77.1.12,", "ip: 'fe80::1%eth0',", False), "ip: bad IP address"),
+    ("Arabic-Indic digits", _cell("apps", "data_gb: 180", "data_gb: '\u0661\u0662'", False), "ASCII digits"),
+    ("a list for text", _cell("apps", "name: API Data Kesehatan", "name: [a, b]", False), "name: expected text"),
 ]
 
 

@@ -5,6 +5,7 @@ inventory (one line naming both) unless --accept-plan-mismatch says so."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,6 +77,11 @@ BROKEN: list[tuple[str, Callable[[Path], bytes] | None, str]] = [
     ("bad id", _with(lambda d: d["waves"][0]["apps"].insert(0, "../../etc")), "waves[0].apps[0]: bad id"),
     ("future format", _with(lambda d: d.update(format=99)), "unsupported plan format 99"),
     ("no digest", _with(lambda d: d.pop("inventory_digest")), "inventory_digest: missing key"),
+    ("a duplicate key", lambda p: p.read_bytes().replace(b'"format": 1,', b'"format": 1, "format": 1,', 1),
+     "duplicate key 'format'"),
+    ("a huge integer", lambda p: p.read_bytes().replace(b'"number": 1', b'"number": 1' + b"0" * 5000, 1),
+     "malformed JSON"),
+    ("an unknown app", _with(lambda d: d["waves"][0]["apps"].append("nope")), "app 'nope' is not in estate"),
 ]
 
 
@@ -155,7 +161,10 @@ def test_report_output_and_previous_problems_are_one_line(planned: tuple[Path, P
     a_file.write_text("x")
     binary = tmp_path / "prev.json"
     binary.write_bytes(b"\xff\xfe\x00" * 100)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
     cases = [
+        (["--out", str(fifo)], f"{fifo}: not a regular file"),
         (["--out", str(tmp_path)], f"{tmp_path}: is a directory"),
         (["--out", str(a_file / "r.html")], f"{a_file}: not a directory"),
         (["--out", "/proc/dcc-report.html"], "/proc/dcc-report.html: cannot write"),
@@ -167,3 +176,22 @@ def test_report_output_and_previous_problems_are_one_line(planned: tuple[Path, P
         code, _, err = in_process(capsys, "report", "--estate", str(estate), *extra)
         assert code == 2 and "Traceback" not in err and err.count("\n") == 1, (extra, err)
         assert expected in err, (extra, err)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["inventory", "generate", "--out", "{file}"], "{file}: not a directory"),
+    (["inventory", "generate", "--out", "{file}/sub"], "{file}: not a directory"),
+    (["plan", "--estate", "{estate}", "--out", "{tmp}"], "{tmp}: is a directory"),
+    (["plan", "--estate", "{estate}", "--out", "{file}/p.json"], "{file}: not a folder"),
+    (["assess", "--estate", "{estate}", "--out", "{tmp}"], "{tmp}: is a directory"),
+])
+def test_output_paths_that_cannot_be_written_are_one_line(planned: tuple[Path, Path], tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str], args: list[str],
+                                                          expected: str) -> None:
+    estate, _ = planned
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    values = {"file": str(a_file), "tmp": str(tmp_path), "estate": str(estate)}
+    code, _, err = in_process(capsys, *(a.format(**values) for a in args))
+    assert code == 2 and "Traceback" not in err and err.count("\n") == 1, err
+    assert expected.format(**values) in err, err
