@@ -34,4 +34,4 @@ def assess_command(
     console.print(rationalization_table(rationalize(loaded, results)[:top], len(loaded.apps)))
     if out is not None:
         write_json(out, loaded, results)
-        console.print(f"wrote {safe(out)}")
+        console.print(f"wrote {safe(out)}", soft_wrap=True)

@@ -31,7 +31,7 @@ def validate(estate: Annotated[Path, typer.Argument(help="Estate folder, e.g. in
         raise InputError(f"{len(problems)} error{'s' if len(problems) != 1 else ''} in the inventory",
                          where=str(estate))
     assert found is not None
-    console().print(
+    console(soft_wrap=True).print(
         f"[green]ok[/] {safe(estate)}: {len(found.agencies)} agencies, {len(found.datacenters)} data centers, "
         f"{len(found.hosts)} hosts, {len(found.apps)} apps, {len(found.dependencies)} dependencies")
 
@@ -61,4 +61,4 @@ def generate(
     settings = GenerateSettings.from_folder(out).override(seed=seed, scale=scale)
     counts = write_estate(out, settings)
     parts = ", ".join(f"{n} {name}" for name, n in counts.items())
-    console().print(f"[green]wrote[/] {safe(out)} (seed {settings.seed}, scale {settings.scale:g}): {parts}")
+    console(soft_wrap=True).print(f"[green]wrote[/] {safe(out)} (seed {settings.seed}, scale {settings.scale:g}): {parts}")

@@ -51,7 +51,7 @@ def plan(
         write_plan(out, result)
         progress.update(task, advance=1)
     console.print(wave_table(result))
-    console.print(f"wrote {safe(out)}")
+    console.print(f"wrote {safe(out)}", soft_wrap=True)
 
 
 def _dependencies(estate, facts: Path | None):  # type: ignore[no-untyped-def]

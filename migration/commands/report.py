@@ -69,7 +69,7 @@ def report(
     if as_json:
         typer.echo(doc, nl=False)
     _summary(console, r)
-    console.print(f"report written: [bold]{safe(out.resolve())}[/]")
+    console.print(f"report written: [bold]{safe(out.resolve())}[/]", soft_wrap=True)
 
 
 def _summary(console: object, r: object) -> None:

@@ -65,8 +65,23 @@ def _id_lists(cells: list[str]) -> list[Any] | None:
     return list(map(tuple, map(str.split, cells, repeat(";"))))
 
 
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DNS_LINES = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?:\n{_LABEL}(?:\.{_LABEL})*)*")
+
+
+def _dns_names(cells: list[str]) -> list[Any] | None:
+    """The cells when each is already a canonical DNS name (lower case, no trailing dot)."""
+    if not cells:
+        return []
+    joined = "\n".join(cells)
+    if joined.count("\n") != len(cells) - 1 or max(map(len, cells)) > 253:
+        return None
+    return cells if _DNS_LINES.fullmatch(joined) else None
+
+
 _FIXED: dict[Callable[..., Any], Callable[[list[str]], list[Any] | None]] = {
     schema.ident: _ids, schema.ip: _ipv4, schema.text: _text, schema.ident_list: _id_lists,
+    schema.dns_name: _dns_names,
 }
 
 

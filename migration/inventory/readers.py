@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from itertools import repeat
 from pathlib import Path
@@ -27,7 +26,6 @@ KEY_LINES = "__key_lines__"
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BLOCK = 1 << 18  # characters read at a time by the plain-CSV path
 MAX_LINE = 1 << 20  # characters: no inventory row comes near; a file without newlines is refused fast
-_BLANK_ROW = re.compile(r"(?m)^[ ,]*$")  # Excel's trailing ,,,, rows
 
 
 class _LineLoader(_Base):  # type: ignore[misc, valid-type]
@@ -229,8 +227,10 @@ def _plain_columns(stream: Any, width: int) -> list[list[str]] | None:
         if text:
             body = text.removesuffix("\n")
             lines = body.split("\n")
+            lengths = list(map(len, lines))
+            # A line of only its commas is one of Excel's blank rows: the csv module path skips it.
             if ('"' in body or "\r" in body or set(map(str.count, lines, repeat(","))) != commas
-                    or max(map(len, lines)) > limit or width < 2 or _BLANK_ROW.search(body)):
+                    or max(lengths) > limit or min(lengths) <= width - 1 or width < 2):
                 return None
             cells = body.replace("\n", ",").split(",")
             for index, column in enumerate(columns):
