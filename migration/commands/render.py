@@ -24,16 +24,12 @@ def render(
     out: Annotated[Path, typer.Option("--out", help="Folder to (re)write: one folder per tenant, plus _platform.")],
     stack_config: Annotated[Path, typer.Option(
         "--stack-config", help="Pulumi.<stack>.yaml whose dcc:* settings (and shard) to use.")] = DEFAULT_STACK,
-    accept_plan_mismatch: Annotated[bool, typer.Option(
-        "--accept-plan-mismatch", help="Use a plan made for another estate or an older inventory, on purpose.")]
-    = False,
 ) -> None:
     """Render the platform, a tenant per agency and a workload per replatformed app as YAML manifests."""
     from rich.progress import Progress
     from rich.table import Table
 
     from migration.inventory import load_estate
-    from migration.plan.reader import read_plan
     from migration.render import (
         bulk,
         iter_folders,
@@ -45,13 +41,8 @@ def render(
     )
     from migration.terminal import console, safe
 
-    loaded = load_estate(estate)
-    err = console(stderr=True)
-    # The plan is read and bound to this estate by the one plan reader before anything is rendered.
-    read_plan(plan, loaded, accept_mismatch=accept_plan_mismatch,
-              on_accept=lambda line: err.print(f"[yellow]warning:[/] {safe(line)}", soft_wrap=True))
     settings = load_settings(stack_config, estate, plan)
-    specs = specs_from_estate(loaded, read_strategies(plan), settings)
+    specs = specs_from_estate(load_estate(estate), read_strategies(plan), settings)
     agencies = settings.shard.selects([t.agency for t in specs.tenants])
     folders = {}
     with bulk(), Progress(transient=True) as progress:
