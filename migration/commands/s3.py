@@ -65,22 +65,16 @@ def verify(
         str | None,
         typer.Option("--state", "--state-url", envvar="DCC_STATE_URL", help="State store URL (default: the estate's)."),
     ] = None,
-    residency_config: Annotated[Path | None, typer.Option(
-        "--residency-config", help="Pulumi.<stack>.yaml whose dcc:storageAllowList the endpoint must be on "
-                                   "(default: the estate's storage_allow_list).")] = None,
 ) -> None:
     """Read each app's newest backup (or --all) back from storage and check every object's SHA-256."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from migration.errors import CorruptObject, InputError
-    from migration.inventory import load_estate
-    from migration.residency import check_endpoints, residency_of
     from migration.state import StateStore
     from migration.terminal import console
 
     if not estate.is_dir():
         raise InputError("estate folder not found", where=str(estate))
-    check_endpoints((endpoint,), residency_of(load_estate(estate), residency_config))
     with StateStore.open(state_url, estate_dir=estate, create=False) as store:
         chosen = _chosen(store.backups(), app_id, every)
     if not chosen:

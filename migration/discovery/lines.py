@@ -50,7 +50,8 @@ class Reader:
 
     def bad(self, number: int, line: str) -> None:
         """Warn about an unparsable line, quoting a short, safe excerpt of it."""
-        self.warn(number, f"unparsable line ignored: {redact(line)[:60]!r}")
+        # The line is already escaped (Reader.lines): quoted as is, not repr'd a second time.
+        self.warn(number, f"unparsable line ignored: '{redact(line)[:60]}'")
 
 
 def to_int(text: str, low: int = 0, high: int = 2**63 - 1) -> int | None:
