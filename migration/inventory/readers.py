@@ -18,7 +18,7 @@ import yaml
 
 from migration.errors import InputError
 from migration.inventory import yamlsafe
-from migration.untrusted import shorten
+from migration.untrusted import has_control, shorten
 from migration.userfiles import decode, read_bytes
 
 LINE = "__line__"
@@ -68,6 +68,8 @@ class Problems:
 
     def add(self, file: Path | str, line: int | None, field: str | None, message: str) -> None:
         where = f"{file}:{line}" if line else str(file)
+        if field is not None and (len(field) > 64 or has_control(field)):  # a header cell is user text
+            field = shorten(field, 64)
         self.lines.append(f"{where}: {field}: {message}" if field else f"{where}: {message}")
 
     def add_error(self, exc: InputError) -> None:
@@ -81,29 +83,10 @@ class Problems:
 def read_text(path: Path, problems: Problems) -> str | None:
     """The file as text, or None with the problem recorded: OS errors, size, encoding, huge lines."""
     try:
-        text = decode(read_bytes(path), str(path))
+        return decode(read_bytes(path, max_line=MAX_LINE), str(path))
     except InputError as exc:
         problems.add_error(exc)
         return None
-    line = long_line(text)
-    if line is not None:
-        problems.add(path, line, None, f"line longer than {MAX_LINE:,} characters (is this an inventory table?)")
-        return None
-    return text
-
-
-def long_line(text: str, limit: int = MAX_LINE) -> int | None:
-    """The number of the first line over `limit` characters, or None; linear in the text."""
-    if len(text) <= limit:
-        return None
-    start, number, end_of_text = 0, 1, len(text)
-    while start <= end_of_text:
-        end = text.find("\n", start)
-        end = end_of_text if end == -1 else end
-        if end - start > limit:
-            return number
-        start, number = end + 1, number + 1
-    return None
 
 
 def read_yaml(path: Path, problems: Problems) -> Any:

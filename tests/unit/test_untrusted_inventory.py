@@ -106,6 +106,10 @@ BROKEN: list[tuple[str, Setup, str]] = [
     ("two documents", _write("agencies.yaml", "- {id: a}\n---\n- {id: b}\n"), "agencies.yaml:2"),
     ("TSV named .csv", lambda e: (to_csv(e, "agencies"), _write("agencies.csv", "id\tname\nx\ty\n")(e)),
      "agencies.csv:1: fields must be separated by ','"),
+    ("a header cell with an escape", lambda e: (to_csv(e, "agencies"), edit(e, "agencies.csv", "id,", "id,\x1b[2Jx" + "y" * 5000 + ",")),
+     "agencies.csv:1: '\\x1b[2jxyyy"),
+    ("100,000 levels", lambda e: (e / "dependencies.yaml").write_text("- " + "[" * 100_000 + "]" * 100_000),
+     "dependencies.yaml:1: nested deeper than"),
     ("UTF-16 CSV", lambda e: (to_csv(e, "agencies"), _write("agencies.csv", "id,name\n".encode("utf-16"))(e)),
      "agencies.csv:1: not UTF-8 text"),
 ]
