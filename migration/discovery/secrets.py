@@ -11,9 +11,32 @@ import re
 
 MASK = "***"
 _KEYWORD = r"(?:pass(?:wd|word|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)"
-_VALUE = r"""(['"]?)([^\s'"&;,}]+)"""
+# A value: quoted (spaces and all, up to the closing quote) or a bare word.
+_VALUE = r"""(?:(?P<q>['"])(?P<quoted>.*?)(?P=q)|(?P<bare>[^\s'"&;,}<]+))"""
 
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+
+def _masked(match: re.Match[str]) -> str:
+    """The match with its value (quoted or bare) replaced by the mask, its quotes kept."""
+    quote = match.group("q")
+    start = match.start("quoted") - 1 if quote else match.start("bare")
+    head = match.string[match.start():start]
+    return f"{head}{quote}{MASK}{quote}" if quote else f"{head}{MASK}"
+
+
+_KEYED: tuple[re.Pattern[str], ...] = (
+    # --password X, --db-pass=X, --password="a b", -Ddb.password=X (an option: a space may separate)
+    re.compile(rf"(?i)(?<![\w-])--?[\w.-]*{_KEYWORD}[\w.-]*(?:\s+|=){_VALUE}"),
+    # PASS=X, DB_PASSWORD='a b', password=X;, "password": "X", &token=X, <password>X
+    re.compile(rf"(?i)\b[\w.-]*{_KEYWORD}[\w.-]*\"?\s*[=:]\s*{_VALUE}"),
+    re.compile(rf"(?i)<[\w:-]*{_KEYWORD}[\w:-]*>{_VALUE}"),
+    # mysql -pX / -p'X' (attached: a separate `-p 2222` is a port); sshpass -p X
+    re.compile(rf"(?<![\w-])-p(?!\d+\b)(?=\S){_VALUE}"),
+    re.compile(rf"\bsshpass\s+(?:-\w+\s+)*-p\s*{_VALUE}"),
+    # SQL: IDENTIFIED BY 'X', PASSWORD 'X'
+    re.compile(rf"(?i)(?:\bidentified\s+by|\bpassword)\s+(?=['\"]){_VALUE}"),
+)
+
+_PLAIN: tuple[tuple[re.Pattern[str], str], ...] = (
     # scheme://user:secret@host (the user may be empty: redis://:secret@host)
     (re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)(@)"), rf"\1{MASK}\3"),
     # Authorization: Bearer X / Basic X / token X, as a header or an option value
@@ -21,22 +44,15 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"([^\s'\"]+)"), rf"\1{MASK}"),
     # X-Api-Key: X, X-Auth-Token: X, Cookie: X
     (re.compile(r"(?i)(\b(?:x-[\w-]*(?:key|token|auth|secret)[\w-]*|cookie)\s*:\s*)([^\s'\"]+)"), rf"\1{MASK}"),
-    # --password X, --db-pass=X, -Ddb.password=X (an option: a space may separate the value)
-    (re.compile(rf"(?i)((?<![\w-])--?[\w.-]*{_KEYWORD}[\w.-]*(?:\s+|=)){_VALUE}"), rf"\1\2{MASK}"),
-    # PASS=X, DB_PASSWORD=X, password=X;, "password": "X", &token=X
-    (re.compile(rf"(?i)(\b[\w.-]*{_KEYWORD}[\w.-]*\"?\s*[=:]\s*){_VALUE}"), rf"\1\2{MASK}"),
-    # mysql -pX / -p'X' (attached: a separate `-p 2222` is a port); sshpass -p X
-    (re.compile(r"((?<![\w-])-p)(['\"]?)(?!\d+\b)([^\s'\"]+)"), rf"\1\2{MASK}"),
-    (re.compile(r"(\bsshpass\s+(?:-\w+\s+)*-p\s*)(['\"]?)([^\s'\"]+)"), rf"\1\2{MASK}"),
     # curl -u user:X, --user user:X
     (re.compile(r"((?<![\w-])(?:-u|--user)[\s=]*['\"]?[^\s:'\"]+:)([^\s'\"]+)"), rf"\1{MASK}"),
-    # SQL: IDENTIFIED BY 'X', PASSWORD 'X'
-    (re.compile(r"(?i)(\bidentified\s+by\s+|\bpassword\s+)(['\"])([^'\"]*)"), rf"\1\2{MASK}"),
 )
 
 
 def redact(text: str) -> str:
     """`text` with every credential-looking value replaced by `***`."""
-    for pattern, replacement in _PATTERNS:
+    for pattern, replacement in _PLAIN:
         text = pattern.sub(replacement, text)
+    for keyed in _KEYED:
+        text = keyed.sub(_masked, text)
     return text

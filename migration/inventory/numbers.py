@@ -12,10 +12,14 @@ import re
 _DOT_GROUPS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")  # 1.000, 12.500, 1.000.000
 _COMMA = re.compile(r"[+-]?\d[\d.,]*")
 _RULE = "no thousands separators; '.' is the decimal point"
+_SPACES = re.compile("[ \u00a0\u202f\u2009]")
+_SPACE_GROUPS = re.compile("[+-]?\\d{1,3}(?:[ \u00a0\u202f\u2009]\\d{3})+(?:\\.\\d+)?")
 
 
 def ambiguity(value: str) -> str | None:
     """Why `value` (stripped) is not a number to read as written, with how to write it; else None."""
+    if _SPACE_GROUPS.fullmatch(value):  # 1 000 (and the no-break spaces spreadsheets use)
+        return f"number {value!r} with spaces: write {_SPACES.sub('', value)} ({_RULE})"
     if "," not in value and not _DOT_GROUPS.fullmatch(value):
         return None
     if not _COMMA.fullmatch(value):

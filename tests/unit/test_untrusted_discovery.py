@@ -76,13 +76,17 @@ SECRETS = [
     "GITHUB_TOKEN=hunter2 app",
     "app --client-secret=hunter2",
     "app --passphrase hunter2",
+    'app --password="hunter2 and more"',
+    "PASS='hunter2 with spaces' /usr/bin/app",
+    'mysql -p"hunter2 x" db',
+    "app --config <password>hunter2</password>",
 ]
 
 
 @pytest.mark.parametrize("command", SECRETS)
 def test_secrets_are_masked_in_every_common_form(command: str) -> None:
     masked = redact(command)
-    assert "hunter2" not in masked, masked
+    assert "hunter2" not in masked and " and more" not in masked and "with spaces" not in masked, masked
     assert "***" in masked
     ps = rt.parse_ps(Reader("ps", f"  101     1 app 1234 {command}"))
     assert "hunter2" not in ps[0].command

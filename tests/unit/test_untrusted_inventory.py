@@ -206,6 +206,7 @@ REJECTED: list[tuple[str, Setup, str]] = [
     ("1.000 in CSV", _cell("apps", ",180,", ",1.000,", True), "apps.csv:3: data_gb: ambiguous number '1.000'"),
     ("1,000 in CSV", _cell("apps", ",180,", ',"1,000",', True), "apps.csv:3: data_gb: ambiguous number '1,000'"),
     ("12.500.000 in CSV", _cell("apps", ",180,", ",12.500.000,", True), "write 12500000"),
+    ("1 000 in CSV", _cell("apps", ",180,", ",1\u00a0000,", True), "write 1000"),
     ("1,5 in YAML", _cell("apps", "data_gb: 180", "data_gb: '1,5'", False), "write 1.5"),
     ("1.000 in an integer", _cell("hosts", "disk_gb: 500", "disk_gb: 1.000", False), "ambiguous number"),
     ("cpu 1.000", _cell("hosts", "cpu: 4, memory_gb: 8,  disk_gb: 200", "cpu: 1.000, memory_gb: 8,  disk_gb: 200",

@@ -81,6 +81,9 @@ BROKEN: list[tuple[str, Callable[[Path], bytes] | None, str]] = [
      "duplicate key 'format'"),
     ("a huge integer", lambda p: p.read_bytes().replace(b'"number": 1', b'"number": 1' + b"0" * 5000, 1),
      "malformed JSON"),
+    ("a wave twice", _with(lambda d: d["waves"].append(dict(d["waves"][0]))), "is given twice"),
+    ("an app in two waves", _with(lambda d: d["waves"][1]["apps"].append(d["waves"][0]["apps"][0])),
+     "is already in wave 1"),
     ("an unknown app", _with(lambda d: d["waves"][0]["apps"].append("nope")), "app 'nope' is not in estate"),
 ]
 
