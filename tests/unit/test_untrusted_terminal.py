@@ -99,3 +99,11 @@ def test_s3_audit_prints_problems_as_written() -> None:
 
     backups = [SimpleNamespace(app=m, bucket="b", prefix=m, manifest_sha256="0" * 64, objects=1) for m in HOSTILE]
     assert_literal(rendered(_results_table(backups, list(HOSTILE))))
+
+
+def test_every_verb_prints_through_the_safe_console() -> None:
+    """A new verb that makes its own rich Console (emoji on, user text as markup) fails here."""
+    root = Path(__file__).resolve().parents[2] / "migration"
+    offenders = [str(p.relative_to(root)) for p in [root / "cli.py", *sorted((root / "commands").glob("*.py"))]
+                 if "Console(" in p.read_text()]
+    assert offenders == [], f"print through migration.terminal.console(), not rich's Console: {offenders}"
