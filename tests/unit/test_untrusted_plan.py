@@ -198,3 +198,12 @@ def test_output_paths_that_cannot_be_written_are_one_line(planned: tuple[Path, P
     code, _, err = in_process(capsys, *(a.format(**values) for a in args))
     assert code == 2 and "Traceback" not in err and err.count("\n") == 1, err
     assert expected.format(**values) in err, err
+
+
+def test_migrate_goes_past_an_accepted_mismatch_to_its_next_check(planned: tuple[Path, Path],
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    estate, plan = planned
+    _changed(estate)
+    code, _, err = in_process(capsys, *VERBS["migrate"](estate, plan)[:-1], "https://s3.amazonaws.com",
+                              "--accept-plan-mismatch")
+    assert code == 2 and "accepted on purpose" in err and "data residency" in err, err
