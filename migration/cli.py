@@ -10,11 +10,11 @@ import pkgutil
 import sys
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from migration import __version__, commands
 from migration.errors import DccError
+from migration.terminal import console, safe
+from migration.untrusted import escape_controls
 
 app = typer.Typer(
     name="dcc",
@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv)
     except DccError as exc:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            f"[bold red]error:[/] {escape(exc.line())}", markup=True
+        # The line holds the user's and hosts' text: never markup, never an emoji, controls shown.
+        console(stderr=True, soft_wrap=True).print(
+            f"[bold red]error:[/] {safe(escape_controls(exc.line(), keep_newlines=False))}", markup=True
         )
         sys.exit(exc.exit_code)

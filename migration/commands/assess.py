@@ -19,19 +19,19 @@ def assess_command(
     apps: Annotated[bool, typer.Option("--apps", help="List every app's strategy and rule (small estates).")] = False,
 ) -> None:
     """Assess every app with the rule table (first match wins) and show duplicated functions."""
-    from rich.console import Console
-
     from migration.assess import assess, rationalize
     from migration.assess.report import apps_table, rationalization_table, strategy_table, write_json
     from migration.inventory import load_estate
+    from migration.terminal import console as make_console
+    from migration.terminal import safe
 
     loaded = load_estate(estate)
     results = assess(loaded)
-    console = Console()
+    console = make_console()
     console.print(strategy_table(results))
     if apps:
         console.print(apps_table(results))
     console.print(rationalization_table(rationalize(loaded, results)[:top], len(loaded.apps)))
     if out is not None:
         write_json(out, loaded, results)
-        console.print(f"wrote {out}", highlight=False)
+        console.print(f"wrote {safe(out)}", soft_wrap=True)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from migration.errors import InputError, RemoteError
+from migration.terminal import console as make_console
+from migration.terminal import plain, safe
 
 if TYPE_CHECKING:  # only for annotations: the heavy modules load inside the commands
     from rich.console import Console
@@ -62,8 +64,6 @@ def discover(
         return
     if estate is None:
         raise InputError("missing option --estate (the estate folder)", where="--estate")
-    from rich.console import Console
-
     from migration.discovery import Settings, load_all, select_targets
     from migration.discovery.targets import lab_addresses
     from migration.inventory import load_estate
@@ -75,7 +75,7 @@ def discover(
                         accept_new_keys=accept_new_keys, concurrency=concurrency, connect_timeout=timeout,
                         command_timeout=command_timeout)
     outcomes = _run(targets, settings, estate / "facts")
-    console = Console()
+    console = make_console()
     console.print(_outcome_table(outcomes))
     facts = load_all(estate / "facts")
     _print_diff(console, loaded, facts)
@@ -94,8 +94,6 @@ def diff_command(
     facts: Annotated[Path | None, typer.Option("--facts", help="Facts folder (default: <estate>/facts).")] = None,
 ) -> None:
     """Compare declared dependencies with those observed in stored facts (no SSH)."""
-    from rich.console import Console
-
     from migration.discovery import load_all
     from migration.inventory import load_estate
 
@@ -103,7 +101,7 @@ def diff_command(
     found = load_all(folder)
     if not found:
         raise InputError("no facts stored; run `dcc discover --estate ...` first", where=str(folder))
-    _print_diff(Console(), load_estate(estate), found)
+    _print_diff(make_console(), load_estate(estate), found)
 
 
 def _access(estate: Estate, given: Path | None, name: str, option: str) -> Path:
@@ -130,13 +128,12 @@ def _run(targets: list[SshTarget], settings: Settings, facts_dir: Path) -> list[
         task = progress.add_task("", total=len(targets))
 
         def done(outcome: HostOutcome) -> None:
-            progress.update(task, advance=1, description=f"{outcome.host}: {outcome.status}")
+            progress.update(task, advance=1, description=f"{safe(outcome.host)}: {safe(outcome.status)}")
 
         return discover_all(targets, settings, done, facts_dir)
 
 
 def _outcome_table(outcomes: list[HostOutcome]) -> Table:
-    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Discovery", show_lines=False)
@@ -146,13 +143,12 @@ def _outcome_table(outcomes: list[HostOutcome]) -> Table:
         s = o.summary
         style = "green" if o.ok else "red"
         cells = (s.os, ",".join(map(str, s.ports)), str(s.connections), str(s.warnings)) if s else ("",) * 4
-        table.add_row(escape(o.host), f"[{style}]{escape(o.status)}[/]", *map(escape, cells), f"{o.duration_s:.1f}",
-                      escape(o.message))
+        table.add_row(plain(o.host), plain(o.status, style), *map(plain, cells), f"{o.duration_s:.1f}",
+                      plain(o.message))
     return table
 
 
 def _print_diff(console: Console, estate: Estate, facts: dict[str, HostFacts]) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     from migration.discovery import diff
@@ -161,24 +157,23 @@ def _print_diff(console: Console, estate: Estate, facts: dict[str, HostFacts]) -
     table = Table(title="Dependencies: declared vs observed")
     for column in ("from", "to", "kind", "finding"):
         table.add_column(column)
-    rows = ([(d, "[green]declared, seen[/]") for d in result.confirmed]
-            + [(d, "[yellow]seen, NOT declared[/]") for d in result.undeclared]
-            + [(d, "[yellow]declared, never seen[/]") for d in result.unseen]
-            + [(d, "[dim]declared, not verifiable (hosts not discovered)[/]") for d in result.unverifiable])
+    rows = ([(d, plain("declared, seen", "green")) for d in result.confirmed]
+            + [(d, plain("seen, NOT declared", "yellow")) for d in result.undeclared]
+            + [(d, plain("declared, never seen", "yellow")) for d in result.unseen]
+            + [(d, plain("declared, not verifiable (hosts not discovered)", "dim")) for d in result.unverifiable])
     for dep, finding in rows:
-        table.add_row(escape(dep.from_app), escape(dep.to_app), escape(dep.kind or ""), finding)
+        table.add_row(plain(dep.from_app), plain(dep.to_app), plain(dep.kind or ""), finding)
     for app, kind in result.intra_app:
-        table.add_row(escape(app), escape(app), escape(kind), "[blue]within the app (e.g. its own database)[/]")
+        table.add_row(plain(app), plain(app), plain(kind), plain("within the app (e.g. its own database)", "blue"))
     for o in result.other:
-        far = o.to_app or (f"{o.to_host}:{o.to_port}" if o.to_host else o.peer)
-        table.add_row(escape(o.from_app or f"host {o.from_host or '?'}"), escape(far), escape(o.kind),
-                      f"[dim]not an app-to-app edge ({escape(o.evidence)})[/]")
+        table.add_row(plain(o.from_app or f"host {o.from_host or '?'}"),
+                      plain(o.to_app or (f"{o.to_host}:{o.to_port}" if o.to_host else o.peer)),
+                      plain(o.kind), plain(f"not an app-to-app edge ({o.evidence})", "dim"))
     console.print(table)
     _print_listeners(console, estate, facts)
 
 
 def _print_listeners(console: Console, estate: Estate, facts: dict[str, HostFacts]) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     from migration.discovery.listeners import listener_findings
@@ -191,7 +186,7 @@ def _print_listeners(console: Console, estate: Estate, facts: dict[str, HostFact
     for column in ("host", "port", "app", "process", "finding"):
         table.add_column(column)
     for f in findings:
-        table.add_row(escape(f.host), str(f.port), escape(f.app or ""), escape(f.process), f"[yellow]{f.finding}[/]")
+        table.add_row(plain(f.host), str(f.port), plain(f.app or ""), plain(f.process), plain(f.finding, "yellow"))
     console.print(table)
 
 

@@ -19,32 +19,31 @@ def register(app: typer.Typer) -> None:
 @inventory.command("validate")
 def validate(estate: Annotated[Path, typer.Argument(help="Estate folder, e.g. inventory/lab.")]) -> None:
     """Check every file of an estate; print each problem as `file:line: field: message` (exit 2 if any)."""
-    from rich.console import Console
-
     from migration.inventory import check_estate
+    from migration.terminal import console, safe
+    from migration.untrusted import escape_controls
 
     found, problems = check_estate(estate)
     if problems:
-        err = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
+        err = console(stderr=True, markup=False, soft_wrap=True)
         for line in problems:
-            err.print(line)
+            err.print(escape_controls(line, keep_newlines=False))
         raise InputError(f"{len(problems)} error{'s' if len(problems) != 1 else ''} in the inventory",
                          where=str(estate))
     assert found is not None
-    Console(highlight=False).print(
-        f"[green]ok[/] {estate}: {len(found.agencies)} agencies, {len(found.datacenters)} data centers, "
+    console(soft_wrap=True).print(
+        f"[green]ok[/] {safe(estate)}: {len(found.agencies)} agencies, {len(found.datacenters)} data centers, "
         f"{len(found.hosts)} hosts, {len(found.apps)} apps, {len(found.dependencies)} dependencies")
 
 
 @inventory.command("show")
 def show(estate: Annotated[Path, typer.Argument(help="Estate folder, e.g. inventory/lab.")]) -> None:
     """Summarise an estate: counts per data-center kind, host role, app criticality and data class."""
-    from rich.console import Console
-
     from migration.inventory import load_estate
     from migration.inventory.summary import summary_table
+    from migration.terminal import console
 
-    Console().print(summary_table(load_estate(estate)))
+    console().print(summary_table(load_estate(estate)))
 
 
 @inventory.command("generate")
@@ -56,11 +55,10 @@ def generate(
     = None,
 ) -> None:
     """Write a reproducible national-scale sample estate (same seed and scale, byte-identical files)."""
-    from rich.console import Console
-
     from migration.inventory.generate import GenerateSettings, write_estate
+    from migration.terminal import console, safe
 
     settings = GenerateSettings.from_folder(out).override(seed=seed, scale=scale)
     counts = write_estate(out, settings)
     parts = ", ".join(f"{n} {name}" for name, n in counts.items())
-    Console(highlight=False).print(f"[green]wrote[/] {out} (seed {settings.seed}, scale {settings.scale:g}): {parts}")
+    console(soft_wrap=True).print(f"[green]wrote[/] {safe(out)} (seed {settings.seed}, scale {settings.scale:g}): {parts}")

@@ -9,8 +9,10 @@ import os
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from migration.terminal import console, plain, safe
 
 lab_app = typer.Typer(help="The lab: real hosts in network namespaces with sshd, sample apps and faults.",
                       no_args_is_help=True)
@@ -50,14 +52,14 @@ def up(estate_dir: Path = _ESTATE_DIR) -> None:
         task = bar.add_task("", total=None)
 
         def show(msg: str, done: int, total: int) -> None:
-            bar.update(task, description=msg[-70:], completed=done, total=total or None)
+            bar.update(task, description=safe(msg[-70:]), completed=done, total=total or None)
 
         img = base.ensure_base(lambda line: show(line, 0, 0))
         acc = lab.up(estate_dir, show)
     if img.built_seconds is not None:
-        Console().print(f"built the base image in {img.built_seconds:.0f} s: {img.tarball}")
-    Console().print(f"[green]lab {acc.estate!r} up[/] in {time.monotonic() - start:.1f} s; "
-                    f"access files in {acc.ssh_config.parent}")
+        console().print(f"built the base image in {img.built_seconds:.0f} s: {safe(img.tarball)}")
+    console().print(f"[green]lab {safe(repr(acc.estate))} up[/] in {time.monotonic() - start:.1f} s; "
+                    f"access files in {safe(acc.ssh_config.parent)}")
     _print_status(acc.estate)
 
 
@@ -71,20 +73,22 @@ def down(estate: str = typer.Argument("lab", help="Estate name (or folder)."),
     names = state.all_estates() if all_ else [_estate_name(estate)]
     for name in names:
         cleanup.down(name)
-        Console().print(f"lab {name!r} down")
+        console().print(f"lab {safe(repr(name))} down")
 
 
 def _print_status(name: str) -> None:
     from migration.lab import lifecycle
 
-    table = Table(title=f"lab {name}")
+    table = Table(title=f"lab {safe(name)}")
     for col in ("host", "role", "data center", "ip", "state", "sshd", "apps"):
         table.add_column(col, overflow="fold")
     for h in lifecycle.status(name):
-        apps = ", ".join(f"{a}:{'[green]ok[/]' if s == 'ok' else f'[red]{s}[/]'}" for a, s in h.apps)
-        table.add_row(h.id, h.role, h.datacenter, h.ip, "[green]up[/]" if h.up else "[red]down[/]",
-                      "[green]yes[/]" if h.sshd else "[red]no[/]", apps)
-    Console().print(table)
+        apps = Text(", ").join(Text.assemble(plain(f"{a}:"), plain(s, "green" if s == "ok" else "red"))
+                               for a, s in h.apps)
+        table.add_row(plain(h.id), plain(h.role), plain(h.datacenter), plain(h.ip),
+                      plain("up", "green") if h.up else plain("down", "red"),
+                      plain("yes", "green") if h.sshd else plain("no", "red"), apps)
+    console().print(table)
 
 
 @lab_app.command("status")
@@ -117,7 +121,7 @@ def boot(estate: str = typer.Argument(..., help="Estate name."),
     from migration.lab import faults
 
     faults.boot(_estate_name(estate), host)
-    Console().print(f"{host} booted")
+    console().print(f"{safe(host)} booted")
 
 
 @lab_app.command("fault")
@@ -133,7 +137,7 @@ def fault(estate: str = typer.Argument(..., help="Estate name."),
     from migration.lab import faults
 
     msg = faults.apply(_estate_name(estate), host, kind, value or None, off=off)
-    Console().print(msg)
+    console().print(safe(msg))
 
 
 def register(app: typer.Typer) -> None:

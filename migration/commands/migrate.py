@@ -26,6 +26,28 @@ LOCK_MODE = typer.Option("COMPLIANCE", "--lock-mode", envvar="DCC_BACKUP_LOCK_MO
                          help="Object lock on backups: COMPLIANCE (production) or GOVERNANCE (lab).")
 LOCK_DAYS = typer.Option(30, "--lock-days", envvar="DCC_BACKUP_LOCK_DAYS", min=1,
                          help="Days each backup object is locked.")
+ACCEPT = typer.Option(False, "--accept-plan-mismatch",
+                      help="Use a plan made for another estate or an older inventory, on purpose.")
+RESIDENCY = typer.Option(None, "--residency-config",
+                         help="Pulumi.<stack>.yaml whose dcc:storageAllowList backups must stay on "
+                              "(default: storage_allow_list in the estate's estate.yaml).")
+
+
+def check_inputs(estate: Path, plan: Path, accept_mismatch: bool, endpoints: tuple[str | None, ...] = (),
+                 residency_config: Path | None = None) -> None:
+    """Before any connection: the plan is this estate's (or accepted on purpose, said on stderr),
+    and every endpoint backups go to is on the residency allow-list."""
+    from migration.inventory import load_estate
+    from migration.plan.reader import read_plan
+    from migration.residency import check_endpoints, residency_of
+    from migration.terminal import console, safe
+
+    loaded = load_estate(estate)
+    err = console(stderr=True)
+    read_plan(plan, loaded, accept_mismatch=accept_mismatch,
+              on_accept=lambda line: err.print(f"[yellow]warning:[/] {safe(line)}", soft_wrap=True))
+    if endpoints:
+        check_endpoints(endpoints, residency_of(loaded, residency_config))
 
 
 class DataPath(str, Enum):
@@ -59,19 +81,23 @@ def migrate(
     backup_keys: Path = KEYS,
     lock_mode: str = LOCK_MODE,
     lock_days: int = LOCK_DAYS,
+    accept_plan_mismatch: bool = ACCEPT,
+    residency_config: Path = RESIDENCY,
 ) -> None:
     """Back up, transfer, deploy, verify, cut over and decommission each app of wave N (resumable).
 
     Wave 1 also retires the plan's replaced and retired apps: verified backup, route redirected to
     the shared service, source decommissioned.
     """
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from migration.errors import MigrationFailed
     from migration.execution.orchestrator import migrate_wave
     from migration.execution.session import Inputs, open_session
+    from migration.terminal import console as make_console
+    from migration.terminal import safe
 
+    check_inputs(estate, plan, accept_plan_mismatch, (s3_endpoint, s3_endpoint_2), residency_config)
     session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state, s3_endpoint_2=s3_endpoint_2,
                                   keys_file=backup_keys, lock_mode=lock_mode.upper(), lock_days=lock_days), wave)
     # Replaced and retired apps leave in the wave the planner counts them in (wave 1).
@@ -79,7 +105,7 @@ def migrate(
     total = sum(len(m.steps) for m in moves)
     run_id = session.store.start_run(session.estate.name, wave)
     ctx = session.context(run_id, wave=wave, retain_days=retain_days, data_path=data_path.value)
-    console = Console()
+    console = make_console()
     say_leftovers(console, session.work_dir)
     columns = (TextColumn("[bold]wave {task.fields[wave]}[/]"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.description}"), TimeElapsedColumn())
@@ -89,7 +115,7 @@ def migrate(
         def notify(app: str, step: str, status: str) -> None:
             if step != "rollback" and status != "started":
                 bar.advance(task)
-            bar.update(task, description=f"{app}: {step} {status}")
+            bar.update(task, description=f"{safe(app)}: {safe(step)} {safe(status)}")
         report = migrate_wave(ctx, moves, batch_size=batch_size, max_failures=max_failures, notify=notify)
         bar.update(task, completed=total, description="done")
     session.store.finish_run(run_id, report.status)
@@ -117,10 +143,13 @@ STYLE = {"migrated": "green", "unchanged": "cyan", "rolled_back": "yellow", "fai
 def summary_table(report: Any) -> Any:
     from rich.table import Table
 
-    table = Table(title=f"wave {report.wave} (run {report.run_id}): {report.status}")
+    from migration.terminal import plain, safe
+
+    table = Table(title=f"wave {report.wave} (run {report.run_id}): {safe(report.status)}")
     for col in ("app", "result", "failed step", "changed steps", "detail"):
         table.add_column(col)
     for a in report.apps:
         style = STYLE.get(a.status, "")
-        table.add_row(a.app, f"[{style}]{a.status}[/]", a.step, str(a.changed_steps), a.message[:120])
+        table.add_row(plain(a.app), plain(a.status, style), plain(a.step), str(a.changed_steps),
+                      plain(a.message[:120]))
     return table

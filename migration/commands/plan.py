@@ -31,14 +31,15 @@ def plan(
         return
     if estate is None:
         raise InputError("missing option (e.g. dcc plan --estate inventory/lab --out plan.json)", where="--estate")
-    from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from migration.inventory import load_estate
     from migration.plan import make_plan, write_plan
     from migration.plan.summary import wave_table
+    from migration.terminal import console as make_console
+    from migration.terminal import safe
 
-    console = Console()
+    console = make_console()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("loading the estate", total=3)
@@ -46,11 +47,11 @@ def plan(
         deps = _dependencies(loaded, facts)
         progress.update(task, advance=1, description="assessing and scheduling waves")
         result = make_plan(loaded, deps)
-        progress.update(task, advance=1, description=f"writing {out}")
+        progress.update(task, advance=1, description=f"writing {safe(out)}")
         write_plan(out, result)
         progress.update(task, advance=1)
     console.print(wave_table(result))
-    console.print(f"wrote {out}", highlight=False)
+    console.print(f"wrote {safe(out)}", soft_wrap=True)
 
 
 def _dependencies(estate, facts: Path | None):  # type: ignore[no-untyped-def]
@@ -66,18 +67,25 @@ def explain_command(
     app_id: Annotated[str, typer.Argument(metavar="APP", help="App id, e.g. lapor-bogor.")],
     plan_file: Annotated[Path | None, typer.Option("--plan", help="Plan file written by `dcc plan`.")] = None,
     estate: EstateOpt = None,
+    accept_plan_mismatch: Annotated[bool, typer.Option(
+        "--accept-plan-mismatch", help="With --plan and --estate: use a plan made for another estate or an "
+                                       "older inventory, on purpose.")] = False,
 ) -> None:
     """Why APP got its strategy (rule), its move group and its wave (the constraints and dependencies)."""
-    from rich.console import Console
-
-    from migration.plan import explain, load_plan, make_plan
+    from migration.inventory import load_estate
+    from migration.plan import explain, make_plan
+    from migration.plan.reader import read_plan
+    from migration.terminal import console, safe
+    from migration.untrusted import escape_controls
 
     if plan_file is None and estate is None:
         raise InputError("give --plan FILE or --estate DIR", where="dcc plan explain")
+    bound = load_estate(estate) if estate is not None else None
     if plan_file is not None:
-        loaded = load_plan(plan_file)
+        err = console(stderr=True)
+        loaded = read_plan(plan_file, bound, accept_mismatch=accept_plan_mismatch,
+                           on_accept=lambda line: err.print(f"[yellow]warning:[/] {safe(line)}", soft_wrap=True))
     else:
-        from migration.inventory import load_estate
-
-        loaded = make_plan(load_estate(estate))
-    Console(highlight=False, markup=False).print("\n".join(explain(loaded, app_id)))
+        assert bound is not None
+        loaded = make_plan(bound)
+    console(markup=False).print(escape_controls("\n".join(explain(loaded, app_id))))

@@ -45,12 +45,12 @@ def _load(estate_dir: Path, app: str, *, proposed: bool) -> tuple[Estate, Profil
 def show(app: _APP, estate: _ESTATE, proposed: Annotated[bool, typer.Option(
         "--proposed", help="Show discovery's proposal instead of the reviewed profile.")] = False) -> None:
     """Every entry of a profile: what it says, its status and its evidence."""
-    from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     from migration.profile.diff import describe
     from migration.profile.walk import entries
+    from migration.terminal import console as make_console
+    from migration.terminal import safe as escape
 
     _, profile = _load(estate, app, proposed=proposed)
     state = "reviewed" if profile.reviewed else "proposal, not reviewed"
@@ -62,22 +62,22 @@ def show(app: _APP, estate: _ESTATE, proposed: Annotated[bool, typer.Option(
         status = item.prov.status + (f": {item.prov.reason}" if item.prov.reason else "")
         table.add_row(escape(where), escape(describe(item)), f"[{colours[item.prov.status]}]{escape(status)}[/]",
                       escape(item.prov.evidence))
-    Console().print(table)
+    make_console().print(table)
 
 
 @profile_app.command("diff")
 def diff_command(app: _APP, estate: _ESTATE) -> None:
     """What discovery's latest proposal changes against the reviewed profile."""
-    from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     from migration.profile import diff
+    from migration.terminal import console as make_console
+    from migration.terminal import safe as escape
 
     _, reviewed = _load(estate, app, proposed=False)
     _, proposal = _load(estate, app, proposed=True)
     changes = diff(reviewed, proposal)
-    console = Console()
+    console = make_console()
     if not changes:
         console.print(f"[green]no change[/]: the proposal says what version {reviewed.version} of "
                       f"{escape(app)} says")
@@ -93,10 +93,9 @@ def diff_command(app: _APP, estate: _ESTATE) -> None:
 @profile_app.command("review")
 def review(app: _APP, estate: _ESTATE) -> None:
     """Accept the proposal as the reviewed profile (refused while an entry still needs review)."""
-    from rich.console import Console
-
     from migration.profile import load_profile, profile_path, write_profile
     from migration.profile.review import reviewed
+    from migration.terminal import console as make_console
 
     loaded, proposal = _load(estate, app, proposed=True)
     current = profile_path(estate, app)
@@ -104,24 +103,23 @@ def review(app: _APP, estate: _ESTATE) -> None:
     done = reviewed(proposal, previous, where=str(profile_path(estate, app, proposed=True)))
     write_profile(current, done)
     profile_path(estate, app, proposed=True).unlink()
-    Console(highlight=False).print(f"[green]reviewed[/] {current} (version {done.version})")
+    make_console().print(f"[green]reviewed[/] {current} (version {done.version})")
 
 
 @profile_app.command("validate")
 def validate(estate: _ESTATE) -> None:
     """Check every profile and proposal of an estate; each problem as `file:line: field: problem`."""
-    from rich.console import Console
-
     from migration.inventory import load_estate
     from migration.profile import check, profiles_dir
+    from migration.terminal import console as make_console
 
     loaded = load_estate(estate)
     files = sorted(profiles_dir(estate).glob("*.yaml"))
     problems = [line for path in files for line in check(path, loaded)[1]]
     if problems:
-        err = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
+        err = make_console(stderr=True, markup=False, soft_wrap=True)
         for line in problems:
             err.print(line)
         raise InputError(f"{len(problems)} error{'s' if len(problems) != 1 else ''} in the profiles",
                          where=str(profiles_dir(estate)))
-    Console(highlight=False).print(f"[green]ok[/] {profiles_dir(estate)}: {len(files)} profile files")
+    make_console().print(f"[green]ok[/] {profiles_dir(estate)}: {len(files)} profile files")

@@ -26,11 +26,11 @@ def render(
         "--stack-config", help="Pulumi.<stack>.yaml whose dcc:* settings (and shard) to use.")] = DEFAULT_STACK,
 ) -> None:
     """Render the platform, a tenant per agency and a workload per replatformed app as YAML manifests."""
-    from rich.console import Console
     from rich.progress import Progress
     from rich.table import Table
 
     from migration.inventory import load_estate
+    from migration.terminal import console, safe
     from stacks.estate import policy_context, read_strategies, specs_from_estate
     from stacks.manifests import bulk, iter_folders, load_settings, write_manifests
 
@@ -45,9 +45,9 @@ def render(
             progress.advance(task)
     with bulk():
         files = write_manifests(out, folders, policy_context(specs, settings))
-    table = Table(title=f"dcc render -> {out}")
+    table = Table(title=f"dcc render -> {safe(out)}")
     for col in ("tenants", "migrated apps", "objects", "files"):
         table.add_column(col, justify="right")
     apps = sum(len(t.apps) for t in specs.tenants if t.agency in set(agencies))
     table.add_row(str(len(agencies)), str(apps), str(sum(len(o) for o in folders.values())), str(files))
-    Console().print(table)
+    console().print(table)

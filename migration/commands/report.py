@@ -30,9 +30,11 @@ def report(
     cost_model: Annotated[Path | None, typer.Option(
         "--cost-model", help="Cost model YAML (default config/cost-model.yaml).")] = None,
     top: Annotated[int, typer.Option("--top", min=1, max=200, help="Rows in top-N tables and charts.")] = 15,
+    accept_plan_mismatch: Annotated[bool, typer.Option(
+        "--accept-plan-mismatch", help="Use a plan made for another estate or an older inventory, on purpose.")]
+    = False,
 ) -> None:
     """Write the consolidation dashboard: estate, plan, progress and the KPI ledger, in one offline HTML file."""
-    from rich.console import Console
     from rich.progress import Progress
 
     from migration.report import (
@@ -44,16 +46,19 @@ def report(
         write_text_atomic,
     )
     from migration.report.compare import load_previous
+    from migration.terminal import console as make_console
+    from migration.terminal import safe
 
-    console = Console(stderr=as_json)
+    console = make_console(stderr=as_json)
     # Progress goes to stderr (stdout carries only the result), and only to a terminal: a log or a CI
     # capture gets no stray blank line before a one-line error.
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     with Progress(transient=True, console=err, disable=not err.is_terminal) as bar:
         task = bar.add_task("reading estate, plan and journal", total=3)
         costs = load_cost_model(cost_model) if cost_model else load_cost_model()
         prev = load_previous(previous) if previous else None
-        src = load_sources(estate, plan, state)
+        src = load_sources(estate, plan, state, accept_plan_mismatch=accept_plan_mismatch,
+                           on_accept=lambda line: err.print(f"[yellow]warning:[/] {safe(line)}", soft_wrap=True))
         bar.update(task, advance=1, description="computing the ledger")
         r = build_report(src, costs, previous=prev, top=top)
         bar.update(task, advance=1, description="rendering charts")
@@ -64,20 +69,22 @@ def report(
     if as_json:
         typer.echo(doc, nl=False)
     _summary(console, r)
-    console.print(f"report written: [bold]{out.resolve()}[/]")
+    console.print(f"report written: [bold]{safe(out.resolve())}[/]", soft_wrap=True)
 
 
 def _summary(console: object, r: object) -> None:
     from rich.table import Table
 
     from migration.report.render import fmt_number
+    from migration.terminal import plain, safe
 
-    table = Table(title=f"KPI ledger: {r.estate}", title_justify="left")
+    table = Table(title=f"KPI ledger: {safe(r.estate)}", title_justify="left")
     for col, justify in (("KPI", "left"), ("value", "right"), ("plan", "right"), ("definition", "right")):
         table.add_column(col, justify=justify)
     for k in r.kpis:
         planned = "-" if k.planned is None else fmt_number(k.planned, k.unit)
-        table.add_row(k.label, fmt_number(k.value, k.unit), planned, f"v{k.definition_version}")
+        table.add_row(plain(k.label), fmt_number(k.value, k.unit), planned, f"v{k.definition_version}")
     console.print(table)
     for c in r.definition_changed:
-        console.print(f"[yellow]definition {c['change']}:[/] {c['label']} v{c['from_version']} -> v{c['to_version']}")
+        console.print(f"[yellow]definition {safe(c['change'])}:[/] {safe(c['label'])} v{safe(c['from_version'])} "
+                      f"-> v{safe(c['to_version'])}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from migration.commands.migrate import BUCKET, ESTATE, KEYS, PLAN, S3, S3_2, STATE
+from migration.commands.migrate import ACCEPT, BUCKET, ESTATE, KEYS, PLAN, S3, S3_2, STATE, check_inputs
 
 
 def register(app: typer.Typer) -> None:
@@ -22,23 +22,26 @@ def rollback(
     state: str = STATE,
     s3_endpoint_2: str = S3_2,
     backup_keys: Path = KEYS,
+    accept_plan_mismatch: bool = ACCEPT,
 ) -> None:
     """Start the app on its source (data back from retention if decommissioned), route the portal to it, stop the target."""
-    from rich.console import Console
-
     from migration.commands.migrate import say_leftovers
     from migration.errors import MigrationFailed
     from migration.execution.orchestrator import rollback_app
     from migration.execution.session import Inputs, open_session
+    from migration.terminal import console, safe
 
+    # A failback writes a backup of the target: the same residency rule as a migration.
+    check_inputs(estate, plan, accept_plan_mismatch, (s3_endpoint, s3_endpoint_2))
     session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state, s3_endpoint_2=s3_endpoint_2,
                                   keys_file=backup_keys))
     move = session.move_of(app_id)
     run_id = session.store.start_run(session.estate.name, move.wave)
-    say_leftovers(Console(), session.work_dir)
-    with Console().status(f"rolling back {app_id}"):
+    say_leftovers(console(), session.work_dir)
+    with console().status(f"rolling back {safe(app_id)}"):
         result = rollback_app(session.context(run_id, wave=move.wave), move)
     session.store.finish_run(run_id, "succeeded" if result.status == "rolled_back" else "failed")
     if result.status != "rolled_back":
         raise MigrationFailed(f"rollback of {app_id} incomplete: {result.message}", where=app_id)
-    Console().print(f"[yellow]rolled back[/] {app_id}: the portal serves it from {move.primary[0].id} again")
+    console().print(f"[yellow]rolled back[/] {safe(app_id)}: the portal serves it from {safe(move.primary[0].id)} "
+                    "again")

@@ -38,10 +38,10 @@ def serve(
     """Serve an S3 endpoint (SeaweedFS) on loopback until Ctrl-C (or SIGTERM); objects live on disk."""
     import signal
 
-    from rich.console import Console
-
     from migration.backupstore.server import ACCESS_KEY, LocalS3Server
     from migration.errors import InputError
+    from migration.terminal import console as make_console
+    from migration.terminal import safe
 
     if data_dir is None:
         if estate is None:
@@ -49,13 +49,13 @@ def serve(
         if not estate.is_dir():
             raise InputError("estate folder not found", where=str(estate))
         data_dir = estate / "state" / "s3"
-    console = Console(highlight=False)
+    console = make_console()
     stop_on = {signal.SIGINT, signal.SIGTERM}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_on)
     try:
         with LocalS3Server(host=host, port=port, data_dir=data_dir) as server:
-            console.print(f"[green]S3 endpoint[/] {server.endpoint_url}  (SeaweedFS pid {server.pid}, "
-                          f"objects in {data_dir}; access key {ACCESS_KEY}; Ctrl-C stops)")
+            console.print(f"[green]S3 endpoint[/] {safe(server.endpoint_url)}  (SeaweedFS pid {server.pid}, "
+                          f"objects in {safe(str(data_dir))}; access key {ACCESS_KEY}; Ctrl-C stops)")
             signal.sigwait(stop_on)
             console.print("stopping")
     finally:
@@ -83,13 +83,13 @@ def verify(
     keys_file: Path = KEYS,
 ) -> None:
     """Read each app's newest backup (or --all) back from every site and check every SHA-256."""
-    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from migration.backupstore.opening import open_backup_store
     from migration.errors import CorruptObject, InputError
     from migration.inventory import load_estate
     from migration.state import StateStore
+    from migration.terminal import console
 
     if not estate.is_dir():
         raise InputError("estate folder not found", where=str(estate))
@@ -104,7 +104,7 @@ def verify(
     with Progress(*columns) as bar:
         task = bar.add_task("verifying", total=sum(b.bytes for b in chosen) * len(backups.sites))
         results = [_audit(backups, b, lambda n: bar.advance(task, n)) for b in chosen]
-    Console().print(_results_table(chosen, results))
+    console().print(_results_table(chosen, results))
     bad = [r for r in results if r[0] is not None]
     if bad:
         raise CorruptObject(
@@ -142,14 +142,16 @@ def _audit(backups: BackupStore, backup: BackupRecord, advance: Any) -> tuple[st
 
 
 def _results_table(chosen: list[BackupRecord], results: list[tuple[str | None, str]]) -> Any:
-    from rich.markup import escape
     from rich.table import Table
+
+    from migration.terminal import plain
+
 
     table = Table(title="Backup audit", title_justify="left")
     for col in ("app", "location", "manifest sha256", "files", "lock (server)", "result"):
         table.add_column(col)
     for b, (problem, lock) in zip(chosen, results, strict=True):
-        result = "[green]ok[/]" if problem is None else f"[bold red]{escape(problem)}[/]"
-        table.add_row(escape(b.app), escape(f"s3://{b.bucket}/{b.prefix}"), b.manifest_sha256[:16],
-                      str(b.objects), escape(lock), result)
+        result = plain("ok", "green") if problem is None else plain(problem, "bold red")
+        table.add_row(plain(b.app), plain(f"s3://{b.bucket}/{b.prefix}"), b.manifest_sha256[:16],
+                      str(b.objects), plain(lock), result)
     return table

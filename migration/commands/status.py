@@ -13,6 +13,7 @@ import typer
 
 if TYPE_CHECKING:
     from rich.table import Table
+    from rich.text import Text
 
     from migration.state import BackupRecord, Evidence, RunRecord, StepRecord
 
@@ -73,10 +74,10 @@ def status(
     ] = None,
 ) -> None:
     """Show runs, every host's pipeline steps (latest status), verification evidence and backups."""
-    from rich.console import Console
-
     from migration.errors import InputError
     from migration.state import StateStore
+    from migration.terminal import console as make_console
+    from migration.terminal import safe
 
     if not estate.is_dir():
         raise InputError("estate folder not found", where=str(estate))
@@ -96,8 +97,8 @@ def status(
             for b in store.backups()
             if (app_id is None or b.app == app_id) and (apps is None or b.app in apps)
         ]
-    console = Console()
-    console.print(f"[bold]state store[/] {store.url}")
+    console = make_console()
+    console.print(f"[bold]state store[/] {safe(store.url)}")
     compact = console.width < WIDE
     for table in (
         runs_table(runs),
@@ -108,20 +109,22 @@ def status(
         console.print(table)
 
 
-def _esc(text: str) -> str:
-    """Journal text is data, never rich markup (a check named `[red]x` must print as written)."""
-    from rich.markup import escape
+def _esc(text: str, style: str = "") -> Text:
+    """Journal text is data, never rich markup or emoji (a check named `[red]x` prints as written)."""
+    from migration.terminal import plain
 
-    return escape(text)
+    return plain(text, style)
 
 
 def _when(at: datetime | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M:%S") if at else "-"
 
 
-def _colored(status: str, compact: bool = False) -> str:
+def _colored(status: str, compact: bool = False) -> Text:
+    from migration.terminal import plain
+
     label = SHORT_STATUS.get(status, status) if compact else status
-    return f"[{COLORS.get(status, 'white')}]{label}[/]"
+    return plain(label, COLORS.get(status, "white"))
 
 
 def runs_table(runs: list[RunRecord]) -> Table:
@@ -203,7 +206,7 @@ def evidence_table(evidence: list[Evidence]) -> Table:
             _esc(app),
             _esc(host),
             f"[{'red' if failed else 'green'}]{passed}[/]",
-            f"[red]{_esc(', '.join(failed))}[/]" if failed else "-",
+            _esc(", ".join(failed), "red") if failed else "-",
             _when(max(e.at for e in checks.values())),
         )
     if not per_host:
@@ -227,7 +230,7 @@ def backups_table(backups: list[BackupRecord]) -> Table:
         table.add_column(col)
     for b in backups:
         proven = (
-            f"[green]{_esc(b.restore_verified_on or '')} at {_when(b.restore_verified_at)}[/]"
+            _esc(f"{b.restore_verified_on or ''} at {_when(b.restore_verified_at)}", "green")
             if b.restore_verified_at
             else "[bold red]not proven[/]"
         )

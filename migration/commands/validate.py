@@ -23,9 +23,11 @@ def validate(
     show: Annotated[int, typer.Option("--show", help="How many violations to list (all are counted).")] = 20,
 ) -> None:
     """Validate every object: official schemas in strict mode (CRDs: our own schemas), then every policy."""
-    from rich.console import Console
     from rich.table import Table
 
+    from migration.terminal import console as make_console
+    from migration.terminal import safe
+    from migration.untrusted import escape_controls
     from stacks.manifests import bulk, read_manifests, read_policy_config
     from stacks.policy.policies import RESOURCE_POLICIES, STACK_POLICIES
     from stacks.validation import check_objects
@@ -33,13 +35,13 @@ def validate(
     ctx = read_policy_config(folder)
     if ctx is None:
         raise InputError("no policy-config.json here; validate a folder written by `dcc render`", where=str(folder))
-    console = Console()
-    with bulk(), console.status(f"reading {folder}"):
+    console = make_console()
+    with bulk(), console.status(f"reading {safe(folder)}"):
         objects = read_manifests(folder)
     with bulk(), console.status(f"checking {len(objects)} objects: schemas and policies"):
         count, findings = check_objects(objects, ctx)
     by_check = Counter(f.check for f in findings)
-    table = Table(title=f"dcc validate {folder}: {count} objects")
+    table = Table(title=f"dcc validate {safe(folder)}: {count} objects")
     table.add_column("check")
     table.add_column("violations", justify="right")
     for name in ["schema", *(p.name for p in RESOURCE_POLICIES), *(p.name for p in STACK_POLICIES)]:
@@ -47,7 +49,8 @@ def validate(
         table.add_row(name, f"[red]{n}[/]" if n else "[green]0[/]")
     console.print(table)
     for f in findings[:show]:
-        console.print(f"{f.source}: {f.ref}: {f.check}: {f.message}", markup=False, highlight=False)
+        console.print(escape_controls(f"{f.source}: {f.ref}: {f.check}: {f.message}", keep_newlines=False),
+                      markup=False)
     if findings:
         first = findings[0]
         raise ManifestsInvalid(f"{len(findings)} violation(s); first: {first.ref}: {first.check}: {first.message}",

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from migration.commands.migrate import BUCKET, ESTATE, KEYS, PLAN, S3, S3_2, STATE
+from migration.commands.migrate import ACCEPT, BUCKET, ESTATE, KEYS, PLAN, S3, S3_2, STATE, check_inputs
 
 
 def register(app: typer.Typer) -> None:
@@ -24,24 +24,25 @@ def verify(
     state: str = STATE,
     s3_endpoint_2: str = S3_2,
     backup_keys: Path = KEYS,
+    accept_plan_mismatch: bool = ACCEPT,
 ) -> None:
     """Check service, port, health, data manifest and DB row counts on the targets; store evidence."""
-    from rich.console import Console
-
     from migration.errors import InputError, MigrationFailed
     from migration.execution.session import Inputs, open_session
     from migration.execution.steps import expected_for, failed, target_of
+    from migration.terminal import console
     from migration.verify import CheckResult, verify_guarded
 
     if wave is None and app_id is None:
         raise InputError("say which apps: --wave N or --app X", where="--wave")
+    check_inputs(estate, plan, accept_plan_mismatch)
     session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state, s3_endpoint_2=s3_endpoint_2,
                                   keys_file=backup_keys))
     moves = [session.move_of(app_id)] if app_id else session.moves(wave)
     run_id = session.store.start_run(session.estate.name, moves[0].wave if moves else 0)
     ctx = session.context(run_id)
     rows = []
-    with Console().status("verifying"):
+    with console().status("verifying"):
         for move in moves:
             try:
                 results = verify_guarded(target_of(move), ctx.access.ssh_config, expected_for(ctx, move))
@@ -53,7 +54,7 @@ def verify(
                 rows.append((move.app, r))
     failed = [f"{a}/{r.check}" for a, r in rows if not r.passed]
     session.store.finish_run(run_id, "failed" if failed else "succeeded")
-    Console().print(checks_table(rows))
+    console().print(checks_table(rows))
     if failed:
         raise MigrationFailed(f"{len(failed)} check(s) failed: {', '.join(failed[:5])}", where=str(plan))
 
@@ -61,10 +62,12 @@ def verify(
 def checks_table(rows: list[tuple[str, Any]]) -> Any:
     from rich.table import Table
 
+    from migration.terminal import plain
+
     table = Table(title="verification")
     for col in ("app", "host", "check", "result", "got"):
         table.add_column(col)
     for app, r in rows:
-        mark = "[green]pass[/]" if r.passed else "[red]FAIL[/]"
-        table.add_row(app, r.host, r.check, mark, r.got[:80])
+        mark = plain("pass", "green") if r.passed else plain("FAIL", "red")
+        table.add_row(plain(app), plain(r.host), plain(r.check), mark, plain(r.got[:80]))
     return table

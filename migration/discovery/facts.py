@@ -156,7 +156,7 @@ def write_facts(facts_dir: Path, facts: HostFacts) -> Path:
     """Store one host's facts atomically; returns the file written."""
     path = facts_path(facts_dir, facts.host)
     try:
-        write_text_atomic(path, to_json(facts))
+        write_text_atomic(path, to_json(facts), private=True)
     except OSError as exc:
         raise InputError(f"cannot write facts: {exc.strerror or exc}", where=str(path)) from exc
     return path

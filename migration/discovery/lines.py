@@ -1,21 +1,21 @@
 """Bounded, warning-collecting line reading for untrusted host output.
 
-Every parser reads through `Reader`: lines past the length or count limit, or carrying
-control characters, are skipped with a warning instead of reaching a parser.
+Every parser reads through `Reader`: lines past the length or count limit are skipped with a
+warning; control characters are escaped (`\x1b`), never dropped, so a listener or cron entry
+whose process name holds one is still in the facts, and nothing reaches a terminal raw.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from migration.discovery.secrets import redact
+from migration.untrusted import escape_controls
 
 MAX_LINE = 4096
 MAX_LINES = 50_000
 MAX_WARNINGS = 20  # per section: a garbage-spewing host must not flood the facts file
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_SECRET_OPTION = re.compile(r"(?i)((?:--?|\b)[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key)[\w.-]*[=\s:]\s*)(\S+)")
-_URL_CREDENTIAL = re.compile(r"(://[^/\s:@]+:)([^@\s]+)(@)")
 
 
 @dataclass
@@ -33,15 +33,13 @@ class Reader:
             if number > MAX_LINES:
                 self.warn(number, f"more than {MAX_LINES} lines; rest ignored")
                 return
-            line = raw.rstrip("\r")
+            line = raw.removesuffix("\r")
             if not line.strip():
                 continue
             if len(line) > MAX_LINE:
                 self.warn(number, f"line of {len(line)} characters ignored (limit {MAX_LINE})")
-            elif "\ufffd" in line or _CONTROL.search(line.replace("\t", " ")):
-                self.warn(number, "binary or control characters; line ignored")
             else:
-                yield number, line
+                yield number, escape_controls(line)
 
     def warn(self, number: int, reason: str) -> None:
         if len(self.warnings) < MAX_WARNINGS:
@@ -52,7 +50,8 @@ class Reader:
 
     def bad(self, number: int, line: str) -> None:
         """Warn about an unparsable line, quoting a short, safe excerpt of it."""
-        self.warn(number, f"unparsable line ignored: {line[:60]!r}")
+        # The line is already escaped (Reader.lines): quoted as is, not repr'd a second time.
+        self.warn(number, f"unparsable line ignored: '{redact(line)[:60]}'")
 
 
 def to_int(text: str, low: int = 0, high: int = 2**63 - 1) -> int | None:
@@ -67,8 +66,4 @@ def clip(text: str, limit: int = 512) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def redact(text: str) -> str:
-    """Mask credentials that command lines often carry (`--password x`, `TOKEN=x`, `://u:p@`),
-    so facts files beside the inventory never hold a host's secrets."""
-    text = _URL_CREDENTIAL.sub(r"\1***\3", text)
-    return _SECRET_OPTION.sub(r"\1***", text)
+__all__ = ["MAX_LINE", "MAX_LINES", "MAX_WARNINGS", "Reader", "clip", "redact", "to_int"]

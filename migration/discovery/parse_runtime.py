@@ -14,7 +14,8 @@ from migration.discovery.lines import Reader, clip, redact, to_int
 
 _PS = re.compile(r"^\s*(\d{1,10})\s+(\d{1,10})\s+(\S{1,64})\s+(\d{1,19})\s+(.+)$")
 _SERVICE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._@+-]{0,127})\t([01])\t(-|0|1)$")
-_SS_USER = re.compile(r'\(\("([^"\\\x00-\x1f]{1,64})",pid=(\d{1,10}),fd=\d{1,10}\)')
+# Control characters arrive escaped by the Reader (`\x1b`), so the name may hold backslashes.
+_SS_USER = re.compile(r'\(\("([^"\x00-\x1f]{1,256})",pid=(\d{1,10}),fd=\d{1,10}\)')
 _DB_BINARY = (
     (re.compile(r"^/usr/lib/postgresql/([0-9][0-9.]{0,15})/bin/postgres$"), "postgresql"),
     (re.compile(r"^/usr/sbin/(mysqld)$"), "mysql"),

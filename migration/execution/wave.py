@@ -7,7 +7,6 @@ mistake naming the file and key.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -94,17 +93,13 @@ class AppMove:
         return replace(self, web=tuple((t, s) for s, t in self.web), db=db, failback=not self.failback)
 
 
-def read_plan(path: Path) -> dict[str, Any]:
-    """Read a plan file written by `dcc plan`; a wrong format is named with the file."""
-    try:
-        plan = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise InputError("plan file not found", where=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
-    if not isinstance(plan, dict) or plan.get("format") != 1 or not isinstance(plan.get("waves"), list):
-        raise InputError("not a dcc plan (expects format 1 with a `waves` list)", where=str(path))
-    return plan
+def read_plan(path: Path, estate: Estate | None = None, *, accept_mismatch: bool = False) -> dict[str, Any]:
+    """The plan file as the dict the functions below take, read and checked by the one plan reader
+    (`migration.plan.reader`); with `estate`, a plan made for another estate or inventory is refused."""
+    from migration.plan.io import plan_to_json
+    from migration.plan.reader import read_plan as read_typed
+
+    return plan_to_json(read_typed(path, estate, accept_mismatch=accept_mismatch))
 
 
 def _node(estate: Estate, host_id: str, where: str) -> Node:

@@ -19,6 +19,8 @@ import yaml
 from migration.atomic import write_text_atomic
 from migration.errors import InputError
 from migration.inventory import samplers
+from migration.inventory.yamlsafe import load_bounded
+from migration.userfiles import read_text, write_problem
 
 _FILES = ("agencies.csv", "datacenters.csv", "hosts.csv", "apps.csv", "dependencies.csv",
           "estate.yaml", "constraints.yaml")
@@ -41,14 +43,11 @@ class GenerateSettings:
     def from_folder(cls, folder: Path) -> GenerateSettings:
         """Settings from `folder/generate.yaml` when present, else the defaults."""
         path = folder / "generate.yaml"
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             return cls()
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            line = getattr(getattr(exc, "problem_mark", None), "line", None)
-            raise InputError(f"malformed YAML: {getattr(exc, 'problem', exc)}",
-                             where=f"{path}:{line + 1}" if line is not None else str(path)) from None
+        data = load_bounded(read_text(path), str(path)) or {}
+        if not isinstance(data, dict):
+            raise InputError("expected a mapping of settings", where=str(path))
         unknown = sorted(set(data) - set(cls.__dataclass_fields__))
         if unknown:
             raise InputError("unknown key", where=f"{path}: {unknown[0]}")
@@ -73,7 +72,12 @@ class GenerateSettings:
 def write_estate(out: Path, settings: GenerateSettings) -> dict[str, int]:
     """Generate and write the estate files into `out` (each atomically); returns the counts."""
     estate = samplers.NationalSample(settings, random.Random(settings.seed)).build()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_problem(out, exc) from None
+    if not out.is_dir():
+        raise InputError("not a folder (give a folder to write the estate into)", where=str(out))
     for name in _FILES:
         write_text_atomic(out / name, _render(name, estate))
     return {k: len(v) for k, v in estate.tables.items()}

@@ -19,11 +19,19 @@ from migration.inventory.readers import Problems
 from migration.inventory.records import Table, build_csv_table, build_table
 from migration.inventory.refs import Refs
 from migration.inventory.schema import REQUIRED_TABLES, TABLES
+from migration.userfiles import file_problem, reason
 
 _SUFFIXES = (".yaml", ".yml", ".csv")
 _SINGLE = ("estate.yaml", "constraints.yaml")
-# Files that may sit beside the tables: the generator's settings and documentation.
-_IGNORED = frozenset({"generate.yaml", "readme.md", ".gitignore"})
+# Files that may sit beside the tables: the generator's settings and documentation, and the
+# litter operating systems and office programs leave in a folder someone opened.
+_IGNORED = frozenset({"generate.yaml", "readme.md", "thumbs.db", "ehthumbs.db", "desktop.ini", "icon\r"})
+_SPREADSHEETS = (".xlsx", ".xls", ".ods", ".numbers")
+
+
+def is_litter(name: str) -> bool:
+    """Hidden files (.DS_Store, ._x, .~lock.x#, .gitignore), Office lock files (~$x.xlsx), editor backups (x~)."""
+    return name.lower() in _IGNORED or name.startswith((".", "~$")) or name.endswith("~")
 
 
 def load_estate(path: str | Path) -> Estate:
@@ -43,9 +51,10 @@ def check_estate(path: str | Path) -> tuple[Estate | None, list[str]]:
         raise InputError("not an estate folder (expected agencies, datacenters, hosts, apps)", where=str(folder))
     problems = Problems()
     files = _locate(folder, problems)
-    header = load_header(folder / "estate.yaml", problems) if "estate" in files else {}
+    header = load_header(files["estate"], problems) if "estate" in files and files["estate"] != folder else {}
     tables = {name: _load_table(name, files.get(name), problems) for name in TABLES}
-    constraints, blackouts = load_constraints(files.get("constraints"), problems)
+    given = files.get("constraints")
+    constraints, blackouts = load_constraints(given if given != folder else None, problems)
     refs = Refs(tables, problems)
     refs.check_all()
     _check_header(refs, header, folder / "estate.yaml")
@@ -58,16 +67,41 @@ def check_estate(path: str | Path) -> tuple[Estate | None, list[str]]:
     return _estate(folder, files, header, tables, constraints), []
 
 
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError as exc:
+        raise InputError(f"cannot read the estate folder: {reason(exc)}", where=str(folder)) from None
+
+
+def _table_problem(entry: Path, root: Path) -> str | None:
+    """Why a table file is not read: a symlink out of the estate, a broken one, not a file."""
+    if entry.is_symlink():
+        try:
+            inside = entry.resolve().is_relative_to(root)
+        except (OSError, RuntimeError):  # a symlink loop
+            return "cannot read: symbolic link loop"
+        if not inside:
+            return "a symbolic link that points outside the estate folder (copy the file in instead)"
+    return file_problem(entry)
+
+
 def _locate(folder: Path, problems: Problems) -> dict[str, Path]:
-    """Table name -> file; reports unknown, ambiguous and missing files."""
+    """Table name -> file; reports unknown, ambiguous, unreadable and missing files."""
     found: dict[str, Path] = {}
-    for entry in sorted(folder.iterdir()):
-        if entry.is_dir() or entry.name.lower() in _IGNORED:
-            continue  # sub-folders (e.g. discovery's facts/) are not tables
+    root = folder.resolve()
+    for entry in _entries(folder):
         stem, suffix = entry.stem, entry.suffix.lower()
-        if entry.name in _SINGLE:
+        known = entry.name in _SINGLE or (suffix in _SUFFIXES and stem in TABLES)
+        if is_litter(entry.name) or (not known and entry.is_dir()):
+            continue  # sub-folders (e.g. discovery's facts/) are not tables
+        problem = _table_problem(entry, root) if known else None
+        if problem is not None:
+            problems.add(entry, None, None, problem)
+            found.setdefault(stem, folder)  # named, but unread: not "missing" too
+        elif entry.name in _SINGLE:
             found[stem] = entry
-        elif suffix in _SUFFIXES and stem in TABLES:
+        elif known:
             if stem in found:
                 problems.add(found[stem], None, None, f"{stem} is given twice ({found[stem].name} and "
                              f"{entry.name}); keep one")
@@ -75,13 +109,14 @@ def _locate(folder: Path, problems: Problems) -> dict[str, Path]:
                 continue
             found[stem] = entry
         else:
+            hint = " (save it as CSV UTF-8)" if suffix in _SPREADSHEETS else ""
             problems.add(entry, None, None, "unknown file (expected estate.yaml, constraints.yaml or "
-                         "agencies|datacenters|hosts|apps|dependencies as .yaml or .csv)")
+                         f"agencies|datacenters|hosts|apps|dependencies as .yaml or .csv){hint}")
     for name in ("estate", *REQUIRED_TABLES):
         if name not in found:
             expected = "estate.yaml" if name == "estate" else f"{name}.yaml or {name}.csv"
             problems.add(folder, None, None, f"missing file {expected}")
-    return found
+    return {name: path for name, path in found.items()}
 
 
 def _load_table(name: str, file: Path | None, problems: Problems) -> Table:
@@ -131,6 +166,8 @@ def _estate(folder: Path, files: dict[str, Path], header: dict[str, Any], tables
         constraints=constraints,
         source_dir=folder,
         digest=digest(files.values()),
+        storage_allow_list=header.get("storage_allow_list") or (),
+        storage_allow_loopback=bool(header.get("storage_allow_loopback")),
     )
 
 

@@ -141,6 +141,10 @@ class Estate:
     constraints: Constraints
     source_dir: Path | None = None
     digest: str = ""  # sha256 over the inventory files in name order
+    # Where backups may be written (estate.yaml; docs/inventory-format.md): host names, and
+    # whether loopback endpoints are allowed (the lab's embedded S3 server only).
+    storage_allow_list: tuple[str, ...] = ()
+    storage_allow_loopback: bool = False
 
     def hosts_in(self, datacenter: str) -> list[Host]:
         return [h for h in self.hosts.values() if h.datacenter == datacenter]

@@ -8,6 +8,7 @@ CSV rows stream through the csv module with their line number. Syntax errors bec
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from itertools import repeat
 from pathlib import Path
@@ -15,10 +16,16 @@ from typing import Any
 
 import yaml
 
+from migration.errors import InputError
+from migration.inventory import yamlsafe
+from migration.untrusted import has_control, shorten
+from migration.userfiles import decode, read_bytes
+
 LINE = "__line__"
 KEY_LINES = "__key_lines__"
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BLOCK = 1 << 18  # characters read at a time by the plain-CSV path
+MAX_LINE = 1 << 20  # characters: no inventory row comes near; a file without newlines is refused fast
 
 
 class _LineLoader(_Base):  # type: ignore[misc, valid-type]
@@ -28,10 +35,12 @@ class _LineLoader(_Base):  # type: ignore[misc, valid-type]
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
     seen: set[Any] = set()
     for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode):  # `? [a, b] : 1`: a key must be a name
+            raise yaml.constructor.ConstructorError(None, None, "a key must be a plain name", key.start_mark)
         # PyYAML silently keeps the last of two equal keys; a typo must not pass unseen.
         if key.value in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key.value!r}", key.start_mark)
+                None, None, f"duplicate key {shorten(key.value)}", key.start_mark)
         seen.add(key.value)
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
     mapping[LINE] = node.start_mark.line + 1
@@ -41,9 +50,12 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 # Dates stay text so a bad one (2027-13-01) is reported by the field's parser with its line,
-# instead of PyYAML raising a bare ValueError while building the document.
+# instead of PyYAML raising a bare ValueError while building the document. Numbers stay text
+# too, so the field's parser sees what was written: `1.000` (Indonesian for a thousand) would
+# otherwise already be the float 1.0, and `0x1F` the int 31.
+_AS_TEXT = frozenset({"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _LineLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _AS_TEXT]
     for first, resolvers in _Base.yaml_implicit_resolvers.items()
 }
 
@@ -56,24 +68,45 @@ class Problems:
 
     def add(self, file: Path | str, line: int | None, field: str | None, message: str) -> None:
         where = f"{file}:{line}" if line else str(file)
+        if field is not None and (len(field) > 64 or has_control(field)):  # a header cell is user text
+            field = shorten(field, 64)
         self.lines.append(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+
+    def add_error(self, exc: InputError) -> None:
+        """An InputError that already names its file (and line)."""
+        self.lines.append(exc.line())
 
     def __len__(self) -> int:
         return len(self.lines)
 
 
+def read_text(path: Path, problems: Problems) -> str | None:
+    """The file as text, or None with the problem recorded: OS errors, size, encoding, huge lines."""
+    try:
+        return decode(read_bytes(path, max_line=MAX_LINE), str(path))
+    except InputError as exc:
+        problems.add_error(exc)
+        return None
+
+
 def read_yaml(path: Path, problems: Problems) -> Any:
     """The parsed document, or None (with a problem recorded) when it cannot be read."""
+    text = read_text(path, problems)
+    if text is None:
+        return None
     try:
-        with path.open(encoding="utf-8") as stream:
-            return yaml.load(stream, Loader=_LineLoader)
+        yamlsafe.check_events(_LineLoader(text))  # bounds first: nothing is built from a bomb
+        return yaml.load(text, Loader=_LineLoader)
+    except yamlsafe.TooLarge as exc:
+        problems.add(path, exc.line, None, exc.message)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        problems.add(path, line, None, f"control character {shorten(exc.character)} (YAML allows none)")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problems.add(path, mark.line + 1 if mark else None, None, f"malformed YAML: {exc.problem}")
     except yaml.YAMLError as exc:
-        problems.add(path, None, None, f"malformed YAML: {exc}")
-    except UnicodeDecodeError as exc:
-        problems.add(path, None, None, f"not UTF-8 text: {exc.reason}")
+        problems.add(path, None, None, f"malformed YAML: {shorten(str(exc), 200)}")
     return None
 
 
@@ -104,13 +137,10 @@ def csv_columns(path: Path, columns: frozenset[str], required: tuple[str, ...],
     Column-wise so the loader can parse a whole column with one comprehension (60,000 hosts).
     Rows of the wrong width are reported and left out; a missing required column leaves no rows.
     """
-    try:
-        # utf-8-sig: spreadsheets exporting "CSV UTF-8" put a BOM before the first column name.
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            header, lines, cells = _csv_read(path, stream, columns, required, problems)
-    except UnicodeDecodeError as exc:
-        problems.add(path, None, None, f"not UTF-8 text: {exc.reason}")
+    text = read_text(path, problems)  # a "CSV UTF-8" export's BOM is dropped here
+    if text is None:
         return [], {}
+    header, lines, cells = _csv_read(path, io.StringIO(text, newline=""), columns, required, problems)
     return lines, {name: cells[i] for i, name in enumerate(header) if name in columns}
 
 
@@ -119,7 +149,10 @@ def _csv_read(path: Path, stream: Any, columns: frozenset[str], required: tuple[
     """Header, each row's line and the cells by column; rows of the wrong width are left out."""
     reader = csv.reader(stream, strict=True)
     try:
-        header = [name.strip() for name in next(reader, None) or []]
+        # Spreadsheets: `ID`, ` Name ` and Excel's empty trailing columns mean what they say.
+        header = [name.strip().lower() for name in next(reader, None) or []]
+        while header and not header[-1]:
+            header.pop()
     except csv.Error as exc:
         problems.add(path, 1, None, f"malformed CSV: {exc}")
         return [], [], []
@@ -135,7 +168,8 @@ def _csv_read(path: Path, stream: Any, columns: frozenset[str], required: tuple[
     reader = _reread(stream)  # quoted fields: the csv module reads them
     try:
         rows = list(reader)
-        if reader.line_num == len(rows) + 1 and set(map(len, rows)) <= {width}:
+        if (reader.line_num == len(rows) + 1 and set(map(len, rows)) <= {width}
+                and all(map(any, rows))):
             return header, list(range(2, len(rows) + 2)), _transpose(rows, width)
     except csv.Error:
         pass
@@ -176,8 +210,10 @@ def _plain_columns(stream: Any, width: int) -> list[list[str]] | None:
         if text:
             body = text.removesuffix("\n")
             lines = body.split("\n")
+            lengths = list(map(len, lines))
+            # A line of only its commas is one of Excel's blank rows: the csv module path skips it.
             if ('"' in body or "\r" in body or set(map(str.count, lines, repeat(","))) != commas
-                    or max(map(len, lines)) > limit or width < 2):
+                    or max(lengths) > limit or min(lengths) <= width - 1 or width < 2):
                 return None
             cells = body.replace("\n", ",").split(",")
             for index, column in enumerate(columns):
@@ -191,9 +227,13 @@ def _csv_rows(path: Path, reader: Any, width: int, problems: Problems, lines: li
     start = reader.line_num + 1  # the line a row starts on: a quoted field may span lines
     try:
         for row in reader:
-            if row and len(row) != width:
+            if len(row) > width and not any(map(str.strip, row[width:])):
+                row = row[:width]  # Excel's empty trailing cells
+            if not any(map(str.strip, row)):
+                pass  # a blank row (Excel writes ,,,, for rows it once formatted)
+            elif len(row) != width:
                 problems.add(path, start, None, f"malformed CSV: {len(row)} fields, header has {width}")
-            elif row:
+            else:
                 lines.append(start)
                 rows.append(row)
             start = reader.line_num + 1
@@ -203,9 +243,10 @@ def _csv_rows(path: Path, reader: Any, width: int, problems: Problems, lines: li
 
 def _header_ok(path: Path, header: list[str], columns: frozenset[str], required: tuple[str, ...],
                problems: Problems) -> bool:
-    if len(header) == 1 and ";" in header[0]:  # spreadsheets in the Indonesian locale export with ';'
-        problems.add(path, 1, None, "fields must be separated by ',' (this header uses ';')")
-        return False
+    for other, name in ((";", "';'"), ("\t", "tabs")):  # the Indonesian locale exports with ';'; TSV
+        if len(header) == 1 and other in header[0]:
+            problems.add(path, 1, None, f"fields must be separated by ',' (this header uses {name})")
+            return False
     missing = [name for name in required if name not in header]
     for name in missing:
         problems.add(path, 1, name, "missing column")

@@ -8,6 +8,7 @@ every agency running its own copy of the common functions, hub apps many others 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import math
 import random
 from dataclasses import dataclass, field
@@ -208,7 +209,7 @@ class NationalSample:
                 "data_class": _pick(rng, (("public", 22), ("internal", 45), ("confidential", 30),
                                           ("secret", 8 if central else 1))),
                 "data_gb": _data_gb(rng, archetype), "hosts": [h.id for h in hosts], "archetype": archetype,
-                "db_host": db_host, "port": 8080 + rng.randrange(3), "service": f"{app_id}.go.id"}
+                "db_host": db_host, "port": 8080 + rng.randrange(3), "service": f"{dns_label(app_id)}.go.id"}
 
     def _new_host(self, dc: str, role: str = "legacy") -> _Host:
         self.host_seq += 1
@@ -320,3 +321,12 @@ class NationalSample:
 def _data_gb(rng: random.Random, archetype: str) -> float:
     mu = {"web-db": 2.0, "api": -1.0, "files": 4.0}[archetype]
     return max(0.1, round(min(200_000.0, math.exp(rng.gauss(mu, 1.8))), 1))
+
+
+def dns_label(app_id: str) -> str:
+    """`app_id` as one DNS label: '.'/'_' become '-', and an id over 63 characters keeps its
+    first 54 plus 8 hex of its SHA-256 (unique, and a valid host name for the portal's config)."""
+    label = app_id.replace(".", "-").replace("_", "-").strip("-")
+    if len(label) <= 63:
+        return label
+    return f"{label[:54].rstrip('-')}-{hashlib.sha256(app_id.encode()).hexdigest()[:8]}"

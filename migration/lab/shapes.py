@@ -71,6 +71,9 @@ def _errors(rec: dict[str, Any], inv: Estate) -> list[tuple[str, str]]:
         rule = "must be 2-16 lower-case letters or digits, starting with a letter"
         errors.append(("vendor", f"{rec.get('vendor')!r} {rule}"))
     uid = rec.get("uid", 0)
+    if isinstance(uid, str) and uid.isascii() and uid.isdigit() and len(uid) <= 9:
+        uid = int(uid)  # the inventory's YAML dialect keeps numbers as written
+        rec["uid"] = uid
     if kind != "php-mariadb" and (not isinstance(uid, int) or isinstance(uid, bool) or not 1000 <= uid <= 59999):
         errors.append(("uid", f"{uid!r} must be a number in 1000..59999 (the service user's fixed uid)"))
     return errors

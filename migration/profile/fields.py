@@ -78,8 +78,16 @@ def url_path(raw: Any) -> str:
     return value
 
 
+def _whole(raw: Any) -> Any:
+    """The inventory's YAML dialect keeps numbers as written (text): plain ASCII digits are a number."""
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 18:
+        return int(raw)
+    return raw
+
+
 def integer(low: int, high: int) -> Parser:
     def parse(raw: Any) -> int:
+        raw = _whole(raw)
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise ValueError(f"expected a whole number, got {raw!r}"[:120])  # noqa: TRY004 - the parser contract
         if not low <= raw <= high:
@@ -93,6 +101,7 @@ ident_number = integer(0, 2**32 - 2)
 
 
 def format_version(raw: Any) -> int:
+    raw = _whole(raw)
     if raw != FORMAT or isinstance(raw, bool):
         raise ValueError(f"unsupported format {raw!r} (this dcc reads format {FORMAT})"[:120])
     return FORMAT

@@ -6,22 +6,17 @@ subtracted from this one.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from migration.errors import InputError
 from migration.report.ledger import Kpi
+from migration.userfiles import read_json
 
 
 def load_previous(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("previous report not found", where=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
+    doc = read_json(path, "previous report")
     if not isinstance(doc, Mapping) or not isinstance(doc.get("kpis"), list):
         raise InputError("not a dcc report JSON (no 'kpis' list)", where=str(path))
     for i, k in enumerate(doc["kpis"]):

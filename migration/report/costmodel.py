@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from migration.errors import InputError
+from migration.inventory.yamlsafe import load_bounded
+from migration.userfiles import read_text
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "cost-model.yaml"
 _AMOUNTS = (
@@ -71,12 +71,5 @@ def parse_cost_model(raw: Any, where: str) -> CostModel:
 
 
 def load_cost_model(path: Path = DEFAULT_PATH) -> CostModel:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("cost model file not found", where=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where) from None
+    raw = load_bounded(read_text(path, "cost model file"), str(path))
     return parse_cost_model(raw, str(path))

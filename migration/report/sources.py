@@ -6,14 +6,14 @@ ledger can be computed (and tested) from any estate, plan or journal without the
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from migration.errors import InputError
+if TYPE_CHECKING:
+    from migration.plan.model import Plan
 
 STRATEGIES = ("rehost", "replatform", "retire", "replace", "retain")
 
@@ -124,48 +124,19 @@ def views_from_estate(estate: Any) -> Sources:
     return Sources(_s(getattr(estate, "name", "")), agencies, dcs, hosts, apps)
 
 
-def _wave(raw: Mapping[str, Any], where: str) -> WaveView:
-    start = raw.get("start")
-    try:
-        start_date = date.fromisoformat(start) if start else None
-    except (TypeError, ValueError):
-        raise InputError(f"wave start {start!r} is not an ISO date", where=where) from None
-    hosts = tuple(h["source"] if isinstance(h, Mapping) else str(h) for h in raw.get("hosts", ()))
-    return WaveView(int(raw["number"]), start_date, tuple(raw.get("apps", ())), hosts,
-                    float(raw.get("data_gb", 0.0)), tuple(raw.get("closes_datacenters", ())))
-
-
-def _plan_app(raw: Mapping[str, Any], where: str) -> PlanApp:
-    strategy = raw.get("strategy")
-    if strategy not in STRATEGIES:
-        raise InputError(f"strategy {strategy!r} is not one of {', '.join(STRATEGIES)}", where=where)
-    wave = raw.get("wave")
-    return PlanApp(strategy, str(raw.get("rule", "")), raw.get("shared_service"),
-                   None if wave is None else int(wave))
-
-
-def parse_plan(doc: Mapping[str, Any], path: str) -> PlanView:
-    """The plan file (docs/plan-format.md) as a view; a bad key raises InputError naming it."""
-    try:
-        apps = {a: _plan_app(v, f"{path}: apps.{a}") for a, v in doc["apps"].items()}
-        waves = tuple(_wave(w, f"{path}: waves[{i}]") for i, w in enumerate(doc.get("waves", ())))
-    except KeyError as exc:
-        raise InputError(f"missing key {exc.args[0]!r}", where=path) from None
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise InputError(f"not in the plan format: {exc}", where=path) from None
+def plan_view(plan: Plan) -> PlanView:
+    """The report's view of a typed plan (read by `migration.plan.reader`, the one plan reader)."""
+    apps = {a.id: PlanApp(a.strategy, a.rule, a.shared_service, a.wave) for a in plan.apps.values()}
+    waves = tuple(WaveView(w.number, w.start, w.apps, tuple(m.source for m in w.hosts), w.data_gb,
+                           w.closes_datacenters) for w in plan.waves)
     return PlanView(apps, tuple(sorted(waves, key=lambda w: w.number)))
 
 
-def load_plan_view(path: Path) -> PlanView:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("plan file not found", where=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
-    if not isinstance(doc, Mapping):
-        raise InputError("the plan must be a JSON object", where=str(path))
-    return parse_plan(doc, str(path))
+def load_plan_view(path: Path, estate: Any = None, *, accept_mismatch: bool = False,
+                   on_accept: Callable[[str], None] | None = None) -> PlanView:
+    from migration.plan.reader import read_plan
+
+    return plan_view(read_plan(path, estate, accept_mismatch=accept_mismatch, on_accept=on_accept))
 
 
 def load_state_view(url: str | None, estate_dir: Path) -> StateView:
@@ -179,8 +150,9 @@ def load_state_view(url: str | None, estate_dir: Path) -> StateView:
                          tuple(store.backups()))
 
 
-def load_sources(estate_dir: Path, plan: Path | None = None, state_url: str | None = None) -> Sources:
-    """Everything the report needs, from files and the state store."""
+def load_sources(estate_dir: Path, plan: Path | None = None, state_url: str | None = None, *,
+                 accept_plan_mismatch: bool = False, on_accept: Callable[[str], None] | None = None) -> Sources:
+    """Everything the report needs, from files and the state store; the plan must be this estate's."""
     from dataclasses import replace
 
     from migration.inventory import load_estate
@@ -188,7 +160,8 @@ def load_sources(estate_dir: Path, plan: Path | None = None, state_url: str | No
     estate = load_estate(estate_dir)
     base = replace(views_from_estate(estate), state=load_state_view(state_url, estate_dir))
     if plan is not None:
-        return replace(base, plan=load_plan_view(plan))
+        return replace(base, plan=load_plan_view(plan, estate, accept_mismatch=accept_plan_mismatch,
+                                                 on_accept=on_accept))
     return replace(base, assessment=assessment_view(estate))
 
 

@@ -200,7 +200,8 @@ def test_garbage_from_a_fake_ss_is_survived_with_warnings(lab, estate_dir: Path)
     assert [s.port for s in found.facts.listening] == [8082]
     assert found.facts.connections == ()
     assert any(w.startswith("ss-listen: line 1: unparsable") for w in found.facts.warnings), found.facts.warnings
-    assert any("binary or control" in w for w in found.facts.warnings)
+    # The garbage line is kept and named, its control bytes escaped (never dropped, never raw).
+    assert any("\\x01\\x02" in w and "unparsable" in w for w in found.facts.warnings), found.facts.warnings
     assert found.facts.packages, "the other sections still parse"
 
 

@@ -166,7 +166,6 @@ def test_no_listener_and_no_facts_are_named(vendor_proposals) -> None:
 
 
 HOSTILE = [
-    ("control characters", "L|/var/www/simpatda/config/database.php:9:'host' => '\x1b[31mevil'"),
     ("a huge line", "L|/var/www/simpatda/x.php:1:" + "A" * 10_000),
     ("dot-dot path", "U|d|root|root||/var/www/../../etc/shadow"),
     ("dot-dot in an fd", "F|l-w|9|/var/www/simpatda/../../../etc/passwd"),
@@ -176,6 +175,16 @@ HOSTILE = [
     ("bad pid", "P|-1"),
     ("fd before any process", "F|lrw|3|/srv/early"),
 ]
+
+
+def test_a_layout_line_with_control_characters_is_kept_escaped() -> None:
+    """Discovery keeps every line (issue 15): the escape sequence arrives as text, never raw."""
+    line = "L|/var/www/simpatda/config/database.php:9:'host' => '\x1b[31mevil'"
+    raw = PHP_WEB.decode().replace("P\t60\n", line.replace("|", "\t") + "\nP\t60\n", 1)
+    facts = facts_of("dpk-web1", "10.76.61.11", raw.encode())
+    texts = [c.text for c in facts.layout.config_lines]
+    assert not any("\x1b" in t for t in texts), texts
+    assert any("[31mevil" in t for t in texts), texts
 
 
 @pytest.mark.parametrize(("what", "line"), HOSTILE, ids=[h[0] for h in HOSTILE])

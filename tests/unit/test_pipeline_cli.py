@@ -21,9 +21,12 @@ def dcc(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.Compl
 @pytest.fixture
 def plan(tmp_path: Path) -> Path:
     path = tmp_path / "plan.json"
-    path.write_text(json.dumps({"format": 1, "estate": "lab", "waves": [
-        {"number": 1, "apps": ["eoffice-jabar"], "hosts": [{"source": "jbr-web1", "target": "pdn-t05",
-                                                           "app": "eoffice-jabar"}]}]}))
+    from migration.inventory import load_estate
+
+    path.write_text(json.dumps({"format": 1, "estate": "lab", "inventory_digest": load_estate(LAB).digest,
+                                "apps": {}, "move_groups": [], "waves": [
+        {"number": 1, "start": "2027-01-04", "apps": ["eoffice-jabar"],
+         "hosts": [{"source": "jbr-web1", "target": "pdn-t05", "app": "eoffice-jabar"}]}]}))
     return path
 
 

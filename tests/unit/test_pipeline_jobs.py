@@ -40,8 +40,11 @@ def svc(app: str) -> list[str]:
 
 
 def plan_file(tmp_path: Path, waves: list[dict]) -> Path:
+    """A hand-made plan for the lab estate, in the full plan format (docs/plan-format.md)."""
     path = tmp_path / "plan.json"
-    path.write_text(json.dumps({"format": 1, "estate": "lab", "waves": waves}))
+    path.write_text(json.dumps({"format": 1, "estate": "lab", "inventory_digest": load_estate(LAB).digest,
+                                "apps": {}, "move_groups": [],
+                                "waves": [{"start": "2027-01-04", **w} for w in waves]}))
     return path
 
 
@@ -58,9 +61,9 @@ def test_batches_keep_an_apps_hosts_together(sizes, limit, expected):
 
 
 @pytest.mark.parametrize(("content", "fragment"), [
-    ("{", "not valid JSON"),
-    ('{"format": 2, "waves": []}', "not a dcc plan"),
-    ('{"format": 1}', "not a dcc plan"),
+    ("{", "malformed JSON"),
+    ('{"format": 2, "waves": []}', "unsupported plan format 2"),
+    ('{"format": 1}', "missing key"),
 ])
 def test_bad_plan_files_are_named(tmp_path, content, fragment):
     path = tmp_path / "plan.json"

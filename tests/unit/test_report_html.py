@@ -99,7 +99,7 @@ def test_cli_writes_html_and_prints_the_same_figures_as_json(scenario_dir, tmp_p
 
 def test_cli_user_mistake_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "plan.json"
-    bad.write_text('{"apps": {"x": {"strategy": "teleport"}}}', encoding="utf-8")
+    bad.write_text('{"format": 1, "estate": "lab", "apps": {"x": {"strategy": "teleport"}}}', encoding="utf-8")
     out = tmp_path / "report.html"
     run = _dcc("--estate", str(LAB), "--plan", str(bad), "--out", str(out))
     assert run.returncode == 2, run.stderr

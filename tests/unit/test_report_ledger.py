@@ -97,9 +97,10 @@ def test_missing_plan_file_is_one_line_input_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("doc", "where"), [
-    ('{"apps": {"x": {"strategy": "move"}}}', "apps.x"),
-    ('{"waves": []}', "missing key 'apps'"),
-    ('{"apps": {}, "waves": [{"number": 1, "start": "next week"}]}', "waves[0]"),
+    ('{"format": 1, "estate": "lab", "apps": {"x": {"strategy": "move"}}}', "apps.x"),
+    ('{"format": 1, "waves": []}', "apps: missing key"),
+    ('{"format": 1, "estate": "lab", "apps": {}, "move_groups": [], "waves": [{"number": 1, "start": "next week"}]}',
+     "waves[0].start"),
     ('{"apps": {}\n "waves": []}', "plan.json:2"),
     ('[1, 2]', "JSON object"),
 ])

@@ -14,7 +14,7 @@ from migration.state import StateStore
 LAB = Path(__file__).resolve().parents[2] / "inventory" / "lab"
 
 PLAN = {
-    "format": 1, "estate": "lab", "inventory_digest": "test",
+    "format": 1, "estate": "lab", "inventory_digest": "",  # set to the lab's digest by build_scenario
     "apps": {
         "arsip-kemenkes": {"strategy": "rehost", "rule": "R1: files app", "shared_service": None, "move_group": "mg-1", "wave": 1},
         "simpeg-kemenkes": {"strategy": "rehost", "rule": "R1", "shared_service": None, "move_group": "mg-2", "wave": 2},
@@ -91,8 +91,11 @@ def _backups(store: StateStore) -> None:
 
 def build_scenario(tmp: Path) -> tuple[Path, str]:
     """Write the plan and a real SQLite journal under tmp; returns (plan path, state URL)."""
-    plan = tmp / "plan.json"
-    plan.write_text(json.dumps(PLAN, sort_keys=True), encoding="utf-8")
+    from migration.inventory import load_estate
+
+    plan = tmp / "plan.json"  # bound to the lab inventory, as `dcc plan` would write it
+    bound = {**PLAN, "inventory_digest": load_estate(LAB).digest}
+    plan.write_text(json.dumps(bound, sort_keys=True), encoding="utf-8")
     url = f"sqlite:///{tmp / 'state.sqlite'}"
     with StateStore.open(url) as store:
         _journal(store)
