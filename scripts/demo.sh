@@ -31,12 +31,18 @@ step "Lab: start 20 real hosts (namespaces, overlay roots, sshd, sample apps, na
 dcc lab up "$ESTATE"
 dcc lab status lab
 
-step "Object storage: a local S3 endpoint on loopback for the backups"
-dcc s3 serve --port "$S3_PORT" >"$OUT/s3.log" 2>&1 &
+step "Object storage: two S3 sites (SeaweedFS on disk, object lock) on loopback for the backups"
+S3_PORT_2=${DCC_DEMO_S3_PORT_2:-9002}
+dcc s3 serve --port "$S3_PORT" --dir "$OUT/s3-site1" >"$OUT/s3.log" 2>&1 &
 S3_PID=$!
-trap 'kill "$S3_PID" 2>/dev/null || true' EXIT
-export DCC_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
-for _ in $(seq 50); do curl -fs -o /dev/null "$DCC_S3_ENDPOINT" && break; sleep 0.2; done
+dcc s3 serve --port "$S3_PORT_2" --dir "$OUT/s3-site2" >"$OUT/s3-site2.log" 2>&1 &
+S3_PID_2=$!
+trap 'kill "$S3_PID" "$S3_PID_2" 2>/dev/null || true; wait' EXIT
+export DCC_S3_ENDPOINT="http://127.0.0.1:$S3_PORT" DCC_S3_ENDPOINT_2="http://127.0.0.1:$S3_PORT_2"
+export DCC_BACKUP_LOCK_MODE=GOVERNANCE DCC_BACKUP_LOCK_DAYS=1  # the lab's backups; production: COMPLIANCE
+for url in "$DCC_S3_ENDPOINT" "$DCC_S3_ENDPOINT_2"; do
+  for _ in $(seq 120); do curl -s -o /dev/null "$url" && break; sleep 0.5; done
+done
 
 step "Discovery: read-only facts over SSH with pinned host keys"
 dcc discover --estate "$ESTATE"

@@ -18,7 +18,7 @@ from typing import Any
 from migration.errors import CorruptObject
 
 CHUNK = 1024 * 1024
-SEGMENT_SIZE = 16 * CHUNK
+SEGMENT_SIZE = 8 * CHUNK
 MAX_SEGMENT_SIZE = 1024 * CHUNK
 DEFAULT_MODE = 0o644
 MANIFEST_FORMAT = 2

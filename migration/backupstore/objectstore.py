@@ -118,8 +118,8 @@ def _check_bucket_name(bucket: str) -> None:
 @functools.lru_cache(maxsize=16)
 def _client(endpoint_url: str, region: str, access_key: str, secret_key: str) -> Any:
     """One client per endpoint and identity: building one costs ~0.2 s, and clients are thread-safe."""
-    import boto3
-    from botocore.config import Config
+    import boto3  # type: ignore[import-untyped]
+    from botocore.config import Config  # type: ignore[import-untyped]
 
     session = boto3.session.Session(
         aws_access_key_id=access_key, aws_secret_access_key=secret_key, region_name=region
@@ -146,10 +146,10 @@ class _S3Errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, _tb: object) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, _tb: object) -> None:
         if exc is None:
-            return False
-        from botocore.exceptions import (
+            return
+        from botocore.exceptions import (  # type: ignore[import-untyped]
             ClientError,
             ConnectionClosedError,
             EndpointConnectionError,
@@ -160,7 +160,6 @@ class _S3Errors:
             raise RemoteError(f"cannot reach S3 endpoint {self.store.endpoint_url} ({self.store.name})") from exc
         if isinstance(exc, ClientError):
             raise _client_error(exc, self.store, self.what, self.reading) from exc
-        return False
 
 
 def _client_error(exc: Any, store: ObjectStore, what: str, reading: bool) -> Exception:

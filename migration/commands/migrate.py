@@ -22,9 +22,10 @@ S3_2 = typer.Option(None, "--s3-endpoint-2", envvar="DCC_S3_ENDPOINT_2",
 KEYS = typer.Option(None, "--backup-keys", envvar="DCC_BACKUP_KEYS",
                     help="File of each agency's backup key (`agency: <base64 32 bytes>` per line; default: "
                          "<estate>/state/keys/backup.keys, created for the lab).")
-LOCK_MODE = typer.Option("COMPLIANCE", "--lock-mode", case_sensitive=False,
+LOCK_MODE = typer.Option("COMPLIANCE", "--lock-mode", envvar="DCC_BACKUP_LOCK_MODE", case_sensitive=False,
                          help="Object lock on backups: COMPLIANCE (production) or GOVERNANCE (lab).")
-LOCK_DAYS = typer.Option(30, "--lock-days", min=1, help="Days each backup object is locked.")
+LOCK_DAYS = typer.Option(30, "--lock-days", envvar="DCC_BACKUP_LOCK_DAYS", min=1,
+                         help="Days each backup object is locked.")
 
 
 class DataPath(str, Enum):

@@ -126,6 +126,9 @@ def _audit(backups: BackupStore, backup: BackupRecord, advance: Any) -> tuple[st
     from migration.errors import CorruptObject, InputError
 
     problem, lock = None, "?"
+    missing = [site for site in backup.sites if site not in backups.site_names]
+    if missing:
+        problem = f"recorded on {', '.join(missing)} too, which is not given (--s3-endpoint-2)"
     for index, site in enumerate(backups.sites):
         try:
             backups.verify_tree(backup.prefix, app=backup.app, expected_digest=backup.manifest_sha256,

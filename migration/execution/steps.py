@@ -334,6 +334,9 @@ def backup_gate(ctx: Context, move: AppMove) -> str | None:
         return "no backup recorded"
     if record.restore_verified_at is None:
         return "restore from the backup not verified"
+    missing = [site for site in record.sites if site not in ctx.objects.site_names]
+    if missing:
+        return f"backup copy on {', '.join(missing)} cannot be checked: that site is not configured"
     problems = ctx.objects.verify_sites(record.prefix, app=move.app, expected_digest=record.manifest_sha256)
     return f"backup copy failed verification: {'; '.join(problems)}" if problems else None
 

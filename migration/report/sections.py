@@ -101,11 +101,23 @@ def progress_section(src: Sources, top: int = 40) -> dict[str, Any]:
     st = src.state
     if not st.steps and not st.runs:
         return {"status": "not started", "waves": [], "apps": [], "apps_total": 0, "problems": [],
-                "evidence": [], "runs": []}
+                "evidence": [], "runs": [], "backups": _backups(st.backups, top)}
     newest = latest(st.steps)
     return {"status": "started", "waves": _per_wave(newest.values()), **_per_app(newest.values(), top),
             "problems": _problems(st.steps, top), "evidence": _evidence(st.evidence, top),
-            "runs": [_run(r) for r in sorted(st.runs, key=lambda r: r.id, reverse=True)[:top]]}
+            "runs": [_run(r) for r in sorted(st.runs, key=lambda r: r.id, reverse=True)[:top]],
+            "backups": _backups(st.backups, top)}
+
+
+def _backups(backups: Any, top: int) -> list[dict[str, Any]]:
+    """Each app's newest backup: where its copies are and how long the object lock holds it."""
+    newest = {b.app: b for b in backups}  # oldest first, so the last one wins
+    rows = [{"app": b.app, "sites": ", ".join(b.sites) or "-", "lock": b.lock_mode or "none",
+             "retain_until": _when(b.retain_until) if b.retain_until else "-",
+             "verified": b.restore_verified_at is not None, "taken": _when(b.taken_at)}
+            for b in newest.values()]
+    rows.sort(key=lambda r: (r["lock"] != "none" and r["verified"], r["app"]))  # unlocked or unproven first
+    return rows[:top]
 
 
 def _per_wave(records: Any) -> list[dict[str, Any]]:

@@ -45,6 +45,10 @@ def test_a_locked_backup_version_cannot_be_deleted_overwritten_or_unlocked(
     assert locked["Mode"] == mode and locked["RetainUntilDate"] > dt.datetime.now(dt.UTC)
     delete = lambda: raw.delete_object(Bucket=bucket, Key=key, VersionId=version["VersionId"])
     assert _refused(delete) == "AccessDenied"
+    batch = raw.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key, "VersionId": version["VersionId"]}]})
+    assert [e["Code"] for e in batch.get("Errors", [])] == ["AccessDenied"] and not batch.get("Deleted")
+    suspend = lambda: raw.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    assert _refused(suspend) == "InvalidBucketState"
     shorter = {"Mode": mode, "RetainUntilDate": dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)}
     assert _refused(lambda: raw.put_object_retention(Bucket=bucket, Key=key, VersionId=version["VersionId"],
                                                      Retention=shorter)) == "AccessDenied"
@@ -114,6 +118,8 @@ def test_the_cutover_gate_needs_both_sites_and_refuses_when_one_is_down(tmp_path
             journal.mark_restore_verified("app", "pdn-t01")
             ctx, move = SimpleNamespace(store=journal, objects=store), SimpleNamespace(app="app")
             assert backup_gate(ctx, move) is None  # type: ignore[arg-type]
+            one_site = SimpleNamespace(store=journal, objects=store_on([first.endpoint_url], "dcc-backups"))
+            assert "site-2 cannot be checked" in (backup_gate(one_site, move) or "")  # type: ignore[arg-type]
             second.stop()
             refused = backup_gate(ctx, move)  # type: ignore[arg-type]
     assert refused is not None and "site-2" in refused and "cannot reach" in refused, refused

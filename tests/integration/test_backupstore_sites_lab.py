@@ -14,7 +14,7 @@ from tests.integration.conftest import shifted
 from tests.integration.migrate_support import run_wave, write_plan
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-NAME, OCTET = shifted("pipes", 83)
+NAME, OCTET = shifted("pipes", 87)
 APP, SOURCE = "lapor-jabar", "jbr-api1"
 
 

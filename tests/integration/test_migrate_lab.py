@@ -49,7 +49,8 @@ def migrated(make_lab, tmp_path_factory):
     estate_dir = lab.run_dir / "estate"
     _set_canary_password(lab)
     plan = write_plan(estate_dir, WAVES, tmp_path_factory.mktemp("plan") / "plan.json", REPLACED)
-    with LocalS3Server() as s3:
+    with LocalS3Server(secret_key=CANARY) as s3, pytest.MonkeyPatch.context() as env_here:
+        env_here.setenv("DCC_S3_SECRET_KEY", CANARY)  # the server checks it; this process's sessions sign with it
         # The S3 secret key is a canary too: it lives in the environment, which runner artifacts record.
         env = {**os.environ, "DCC_S3_ENDPOINT": s3.endpoint_url, "DCC_S3_SECRET_KEY": CANARY, "COLUMNS": "200"}
         runs = [subprocess.run([DCC, "migrate", "--estate", str(estate_dir), "--plan", str(plan), "--wave", str(n)],

@@ -102,3 +102,7 @@ def test_dcc_s3_verify_audits_every_backup_on_both_sites_and_names_the_bad_one(
         assert "site-2: s3://backups/lab/eoffice-jabar/wave-1/a/data/000000" in out.out.replace("\n", ""), out.out
         assert out.err.count("\n") == 1 and "1 of 3 backups failed verification" in out.err, out.err
         assert dcc("--app", "simpeg-kemenkes") == 0
+        with pytest.raises(SystemExit) as done:  # the second site's copy is not checked: not green
+            cli.main(["s3", "verify", "--estate", str(estate), "--s3-endpoint", one.endpoint_url,
+                      "--bucket", "backups", "--app", "simpeg-kemenkes"])
+        assert done.value.code == 8 and "not given (--s3-endpoint-2)" in capsys.readouterr().out.replace("\n", "")

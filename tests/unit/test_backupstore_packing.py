@@ -83,3 +83,27 @@ def test_a_file_that_grows_while_packed_fails_the_backup(tmp_path: Path) -> None
         grow.write(b"more")  # written after the walk took its size
     with pytest.raises(InputError, match="changed while it was being backed up"):
         list(packer.segments())
+
+
+def test_the_window_keeps_order_bounds_what_is_in_flight_and_stops_at_the_first_failure() -> None:
+    import threading
+
+    from migration.backupstore.backups import _windowed
+
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def work(n: int) -> int:
+        with lock:
+            started.append(n)
+        if n == 7:
+            raise ValueError("seven")
+        return n * n
+
+    consumed = []
+    with pytest.raises(ValueError, match="seven"):
+        for got in _windowed(work, range(100), 2):
+            consumed.append(got)
+            assert max(started) < len(consumed) + 4, "at most 2 x width items ahead of the consumer"
+    assert consumed == [n * n for n in range(7)]
+    assert max(started) < 7 + 4, "nothing far beyond the failure was started"

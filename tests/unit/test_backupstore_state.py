@@ -37,3 +37,17 @@ def test_a_version_1_store_is_upgraded_in_place_and_keeps_its_backups(tmp_path: 
     assert (got["new"].lock_mode, got["new"].retain_until) == ("GOVERNANCE", UNTIL)
     version = sqlite3.connect(db).execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     assert version == (str(SCHEMA_VERSION),)
+
+
+def test_the_report_lists_each_apps_newest_backup_with_its_lock_unprotected_first() -> None:
+    from migration.report.sections import _backups
+    from migration.state import BackupRecord
+
+    taken = datetime(2027, 1, 1, tzinfo=UTC)
+    rows = _backups([
+        BackupRecord("a", "b", "p/1", "a" * 64, 1, 1, taken, None, None),
+        BackupRecord("a", "b", "p/2", "a" * 64, 1, 1, taken, taken, "t1", ("site-1", "site-2"), "COMPLIANCE", UNTIL),
+        BackupRecord("z", "b", "q/1", "c" * 64, 1, 1, taken, None, None),
+    ], top=10)
+    assert [(r["app"], r["lock"], r["sites"], r["retain_until"]) for r in rows] == [
+        ("z", "none", "-", "-"), ("a", "COMPLIANCE", "site-1, site-2", "2027-01-04 12:00:00")]
