@@ -248,14 +248,15 @@ def test_no_write_is_lost_between_backup_and_cutover(env):
 
 
 def test_preflight_refuses_a_target_without_room_and_nothing_is_frozen(env):
-    """The database target's check reads the size its source measured (twice it must be free)."""
+    """The database target's check reads the size its source measured (twice it must be free,
+    where its database server keeps its data)."""
     lab = env[0]
     session, _ = _session(env, ["simpeg-kemenkes"], "room")
-    faults.apply(NAME, "pdn-t02", "disk-full", "/srv/simpeg-kemenkes")
+    faults.apply(NAME, "pdn-t02", "disk-full", "/var/lib/postgresql")
     try:
         report = run_wave(session, 1)
     finally:
-        faults.apply(NAME, "pdn-t02", "disk-full", "/srv/simpeg-kemenkes", off=True)
+        faults.apply(NAME, "pdn-t02", "disk-full", "/var/lib/postgresql", off=True)
     (app,) = report.apps
     assert (app.status, app.step) == ("failed", "preflight"), report
     assert "pdn-t02" in app.message and "kmk-web1" not in app.message, app.message
