@@ -23,6 +23,7 @@ from pathlib import Path
 
 from migration.errors import RemoteError
 from migration.execution.access import LabAccess
+from migration.execution.layout import incoming_of, layout_of
 from migration.execution.wave import AppMove
 
 STAGING_REMOTE = "/var/lib/dcc/staging"
@@ -59,18 +60,14 @@ def _rsync_reason(stderr: str, rc: int) -> str:
     return (causes or lines or [f"rc {rc}"])[0][:300]
 
 
-def app_paths(app: str) -> list[str]:
-    """What the app layout convention names, in the order a restore needs it."""
-    return [f"/opt/{app}/", f"/etc/{app}/", f"/etc/init.d/{app}", f"/srv/{app}/data/"]
-
-
 def pull(move: AppMove, access: LabAccess, staging: Path) -> Path:
-    """Mirror the app's tree and its DB dump from the sources into `staging/<app>`."""
+    """Mirror the app's tree and data (its profile's paths) and its DB dump from the sources into
+    `staging/<app>`, each path under `files/` at its own absolute path."""
     local = staging / move.app
     files = local / "files"
     files.mkdir(parents=True, exist_ok=True)
     src = move.primary[0].id
-    remote = [f"{src}:{p}" for p in app_paths(move.app)]
+    remote = [f"{src}:{p}" for p in layout_of(move).all]
     # Bytecode caches are rebuilt by the app itself; shipping them only makes noise.
     rsync(access, remote, f"{files}/", "-R", "--delete", "--ignore-missing-args", "--exclude=__pycache__/")
     if move.db:
@@ -82,15 +79,19 @@ def pull(move: AppMove, access: LabAccess, staging: Path) -> Path:
 
 def push(move: AppMove, access: LabAccess, restored: Path,
          hook: Callable[[str, AppMove], None] | None = None) -> None:
-    """Push a verified restore tree to temp paths on the targets (never the live paths)."""
+    """Push a verified restore tree to temp paths on the targets (never the live paths): each data
+    folder beside its destination, the rest (what deploy installs) to the incoming folder."""
     files = restored / "files"
-    data = files / "srv" / move.app / "data"
-    data.mkdir(parents=True, exist_ok=True)  # apps without data still get an (empty) data dir
     tgt = move.primary[1].id
-    rsync(access, [f"{data}/"], f"{tgt}:/srv/{move.app}/.dcc-incoming/", "--delete", "--mkpath")
+    layout = layout_of(move)
+    for path in layout.data:
+        data = files / path.lstrip("/")
+        data.mkdir(parents=True, exist_ok=True)  # a data folder the backup found empty still gets made
+        rsync(access, [f"{data}/"], f"{tgt}:{incoming_of(path)}/", "--delete", "--mkpath")
     if hook:
         hook("transfer:data-pushed", move)
-    rsync(access, [f"{files}/"], f"{tgt}:{INCOMING_REMOTE}/{move.app}/", "--delete", "--mkpath", "--exclude=/srv/")
+    excluded = [f"--exclude=/{p.strip('/')}" for p in layout.data]
+    rsync(access, [f"{files}/"], f"{tgt}:{INCOMING_REMOTE}/{move.app}/", "--delete", "--mkpath", *excluded)
     if move.db:
         # The dump and the role's password hash: root only on the target too.
         rsync(access, [f"{restored / 'db'}/"], f"{move.db[1].id}:{INCOMING_REMOTE}/{move.app}/db/",
@@ -132,15 +133,18 @@ def unpack_collected(move: AppMove, staging: Path) -> Path:
 
 
 def pack(move: AppMove, restored: Path, outbox: Path) -> Path:
-    """Archives of a verified restore tree for the deliver phase: the data dir, the rest of the
-    tree (code, config, init script) and the dump; owned by root, modes and links kept. An empty
-    part gets no archive."""
+    """Archives of a verified restore tree for the deliver phase: each data folder (`data-<i>.tar`),
+    the rest of the tree (code, config, service files) and the dump; owned by root, modes and
+    links kept. An empty part gets no archive."""
     out = fresh_dir(outbox)
     out.mkdir()
     files = restored / "files"
-    data = files / "srv" / move.app / "data"
-    _archive(out / "data.tar", data, _children(data))
-    _archive(out / "files.tar", files, [p for p in _children(files) if p.name != "srv"])
+    layout = layout_of(move)
+    for i, path in enumerate(layout.data):
+        data = files / path.lstrip("/")
+        _archive(out / f"data-{i}.tar", data, _children(data))
+    skip = {files / p.lstrip("/") for p in layout.data}
+    _archive(out / "files.tar", files, _children(files), skip)
     if move.db:
         _archive(out / "db.tar", restored / "db", _children(restored / "db"))
     return out
@@ -156,14 +160,18 @@ def _as_root(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
-def _archive(path: Path, root: Path, members: list[Path]) -> None:
-    """Write the archive; none for nothing (unarchive refuses an empty one: the deliver phase then
-    only makes the empty temp path)."""
+def _archive(path: Path, root: Path, members: list[Path], skip: set[Path] | None = None) -> None:
+    """Write the archive, leaving out the folders in `skip`; none for nothing (unarchive refuses an
+    empty one: the deliver phase then only makes the empty temp path)."""
     if not members:
         return
+    left_out = {p.relative_to(root).as_posix() for p in skip or ()}
+
+    def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        return None if info.name in left_out else _as_root(info)
     with tarfile.open(path, "w") as tar:
         for member in members:
-            tar.add(member, arcname=member.relative_to(root).as_posix(), filter=_as_root)
+            tar.add(member, arcname=member.relative_to(root).as_posix(), filter=keep)
 
 
 def _keep_modes(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:

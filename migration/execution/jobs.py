@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from migration.execution.datapath import INCOMING_REMOTE, collected_dir
+from migration.execution.layout import incoming_of, layout_of, placeholder_values, rewrites_for
 from migration.execution.wave import AppMove, Node
 
 Jobs = dict[str, list[dict[str, Any]]]
@@ -44,19 +45,51 @@ def redirect_host(move: AppMove) -> str | None:
     return move.shared_service.lower() if move.shared_service else None
 
 
+def source_checks(m: AppMove, pair: tuple[Node, Node]) -> list[str]:
+    """What the profile says the legacy host has, as (label, kind, value) triples for the source
+    preflight: every path there, every service running, every port listening. The label names
+    the profile file and field, so a mismatch is one line a reviewer can act on."""
+    host = m.legacy_of(pair)
+    p = m.profile
+    if p is None:
+        return ["0"]
+    field = f"profiles/{m.app}.yaml: hosts.{host}"
+    out: list[str] = []
+    for section, paths in (("code", p.code_paths(host)), ("config", p.config_paths(host)),
+                           ("data", p.data_paths(host))):
+        for i, path in enumerate(paths):
+            out += [f"{field}.{section}[{i}]", "path", path]
+    for i, s in enumerate(p.services(host)):
+        out += [f"{field}.services[{i}] ({s.name})", "service", s.check]
+        if s.file:
+            out += [f"{field}.services[{i}].file", "path", s.file]
+    for i, port in enumerate(p.ports(host)):
+        out += [f"{field}.ports[{i}]", "port", str(port)]
+    return [str(len(out) // 3), *out]
+
+
 def preflight(moves: list[AppMove]) -> Jobs:
+    """Sources: the app is there as its profile says (one line naming file, field and host if
+    not), its data measured. Targets: tools, room for twice the data, its ports free."""
     jobs = _jobs()
     for m in _moving(moves):
-        for src, tgt in m.web:
+        for pair in m.web:
+            src, tgt = pair
             key = f"{m.app}:app"
-            jobs[src.id].append({"side": "source", "kind": "app", "key": key, "app": m.app, "db": m.db_name})
-            jobs[tgt.id].append({"side": "target", "kind": "app", "key": key, "app": m.app, "port": m.port,
-                                 "source": src.id})
+            data = m.profile.data_paths(m.legacy_of(pair)) if m.profile else ()
+            ports = m.profile.ports(m.legacy_of(pair)) if m.profile else ()
+            checks = [s.check for s in m.services_on(pair)]
+            jobs[src.id].append({"side": "source", "kind": "app", "key": key, "app": m.app,
+                                 "argv": ["app", key, *source_checks(m, pair), str(len(data)), *data]})
+            jobs[tgt.id].append({"side": "target", "kind": "app", "key": key, "app": m.app, "source": src.id,
+                                 "argv": [str(len(ports)), *map(str, ports), data[0] if data else "/",
+                                          str(len(checks)), *checks]})
         if m.db:
             key = f"{m.app}:db"
-            jobs[m.db[0].id].append({"side": "source", "kind": "db", "key": key, "app": m.app, "db": m.db_name})
-            jobs[m.db[1].id].append({"side": "target", "kind": "db", "key": key, "app": m.app, "port": 5432,
-                                     "source": m.db[0].id})
+            jobs[m.db[0].id].append({"side": "source", "kind": "db", "key": key, "app": m.app,
+                                     "argv": ["db", key, m.db_name]})
+            jobs[m.db[1].id].append({"side": "target", "kind": "db", "key": key, "app": m.app,
+                                     "source": m.db[0].id, "argv": ["/var/lib/postgresql"]})
     return dict(jobs)
 
 
@@ -77,17 +110,20 @@ def backup(moves: list[AppMove], *, maintenance: bool = True) -> Jobs:
         for pair in m.web:
             jobs[pair[0].id].append({"kind": "freeze", "app": m.app, "argv": app_argv("freeze", m, pair)})
         if m.db:
-            jobs[m.db[0].id].append({"kind": "dump", "app": m.app, "db": m.db_name, "role": m.db_name})
+            jobs[m.db[0].id].append({"kind": "dump", "app": m.app, "db": m.db_name, "role": m.db_role})
     return dict(jobs)
 
 
 def collect(moves: list[AppMove], staging: Path) -> Jobs:
-    """The `ansible` data path: archive each app's tree on its primary source and its dump on its
-    database source, and fetch both to the controller (the rsync path pulls the same)."""
+    """The `ansible` data path: archive each app's tree and data (its profile's paths) on its
+    primary source and its dump on its database source, and fetch both to the controller (the
+    rsync path pulls the same)."""
     jobs = _jobs()
     for m in moves:
         dest = collected_dir(staging, m.app)
-        jobs[m.primary[0].id].append({"kind": "files", "app": m.app, "dest": str(dest / "files.tar")})
+        paths = [p.lstrip("/") for p in layout_of(m).all]
+        jobs[m.primary[0].id].append({"kind": "files", "app": m.app, "dest": str(dest / "files.tar"),
+                                      "paths": paths})
         if m.db:
             jobs[m.db[0].id].append({"kind": "db", "app": m.app, "dest": str(dest / "db.tar")})
     return dict(jobs)
@@ -104,7 +140,8 @@ def deliver(moves: list[AppMove], outboxes: dict[str, Path]) -> Jobs:
         return {"app": m.app, "archive": str(archive) if archive.exists() else "", "dest": dest}
     for m in _moving(moves):
         tgt = m.primary[1].id
-        jobs[tgt].append(job(m, "data.tar", f"/srv/{m.app}/.dcc-incoming"))
+        for i, path in enumerate(layout_of(m).data):
+            jobs[tgt].append(job(m, f"data-{i}.tar", incoming_of(path)))
         jobs[tgt].append(job(m, "files.tar", f"{INCOMING_REMOTE}/{m.app}"))
         if m.db:
             jobs[m.db[1].id].append(job(m, "db.tar", f"{INCOMING_REMOTE}/{m.app}/db"))
@@ -115,19 +152,26 @@ def restore(moves: list[AppMove], digests: dict[str, str]) -> Jobs:
     jobs = _jobs()
     for m in _moving(moves):
         digest = digests[m.app]
-        jobs[m.primary[1].id].append({"kind": "app", "app": m.app, "digest": digest})
+        jobs[m.primary[1].id].append({"kind": "app", "app": m.app, "digest": digest,
+                                      "data": list(layout_of(m).data)})
         if m.db:
-            jobs[m.db[1].id].append({"kind": "db", "app": m.app, "db": m.db_name, "role": m.db_name,
+            jobs[m.db[1].id].append({"kind": "db", "app": m.app, "db": m.db_name, "role": m.db_role,
                                      "digest": digest, "client_ip": m.primary[1].ip})
     return dict(jobs)
 
 
-def deploy(moves: list[AppMove], moved: dict[str, str] | None = None) -> Jobs:
-    """`moved` maps legacy host ids to their targets so PEERS URLs follow apps that moved."""
-    rewrites = [f"{old}={new}" for old, new in sorted((moved or {}).items())]
+def deploy(moves: list[AppMove], moved: dict[str, str] | None = None, ips: dict[str, str] | None = None) -> Jobs:
+    """Install each app's tree from the incoming folder, its profile's config rewrites applied
+    (`moved` maps legacy host ids to their targets, `ips` host ids to addresses, for the
+    placeholders), then its services (re)started and enabled: one dcc-app.sh `deploy` item."""
     jobs = _jobs()
     for m in _moving(moves):
-        jobs[m.primary[1].id].append({"app": m.app, "db_host": m.db[1].id if m.db else "", "peers": rewrites})
+        layout = layout_of(m)
+        rewrites = rewrites_for(m, placeholder_values(m, moved or {}, ips or {}))
+        argv = app_argv("deploy", m, m.primary, f"{INCOMING_REMOTE}/{m.app}")
+        argv += [str(len(layout.tree)), *layout.tree, str(len(layout.data)), *layout.data, str(len(rewrites))]
+        argv += [part for rewrite in rewrites for part in rewrite]
+        jobs[m.primary[1].id].append({"app": m.app, "argv": argv})
     return dict(jobs)
 
 

@@ -167,7 +167,7 @@ def replay_phases(ctx: S.Context, moves: list[AppMove]) -> dict[str, int]:
     plan = {
         "preflight": J.preflight(moves), "backup": J.backup(moves, maintenance=False),
         "restore": J.restore(moves, digests),
-        "deploy": J.deploy(moves, ctx.moved), "cutover": J.route(moves, to_source=False),
+        "deploy": J.deploy(moves, ctx.moved, ctx.ips), "cutover": J.route(moves, to_source=False),
         "decommission": J.decommission(moves, ctx.retain_days),
     }
     return {name: ctx.phase(name, jobs).changed for name, jobs in plan.items()}

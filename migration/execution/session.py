@@ -82,7 +82,8 @@ class Session:
         return Context(estate=self.estate.name, access=access_for(self.estate.name), store=self.store,
                        objects=self.objects, work_dir=self.work_dir, run_id=run_id,
                        tuning=tuning or RunnerTuning(), retain_days=retain_days, hook=hook,
-                       data_path=data_path, moved=self.moved_hosts(wave))
+                       data_path=data_path, moved=self.moved_hosts(wave),
+                       ips={h.id: str(h.ip) for h in self.estate.hosts.values() if h.ip})
 
 
 def open_session(inputs: Inputs, wave: int | None = None) -> Session:

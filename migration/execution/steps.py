@@ -51,7 +51,8 @@ class Context:
     hook: Hook | None = None
     workers: int = 8  # apps whose data path (rsync, S3) runs at once
     data_path: str = "rsync"  # or "ansible": bytes move through Ansible's modules (datapath.DATA_PATHS)
-    moved: dict[str, str] = field(default_factory=dict)  # legacy host -> target, for PEERS rewrites
+    moved: dict[str, str] = field(default_factory=dict)  # legacy host -> target, for config rewrites
+    ips: dict[str, str] = field(default_factory=dict)  # host id -> address, for config rewrites
     _seq: Any = field(default_factory=itertools.count)
 
     def __post_init__(self) -> None:
@@ -208,7 +209,7 @@ def transfer(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
 
 
 def deploy(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
-    return _phase_step(ctx, "deploy", moves, J.deploy(moves, ctx.moved))
+    return _phase_step(ctx, "deploy", moves, J.deploy(moves, ctx.moved, ctx.ips))
 
 
 def cut_over(ctx: Context, move: AppMove) -> bool:

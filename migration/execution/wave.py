@@ -13,7 +13,7 @@ from typing import Any
 
 from migration.errors import InputError
 from migration.inventory.model import Application, Estate
-from migration.profile.model import Profile, Service
+from migration.profile.model import Database, Profile, Service
 
 STEPS = ("preflight", "backup", "transfer", "deploy", "verify", "cutover", "decommission")
 # An app replaced by a shared service (or retired) has no target: its backup is proven restorable,
@@ -53,7 +53,19 @@ class AppMove:
 
     @property
     def db_name(self) -> str:
-        return self.app.replace("-", "_")
+        """The app's database, as its profile names it (the engine the pipeline moves: PostgreSQL)."""
+        return self._database().names[0]
+
+    @property
+    def db_role(self) -> str:
+        """The role that owns the app's database, as its profile names it."""
+        return self._database().owner or self.db_name
+
+    def _database(self) -> Database:
+        found = [d for d in (self.profile.databases() if self.profile else ()) if d.engine == "postgresql" and d.names]
+        if not found:
+            raise InputError(f"the profile of {self.app!r} names no PostgreSQL database", where=f"profiles/{self.app}.yaml")
+        return found[0]
 
     @property
     def sources(self) -> tuple[str, ...]:

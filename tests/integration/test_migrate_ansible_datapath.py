@@ -73,10 +73,11 @@ def test_every_check_passed_and_the_manifests_hold_the_whole_tree(migrated):
 
 
 def test_target_data_is_byte_for_byte_the_source_data(migrated):
-    """The retained source data dir and the target's live one hash the same, file by file."""
+    """The retained source data dir (kept at its own path under <app>-<stamp>/) and the target's
+    live one hash the same, file by file."""
     lab, *_ = migrated
     listing = "cd {} && find . -type f -print0 | sort -z | xargs -0 sha256sum"
-    source = lab_ssh(lab, "kmk-files1", listing.format("/var/lib/dcc-retained/arsip-kemenkes-*/"))
+    source = lab_ssh(lab, "kmk-files1", listing.format("/var/lib/dcc-retained/arsip-kemenkes-*/srv/arsip-kemenkes/data/"))
     target = lab_ssh(lab, "pdn-t03", listing.format("/srv/arsip-kemenkes/data"))
     assert source.returncode == 0 and target.returncode == 0, source.stderr + target.stderr
     assert source.stdout == target.stdout and source.stdout.count("\n") > 100

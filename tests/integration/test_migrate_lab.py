@@ -145,8 +145,9 @@ def test_verify_verb_rechecks_a_wave_and_stores_evidence(migrated):
     done = subprocess.run([DCC, "verify", "--estate", str(estate_dir), "--plan", str(plan), "--wave", "2"],
                           check=False, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
-    # api apps get 3 checks, files 4, web-db 5: 12 for this wave.
-    assert "FAIL" not in done.stdout and done.stdout.count("pass") == 12
+    # From each app's profile: its service, its port, its health, its data folder, and its
+    # database for a web-db app: 4 + 4 + 5 checks for this wave's api, files and web-db apps.
+    assert "FAIL" not in done.stdout and done.stdout.count("pass") == 13, done.stdout
 
 
 def _roll_back(migrated, app: str):

@@ -16,14 +16,24 @@ from migration.errors import RemoteError
 from migration.execution import datapath
 from migration.execution import jobs as J
 from migration.execution.wave import AppMove, Node
+from migration.profile import Database, HostLayout, PathEntry, Profile, Service
 
 PORTAL = Node("portal", "10.77.10.10")
 
 
-def move(app: str = "arsip", db: bool = True) -> AppMove:
+def profile(app: str, code: str = "", data: str = "") -> Profile:
+    init = f"/etc/init.d/{app}"
+    svc = Service(app, "sysv", f"{init} start", f"{init} stop", f"{init} status", file=init)
+    layout = HostLayout("src1", services=(svc,), code=(PathEntry(code or f"/opt/{app}"),),
+                        config=(PathEntry(f"/etc/{app}"),), data=(PathEntry(data or f"/srv/{app}/data"),))
+    return Profile(app, (layout,), (Database("postgresql", "db1", (app,), app, 5432),))
+
+
+def move(app: str = "arsip", db: bool = True, **paths: str) -> AppMove:
     return AppMove(app, "web-db" if db else "files", 8080, f"{app}.go.id", 1,
                    ((Node("src1", "10.77.1.1"), Node("tgt1", "10.77.10.1")),),
-                   (Node("db1", "10.77.1.9"), Node("tdb1", "10.77.10.9")) if db else None, PORTAL)
+                   (Node("db1", "10.77.1.9"), Node("tdb1", "10.77.10.9")) if db else None, PORTAL,
+                   profile=profile(app, **paths))
 
 
 def restore_tree(root: Path, app: str = "arsip") -> Path:
@@ -57,12 +67,12 @@ def unpack(archive: Path, dest: Path) -> Path:
 def test_pack_splits_a_restore_tree_into_the_temp_paths_rsync_fills(tmp_path):
     tree = restore_tree(tmp_path / "restored")
     out = datapath.pack(move(), tree, tmp_path / "outbox")
-    assert sorted(p.name for p in out.iterdir()) == ["data.tar", "db.tar", "files.tar"]
-    data = unpack(out / "data.tar", tmp_path / "u-data")
+    assert sorted(p.name for p in out.iterdir()) == ["data-0.tar", "db.tar", "files.tar"]
+    data = unpack(out / "data-0.tar", tmp_path / "u-data")
     assert build_manifest(data) == build_manifest(tree / "files" / "srv" / "arsip" / "data")
     rest = unpack(out / "files.tar", tmp_path / "u-files")
-    assert not (rest / "srv").exists()
-    expected = [e for e in build_manifest(tree / "files").entries if not e.path.startswith("srv/")]
+    assert not (rest / "srv" / "arsip" / "data").exists()
+    expected = [e for e in build_manifest(tree / "files").entries if not e.path.startswith("srv/arsip/data")]
     assert list(build_manifest(rest).entries) == expected  # modes (0o664, 0o755) and the symlink kept
     assert build_manifest(unpack(out / "db.tar", tmp_path / "u-db")) == build_manifest(tree / "db")
     with tarfile.open(out / "files.tar") as tar:
@@ -76,10 +86,10 @@ def test_an_empty_part_gets_no_archive_and_its_job_only_makes_the_path(tmp_path)
     (tree / "files" / "srv" / "arsip" / "data" / "2024").rmdir()
     m = move()
     out = datapath.pack(m, tree, tmp_path / "outbox")
-    assert not (out / "data.tar").exists()
+    assert not (out / "data-0.tar").exists()
     jobs = J.deliver([m], {m.app: out})
     assert jobs["tgt1"] == [
-        {"app": "arsip", "archive": "", "dest": "/srv/arsip/.dcc-incoming"},
+        {"app": "arsip", "archive": "", "dest": "/srv/arsip/.dcc-incoming-data"},
         {"app": "arsip", "archive": str(out / "files.tar"), "dest": "/var/lib/dcc/incoming/arsip"},
     ]
     assert jobs["tdb1"] == [{"app": "arsip", "archive": str(out / "db.tar"), "dest": "/var/lib/dcc/incoming/arsip/db"}]
@@ -89,8 +99,27 @@ def test_collect_jobs_fetch_the_tree_from_the_primary_source_and_the_dump_from_t
     m = move()
     jobs = J.collect([m], tmp_path)
     box = datapath.collected_dir(tmp_path, "arsip")
-    assert jobs == {"src1": [{"kind": "files", "app": "arsip", "dest": str(box / "files.tar")}],
+    assert jobs == {"src1": [{"kind": "files", "app": "arsip", "dest": str(box / "files.tar"),
+                              "paths": ["opt/arsip", "etc/arsip", "etc/init.d/arsip", "srv/arsip/data"]}],
                     "db1": [{"kind": "db", "app": "arsip", "dest": str(box / "db.tar")}]}
+
+
+def test_a_data_folder_inside_the_code_tree_is_archived_apart_and_left_out_of_the_tree(tmp_path):
+    """A vendor's uploads under its web root: placed on their own, never installed over by deploy."""
+    tree = tmp_path / "restored"
+    web = tree / "files" / "var" / "www" / "shop"
+    (web / "uploads").mkdir(parents=True)
+    (web / "index.php").write_text("<?php echo 1;\n")
+    (web / "uploads" / "a.jpg").write_bytes(b"\xff\xd8")
+    (tree / "files" / "etc" / "shop").mkdir(parents=True)
+    (tree / "db").mkdir()
+    m = move("shop", db=False, code="/var/www/shop", data="/var/www/shop/uploads")
+    out = datapath.pack(m, tree, tmp_path / "outbox")
+    with tarfile.open(out / "files.tar") as tar:
+        names = tar.getnames()
+    assert "var/www/shop/index.php" in names and not [n for n in names if "uploads" in n], names
+    assert [p.name for p in unpack(out / "data-0.tar", tmp_path / "u").iterdir()] == ["a.jpg"]
+    assert J.deliver([m], {m.app: out})["tgt1"][0]["dest"] == "/var/www/shop/.dcc-incoming-uploads"
 
 
 def fetched(staging: Path, app: str, name: str, tree: Path) -> None:

@@ -13,7 +13,7 @@ from migration.errors import InputError
 from migration.execution import jobs as J
 from migration.execution.wave import AppMove, Node, batches, read_plan, retirements, wave_moves
 from migration.inventory import load_estate
-from migration.profile import HostLayout, PathEntry, Profile, Service, load_profiles
+from migration.profile import Database, HostLayout, PathEntry, Profile, Service, load_profiles
 
 LAB = Path(__file__).resolve().parents[2] / "inventory" / "lab"
 PORTAL = Node("pdn-portal", "10.77.10.10")
@@ -23,7 +23,8 @@ def profile(app: str, hosts: tuple[str, ...]) -> Profile:
     """A vendor-style layout: a service not named after the app, paths of its own."""
     svc = Service(f"{app}d", "sysv", f"/etc/init.d/{app}d start", f"/etc/init.d/{app}d stop",
                   f"/etc/init.d/{app}d status", file=f"/etc/init.d/{app}d")
-    return Profile(app, tuple(HostLayout(h, services=(svc,), data=(PathEntry(f"/var/lib/{app}"),)) for h in hosts))
+    return Profile(app, tuple(HostLayout(h, services=(svc,), data=(PathEntry(f"/var/lib/{app}"),)) for h in hosts),
+                   (Database("postgresql", "db1", (f"{app}_db",), f"{app}_owner", 5432),))
 
 
 def move(app: str, sources: tuple[str, ...], db: bool = False) -> AppMove:
@@ -88,6 +89,7 @@ def test_web_db_app_moves_its_web_and_db_hosts(tmp_path):
              {"source": "kmk-db1", "target": "pdn-t02", "app": "simpeg-kemenkes"}]
     path = plan_file(tmp_path, [{"number": 1, "apps": ["simpeg-kemenkes"], "hosts": pairs}])
     [m] = wave_moves(estate, read_plan(path), 1, path)
+    m = replace(m, profile=load_profiles(LAB)["simpeg-kemenkes"])  # as the session attaches it
     assert (m.primary[0].id, m.primary[1].id) == ("kmk-web1", "pdn-t01")
     assert m.db is not None and (m.db[0].id, m.db[1].id) == ("kmk-db1", "pdn-t02")
     assert m.sources == ("kmk-web1", "kmk-db1") and m.db_name == "simpeg_kemenkes"
@@ -121,9 +123,42 @@ def test_route_points_at_target_or_back_at_source():
     assert J.route([m], to_source=True)["pdn-portal"][0]["backend"] == "10.77.1.1"
 
 
-def test_deploy_rewrites_peers_of_moved_hosts_and_db_host():
-    [job] = J.deploy([move("app", ("s",), db=True)], {"kmk-web1": "pdn-t01"})["t-s"]
-    assert job["db_host"] == "tdb1" and job["peers"] == ["kmk-web1=pdn-t01"]
+def _lab_move(tmp_path: Path, app: str, pairs: list[tuple[str, str]]) -> AppMove:
+    hosts = [{"source": s, "target": t, "app": app} for s, t in pairs]
+    path = plan_file(tmp_path, [{"number": 1, "apps": [app], "hosts": hosts}])
+    [m] = wave_moves(load_estate(LAB), read_plan(path), 1, path)
+    return replace(m, profile=load_profiles(LAB)[app])
+
+
+def rewrites_of(job: dict) -> list[str]:
+    """The (file old new) triples at the end of a dcc-app.sh `deploy` item."""
+    argv = job["argv"]
+    at = 3 + 1 + 5 * int(argv[3])  # verb app incoming, then the services
+    for _ in range(2):  # the tree, then the data folders
+        at += 1 + int(argv[at])
+    return argv[at + 1:]
+
+
+@pytest.mark.parametrize(("app", "pairs", "moved", "expected"), [
+    # the database host written in the app's config follows the database to its target
+    ("simpeg-kemenkes", [("kmk-web1", "pdn-t01"), ("kmk-db1", "pdn-t02")], {},
+     ["/etc/simpeg-kemenkes/app.conf", "DB_HOST=kmk-db1", "DB_HOST=pdn-t02"]),
+    # peers follow only once they have moved: one moved, the other not, leaves the line as it is
+    ("lapor-jabar", [("jbr-api1", "pdn-t07")], {"jbr-web1": "pdn-t05"}, []),
+    ("lapor-jabar", [("jbr-api1", "pdn-t07")], {"jbr-web1": "pdn-t05", "jbr-app1": "pdn-t06"},
+     ["/etc/lapor-jabar/app.conf", "PEERS=http://jbr-web1:8081,http://jbr-app1:8080",
+      "PEERS=http://pdn-t05:8081,http://pdn-t06:8080"]),
+])
+def test_deploy_applies_the_profiles_config_rewrites(tmp_path, app, pairs, moved, expected):
+    m = _lab_move(tmp_path, app, pairs)
+    [job] = J.deploy([m], moved)[m.primary[1].id]
+    assert rewrites_of(job) == expected
+
+
+def test_a_failback_deploy_puts_the_legacy_lines_back(tmp_path):
+    m = _lab_move(tmp_path, "simpeg-kemenkes", [("kmk-web1", "pdn-t01"), ("kmk-db1", "pdn-t02")])
+    [job] = J.deploy([m.reversed()], {})["kmk-web1"]
+    assert rewrites_of(job) == ["/etc/simpeg-kemenkes/app.conf", "DB_HOST=pdn-t02", "DB_HOST=kmk-db1"]
 
 
 def test_decommission_records_retention_until():

@@ -10,6 +10,12 @@
 #   retire APP UNTIL STAMP NSVC SVC... NDATA PATH...
 #                                         stopped, disabled, each data folder moved into
 #                                         RETAINED/APP-STAMP/<its path>, with a retention record
+#   deploy APP INCOMING NSVC SVC... NTREE PATH... NDATA PATH... NREW (FILE OLD NEW)...
+#                                         the config rewrites applied to the transferred copies
+#                                         (a line OLD, indentation aside, becomes NEW), each tree
+#                                         path installed from INCOMING (data folders inside left
+#                                         alone), services restarted if anything changed, started
+#                                         and enabled at boot
 # SVC is five words: NAME INIT START STOP CHECK (INIT sysv | systemd | none; CHECK exits 0 while
 # the service runs). The first argument is RETAINED, the root-only retention folder.
 # Prints "changed" or "unchanged" last.
@@ -87,6 +93,36 @@ record() {  # FILE BODY: the retention record, rewritten only when it differs
   fi
 }
 
+rewrite() {  # FILE OLD NEW on the transferred copy FILE, keeping its mode
+  local f=$1 tmp
+  tmp=$(mktemp "$f.dcc-XXXXXX")
+  OLD=$2 NEW=$3 awk '{ s = $0; sub(/^[ \t]+/, "", s)
+    if (s == ENVIRON["OLD"]) { match($0, /^[ \t]*/); print substr($0, 1, RLENGTH) ENVIRON["NEW"] } else print }' \
+    "$f" >"$tmp"
+  chmod --reference="$f" "$tmp"
+  if cmp -s "$f" "$tmp"; then rm -f "$tmp"; else mv -f "$tmp" "$f"; fi
+}
+
+install_tree() {  # APP INCOMING: each path of `tree` from INCOMING, data folders inside left alone
+  local app=$1 incoming=$2 p d src out ex
+  installed=""
+  for p in "${tree[@]}"; do
+    src=$incoming$p
+    [ -e "$src" ] || { echo "$app: $p is not in the transferred tree (profile)" >&2; exit 1; }
+    if [ -d "$src" ]; then
+      ex=(--exclude=__pycache__/ --exclude='.dcc-incoming-*' --exclude='.dcc-replaced-*')
+      for d in "${keep[@]}"; do case "$d" in "${p%/}"/*) ex+=("--exclude=/${d#"${p%/}"/}") ;; esac; done
+      mkdir -p "$p"
+      # The running app writes __pycache__ and touches its folders' times: neither is a change.
+      out=$(rsync -ai --omit-dir-times --delete "${ex[@]}" "$src/" "$p/")
+    else
+      mkdir -p "$(dirname "$p")"
+      out=$(rsync -ai "$src" "$p")
+    fi
+    [ -z "$out" ] || installed=1
+  done
+}
+
 while [ "$at" -lt "${#args[@]}" ]; do
   take; verb=$REPLY
   take; app=$REPLY
@@ -126,6 +162,23 @@ while [ "$at" -lt "${#args[@]}" ]; do
         changed=1
       done
       record "$kept.retention" "$(printf 'app=%s\nretain_until=%s' "$app" "$until")" ;;
+    deploy)
+      take; incoming=$REPLY
+      services
+      paths; tree=("${data[@]}")
+      paths; keep=("${data[@]}")
+      take; nrew=$REPLY
+      for ((r = 0; r < nrew; r++)); do
+        take; file=$REPLY; take; old=$REPLY; take; new=$REPLY
+        [ -f "$incoming$file" ] || { echo "$app: $file is not in the transferred tree (profile: rewrites)" >&2; exit 1; }
+        rewrite "$incoming$file" "$old" "$new"
+      done
+      install_tree "$app" "$incoming"
+      if [ -n "$installed" ]; then
+        changed=1
+        stop_all "$app"  # a running app picks up new code or config only on a restart
+      fi
+      start_all "$app" ;;
     *)
       echo "unknown item $verb for $app" >&2
       exit 2 ;;

@@ -190,7 +190,7 @@ restore() {
 }
 
 access() {
-  local conf=/etc/mysql/mariadb.conf.d/95-dcc.cnf want changed=0 init=/etc/init.d/mariadb
+  local conf=/etc/mysql/mariadb.conf.d/95-dcc.cnf want changed=0
   want=$'# Written by dcc: the app\'s hosts reach this database over the network.\n[mysqld]\nbind-address = 0.0.0.0'
   if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$want" ]; then
     printf '%s\n' "$want" >"$conf.tmp"
@@ -198,13 +198,13 @@ access() {
     mv -f "$conf.tmp" "$conf"
     changed=1
   fi
-  if "$init" status >/dev/null 2>&1; then
-    if [ "$changed" = 1 ]; then "$init" restart >/dev/null 2>&1 </dev/null; fi
+  if service mariadb status >/dev/null 2>&1; then
+    if [ "$changed" = 1 ]; then service mariadb restart >/dev/null 2>&1 </dev/null; fi
   else
-    "$init" start >/dev/null 2>&1 </dev/null
+    service mariadb start >/dev/null 2>&1 </dev/null
     changed=1
   fi
-  "$init" status >/dev/null 2>&1 || { echo "mariadb is not running" >&2; exit 1; }
+  service mariadb status >/dev/null 2>&1 || { echo "mariadb is not running" >&2; exit 1; }
   if ! compgen -G "/etc/rc[2345].d/S[0-9][0-9]mariadb" >/dev/null; then
     update-rc.d mariadb defaults >/dev/null 2>&1
     update-rc.d mariadb enable >/dev/null 2>&1

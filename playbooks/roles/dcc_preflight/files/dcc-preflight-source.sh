@@ -1,23 +1,43 @@
 #!/bin/bash
-# Preflight on a source host, every app in one run: rsync is there, each app (init script) or
-# database exists. Prints "KEY BYTES" per item: the data each one will move.
-# Args: KIND APP DB KEY per item, KIND being app or db.
+# Preflight on a source host, every app in one run: rsync is there; each app is as its profile
+# says (every path there, every service running, every port listening: a mismatch is one line
+# naming the profile's file and field, and this host); each database exists. Prints "KEY BYTES"
+# per item: the data each one will move.
+# Items: app KEY NCHECK (LABEL KIND VALUE)... NDATA PATH... | db KEY DB; KIND is path, service
+# (VALUE: its status command) or port.
 set -euo pipefail
 command -v rsync >/dev/null || { echo "rsync missing" >&2; exit 1; }
 cd /
+host=$(hostname)
 psql_q() { runuser -u postgres -- psql -XAtq -d postgres -c "$1"; }
-while [ $# -ge 4 ]; do
-  kind=$1 app=$2 db=$3 key=$4
-  shift 4
+args=("$@")
+at=0
+take() { REPLY=${args[at]:?missing argument}; at=$((at + 1)); }
+check() {  # LABEL KIND VALUE
+  case "$2" in
+    path) [ -e "$3" ] || { echo "$1: $3 is not on $host" >&2; exit 1; } ;;
+    service) bash -c "$3" >/dev/null 2>&1 </dev/null || { echo "$1: not running on $host (\`$3\`)" >&2; exit 1; } ;;
+    port) ss -ltnH "sport = :$3" | grep -q . || { echo "$1: nothing listens on port $3 on $host" >&2; exit 1; } ;;
+    *) echo "unknown check $2" >&2; exit 2 ;;
+  esac
+}
+while [ "$at" -lt "${#args[@]}" ]; do
+  take; kind=$REPLY
+  take; key=$REPLY
   if [ "$kind" = db ]; then
+    take; db=$REPLY
     psql_q "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 \
-      || { echo "database $db not found" >&2; exit 1; }
+      || { echo "database $db not found on $host" >&2; exit 1; }
     size=$(psql_q "SELECT pg_database_size('$db')")
   else
-    [ -x "/etc/init.d/$app" ] || { echo "no /etc/init.d/$app" >&2; exit 1; }
+    take; n=$REPLY
+    for ((i = 0; i < n; i++)); do take; label=$REPLY; take; what=$REPLY; take; check "$label" "$what" "$REPLY"; done
+    take; n=$REPLY
     size=0
-    if [ -d "/srv/$app/data" ]; then size=$(du -sb "/srv/$app/data" | cut -f1); fi
+    for ((i = 0; i < n; i++)); do
+      take
+      if [ -d "$REPLY" ]; then size=$((size + $(du -sb "$REPLY" | cut -f1))); fi
+    done
   fi
   echo "$key $size"
 done
-[ $# -eq 0 ] || { echo "usage: dcc-preflight-source.sh [KIND APP DB KEY]..." >&2; exit 2; }

@@ -26,14 +26,14 @@ while [ $# -ge 3 ]; do
   fi
 done
 [ $# -eq 0 ] || { echo "usage: dcc-pgaccess.sh CONF_DIR [DB ROLE CLIENT_IP]..." >&2; exit 2; }
-pg=/etc/init.d/postgresql
-if "$pg" status >/dev/null 2>&1; then
-  if [ "$changed" = 1 ]; then "$pg" restart >/dev/null 2>&1 </dev/null; fi
+pg() { service postgresql "$1" >/dev/null 2>&1 </dev/null; }  # whatever the host's init system
+if pg status; then
+  if [ "$changed" = 1 ]; then pg restart; fi
 else
-  "$pg" start >/dev/null 2>&1 </dev/null
+  pg start
   changed=1
 fi
-"$pg" status >/dev/null 2>&1 || { echo "postgresql is not running" >&2; exit 1; }
+pg status || { echo "postgresql is not running" >&2; exit 1; }
 if ! compgen -G "/etc/rc[2345].d/S[0-9][0-9]postgresql" >/dev/null; then
   update-rc.d postgresql defaults >/dev/null 2>&1
   update-rc.d postgresql enable >/dev/null 2>&1

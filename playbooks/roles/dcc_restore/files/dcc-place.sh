@@ -1,19 +1,27 @@
 #!/bin/bash
-# Move the app's transferred data from its temp path beside the destination into place with
-# one rename, so the destination is either the old tree or the complete new one, never half.
+# Move each of an app's transferred data folders from its temp path beside the destination into
+# place with one rename, so a destination is either the old folder or the complete new one,
+# never half. A folder already there is moved aside (.dcc-replaced-<name>-<epoch>), not deleted.
+# Args: APP DIGEST DATA... Prints "changed" or "unchanged".
 set -euo pipefail
 app=$1 digest=$2
-base=/srv/$app
-dest=$base/data incoming=$base/.dcc-incoming marker=$base/.dcc-restored
-if [ -d "$dest" ] && [ -f "$marker" ] && [ "$(cat "$marker")" = "$digest" ]; then
-  echo unchanged
-  exit 0
-fi
-[ -d "$incoming" ] || { echo "no transferred data at $incoming" >&2; exit 1; }
-if [ -e "$dest" ]; then
-  mv -T "$dest" "$base/.dcc-replaced-$(date +%s)"
-fi
-mv -T "$incoming" "$dest"
-echo "$digest" >"$marker.tmp"
-mv -f "$marker.tmp" "$marker"
-echo changed
+shift 2
+placed=/var/lib/dcc/placed/$app
+changed=0
+for dest in "$@"; do
+  parent=$(dirname "$dest") name=$(basename "$dest")
+  incoming=$parent/.dcc-incoming-$name marker=$placed$dest.digest
+  if [ -d "$dest" ] && [ -f "$marker" ] && [ "$(cat "$marker")" = "$digest" ]; then
+    continue
+  fi
+  [ -d "$incoming" ] || { echo "no transferred data at $incoming" >&2; exit 1; }
+  if [ -e "$dest" ]; then
+    mv -T "$dest" "$parent/.dcc-replaced-$name-$(date +%s)"
+  fi
+  mv -T "$incoming" "$dest"
+  install -d -m 0700 "$(dirname "$marker")"
+  echo "$digest" >"$marker.tmp"
+  mv -f "$marker.tmp" "$marker"
+  changed=1
+done
+[ "$changed" = 1 ] && echo changed || echo unchanged
