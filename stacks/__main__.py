@@ -59,7 +59,8 @@ def load_specs(settings: StackSettings) -> EstateSpecs:
 
     try:
         estate = load_estate(ROOT / settings.inventory)
-        return specs_from_estate(estate, read_strategies(ROOT / settings.plan), settings)
+        # Bound to the estate: a plan made for another estate or an older inventory stops `pulumi up`.
+        return specs_from_estate(estate, read_strategies(ROOT / settings.plan, estate), settings)
     except DccError as exc:
         raise pulumi.RunError(exc.line()) from None
 

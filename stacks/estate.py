@@ -6,10 +6,9 @@ program both call `specs_from_estate`, so both build the same tenants and apps.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from migration.errors import InputError
@@ -23,28 +22,15 @@ STRATEGIES = ("rehost", "replatform", "retire", "replace", "retain")
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$")
 
 
-def read_strategies(path: str | Path) -> dict[str, str]:
-    """App id -> strategy from a plan file (docs/plan-format.md); errors name the file and key.
+def read_strategies(path: str | Path, estate: Estate | None = None, *, accept_mismatch: bool = False,
+                    on_accept: Callable[[str], None] | None = None) -> dict[str, str]:
+    """App id -> strategy from a plan file, through the project's one plan reader: every key checked
+    (errors name the file and key) and, given the estate, bound to it (a plan made for another
+    estate or an older inventory is refused unless `accept_mismatch`)."""
+    from migration.plan.reader import read_plan
 
-    The one place the stacks read a plan: to be replaced by the project's typed plan reader."""
-    p = Path(path)
-    try:
-        plan = json.loads(p.read_text())
-    except FileNotFoundError:
-        raise InputError("plan file not found (run `dcc plan` first)", where=str(p)) from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a readable JSON plan: {exc}", where=str(p)) from None
-    apps = plan.get("apps") if isinstance(plan, dict) else None
-    if not isinstance(apps, dict):
-        raise InputError("missing the 'apps' mapping", where=str(p))
-    out = {}
-    for app_id, entry in apps.items():
-        strategy = entry.get("strategy") if isinstance(entry, dict) else None
-        if strategy not in STRATEGIES:
-            raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}",
-                             where=f"{p}: apps.{app_id}.strategy")
-        out[app_id] = strategy
-    return out
+    plan = read_plan(path, estate, accept_mismatch=accept_mismatch, on_accept=on_accept)
+    return {app_id: app.strategy for app_id, app in plan.apps.items()}
 
 
 def _dns_name(value: str, where: str) -> str:

@@ -118,8 +118,8 @@ def _check_bucket_name(bucket: str) -> None:
 @functools.lru_cache(maxsize=16)
 def _client(endpoint_url: str, region: str, access_key: str, secret_key: str) -> Any:
     """One client per endpoint and identity: building one costs ~0.2 s, and clients are thread-safe."""
-    import boto3  # type: ignore[import-untyped]
-    from botocore.config import Config  # type: ignore[import-untyped]
+    import boto3
+    from botocore.config import Config
 
     session = boto3.session.Session(
         aws_access_key_id=access_key, aws_secret_access_key=secret_key, region_name=region
@@ -149,7 +149,7 @@ class _S3Errors:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, _tb: object) -> None:
         if exc is None:
             return
-        from botocore.exceptions import (  # type: ignore[import-untyped]
+        from botocore.exceptions import (
             ClientError,
             ConnectionClosedError,
             EndpointConnectionError,

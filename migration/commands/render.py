@@ -24,6 +24,8 @@ def render(
     out: Annotated[Path, typer.Option("--out", help="Folder to (re)write: one folder per tenant, plus _platform.")],
     stack_config: Annotated[Path, typer.Option(
         "--stack-config", help="Pulumi.<stack>.yaml whose dcc:* settings (and shard) to use.")] = DEFAULT_STACK,
+    accept_plan_mismatch: Annotated[bool, typer.Option(
+        "--accept-plan-mismatch", help="Use a plan made for another estate or an older inventory, on purpose.")] = False,
 ) -> None:
     """Render the platform, a tenant per agency and a workload per replatformed app as YAML manifests."""
     from rich.progress import Progress
@@ -35,7 +37,11 @@ def render(
     from stacks.manifests import bulk, iter_folders, load_settings, write_manifests
 
     settings = load_settings(stack_config, estate, plan)
-    specs = specs_from_estate(load_estate(estate), read_strategies(plan), settings)
+    loaded = load_estate(estate)
+    err = console(stderr=True)
+    strategies = read_strategies(plan, loaded, accept_mismatch=accept_plan_mismatch,
+                                 on_accept=lambda line: err.print(f"[yellow]warning:[/] {safe(line)}"))
+    specs = specs_from_estate(loaded, strategies, settings)
     agencies = settings.shard.selects([t.agency for t in specs.tenants])
     folders = {}
     with bulk(), Progress(transient=True) as progress:

@@ -29,7 +29,8 @@ def verify(
     """Check service, port, health, data manifest and DB row counts on the targets; store evidence."""
     from migration.errors import InputError, MigrationFailed
     from migration.execution.session import Inputs, open_session
-    from migration.execution.steps import expected_for, failed, target_of
+    from migration.execution.steps import expected_for, target_of
+    from migration.execution.steps import failed as outcome_of
     from migration.terminal import console
     from migration.verify import CheckResult, verify_guarded
 
@@ -48,7 +49,7 @@ def verify(
                 results = verify_guarded(target_of(move), ctx.access.ssh_config, expected_for(ctx, move))
             except Exception as exc:  # noqa: BLE001 - e.g. the backup cannot be read: a failed check, one line
                 results = [CheckResult("expectations", move.primary[1].id, False, "the backup to compare with",
-                                       str(failed(exc).detail["error"]))]
+                                       str(outcome_of(exc).detail["error"]))]
             for r in results:
                 session.store.add_evidence(run_id, move.app, r.host, r.check, r.passed, r.detail())
                 rows.append((move.app, r))

@@ -27,5 +27,5 @@ def small_national(tmp_path_factory) -> tuple[Path, Path]:
                    check=True, capture_output=True, cwd=ROOT)
     from migration.inventory import load_estate
 
-    plan = synthetic_plan(list(load_estate(folder).apps), folder.parent / "plan.json")
+    plan = synthetic_plan(list(load_estate(folder).apps), folder.parent / "plan.json", estate_dir=folder)
     return folder, plan

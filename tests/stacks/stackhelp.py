@@ -4,21 +4,44 @@ that lets what Pulumi registered be compared with what `dcc render` wrote."""
 from __future__ import annotations
 
 import json
+import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
 
 SECRET = "<secret>"
 ROOT = Path(__file__).resolve().parents[2]
-LAB_PLAN = Path(__file__).parent / "fixtures" / "lab-plan.json"
+FIXTURE_PLAN = Path(__file__).parent / "fixtures" / "lab-plan.json"
 
 
-def synthetic_plan(apps: list[str], path: Path, share: int = 40) -> Path:
-    """A plan file replatforming about `share`% of the apps (by a hash of the id), rehosting the rest."""
+def bound_copy(plan: Path, estate_dir: Path) -> Path:
+    """`plan` bound to the estate as it is now (its name and inventory digest), in a temp folder:
+    the plan reader refuses a plan made for another estate or an older inventory, and any edit
+    to the estate's files changes its digest."""
+    from migration.inventory import load_estate
+
+    estate = load_estate(estate_dir)
+    data = json.loads(plan.read_text())
+    data |= {"estate": estate.name, "inventory_digest": estate.digest}
+    out = Path(tempfile.mkdtemp(prefix="dcc-stacks-")) / plan.name
+    out.write_text(json.dumps(data))
+    return out
+
+
+LAB_PLAN = bound_copy(FIXTURE_PLAN, ROOT / "inventory" / "lab")
+
+
+def synthetic_plan(apps: list[str], path: Path, share: int = 40, estate_dir: Path | None = None) -> Path:
+    """A plan file replatforming about `share`% of the apps (by a hash of the id), rehosting the rest;
+    bound to `estate_dir` when given."""
     entries = {a: {"strategy": "replatform" if zlib.crc32(a.encode()) % 100 < share else "rehost",
-                   "rule": "synthetic", "shared_service": None, "move_group": None, "wave": 1} for a in apps}
-    path.write_text(json.dumps({"format": 1, "estate": "x", "inventory_digest": "", "apps": entries,
+                   "rule": "synthetic", "shared_service": None, "move_group": None, "wave": None} for a in apps}
+    path.write_text(json.dumps({"format": 1, "estate": "x", "inventory_digest": "0" * 64, "apps": entries,
                                 "move_groups": [], "waves": []}))
+    if estate_dir is None:
+        return path
+    bound = bound_copy(path, estate_dir)
+    path.write_text(bound.read_text())
     return path
 
 

@@ -1,5 +1,6 @@
-"""The estate-to-stacks adapter lives on the stacks side: `stacks` reads the inventory model and the
-error root of `migration`, and `migration` reaches `stacks` only from its CLI verbs (issue 13)."""
+"""The estate-to-stacks adapter lives on the stacks side: `stacks` reads the inventory model, the one
+plan reader and the error root of `migration`, and `migration` reaches `stacks` only from its CLI
+verbs (issue 13)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ def imports(path: Path) -> set[str]:
     return out | {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
 
 
-def test_stacks_uses_only_the_inventory_and_errors_of_migration():
+def test_stacks_uses_only_the_inventory_the_plan_reader_and_errors_of_migration():
     used = {m for p in (ROOT / "stacks").rglob("*.py") for m in imports(p) if m.split(".")[0] == "migration"}
-    assert used and used <= {"migration.inventory", "migration.errors"}, used
+    assert used and used <= {"migration.inventory", "migration.errors", "migration.plan.reader"}, used
 
 
 def test_migration_reaches_stacks_only_from_its_cli_verbs():

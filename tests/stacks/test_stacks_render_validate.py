@@ -86,11 +86,24 @@ def test_validate_fails_naming_file_and_object(lab_out, tmp_path, mutate, check)
 
 def test_render_bad_plan_is_one_line_naming_the_key(tmp_path):
     plan = tmp_path / "plan.json"
-    plan.write_text(json.dumps({"apps": {"simpeg-kemenkes": {"strategy": "teleport"}}}))
+    data = json.loads(LAB_PLAN.read_text())
+    data["apps"]["simpeg-kemenkes"]["strategy"] = "teleport"
+    plan.write_text(json.dumps(data))
     out = tmp_path / "out"
     r = dcc("render", "--estate", "inventory/lab", "--plan", str(plan), "--out", str(out))
     assert r.returncode == 2 and not out.exists()
     assert r.stderr.strip().count("\n") == 0 and "apps.simpeg-kemenkes.strategy" in r.stderr
+
+
+def test_render_refuses_a_plan_made_for_an_older_inventory_unless_told(tmp_path):
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({**json.loads(LAB_PLAN.read_text()), "inventory_digest": "0" * 64}))
+    out = tmp_path / "out"
+    r = dcc("render", "--estate", "inventory/lab", "--plan", str(plan), "--out", str(out))
+    assert r.returncode == 2 and not out.exists() and r.stderr.strip().count("\n") == 0, r.stderr
+    assert "inventory digest" in r.stderr, r.stderr
+    r = dcc("render", "--estate", "inventory/lab", "--plan", str(plan), "--out", str(out), "--accept-plan-mismatch")
+    assert r.returncode == 0 and "warning:" in r.stderr, r.stderr
 
 
 def test_render_refuses_to_replace_a_folder_it_did_not_write(tmp_path):

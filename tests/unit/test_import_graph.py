@@ -65,3 +65,9 @@ def test_the_graph_sees_the_arrows_it_must() -> None:
     assert g.has_edge("migration.execution", "migration.verify")
     assert g.has_edge("stacks", "migration.inventory")
     assert not g.has_edge("migration.inventory", "stacks")
+
+
+def test_test_modules_have_unique_names() -> None:
+    """The test folders are not packages: two test modules with one name break collection."""
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
