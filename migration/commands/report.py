@@ -7,9 +7,14 @@ KPI table (or, with --json, the JSON document on stdout for CI).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console, JustifyMethod
+
+    from migration.report.document import Report
 
 
 def register(app: typer.Typer) -> None:
@@ -72,14 +77,16 @@ def report(
     console.print(f"report written: [bold]{safe(out.resolve())}[/]", soft_wrap=True)
 
 
-def _summary(console: object, r: object) -> None:
+def _summary(console: Console, r: Report) -> None:
     from rich.table import Table
 
     from migration.report.render import fmt_number
     from migration.terminal import plain, safe
 
     table = Table(title=f"KPI ledger: {safe(r.estate)}", title_justify="left")
-    for col, justify in (("KPI", "left"), ("value", "right"), ("plan", "right"), ("definition", "right")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (("KPI", "left"), ("value", "right"), ("plan", "right"),
+                                                      ("definition", "right"))
+    for col, justify in columns:
         table.add_column(col, justify=justify)
     for k in r.kpis:
         planned = "-" if k.planned is None else fmt_number(k.planned, k.unit)

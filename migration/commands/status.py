@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -157,21 +157,18 @@ def steps_table(steps: list[StepRecord], *, compact: bool = False) -> Table:
 
     from migration.state import STEPS
 
-    table = Table(
-        title="Hosts x steps (latest status)",
-        title_justify="left",
-        **(
-            {
-                "box": box.SIMPLE_HEAD,
-                "pad_edge": False,
-                "show_edge": False,
-                "padding": 0,
-                "collapse_padding": True,
-            }
-            if compact
-            else {}
-        ),
+    narrow: dict[str, Any] = (
+        {
+            "box": box.SIMPLE_HEAD,
+            "pad_edge": False,
+            "show_edge": False,
+            "padding": 0,
+            "collapse_padding": True,
+        }
+        if compact
+        else {}
     )
+    table = Table(title="Hosts x steps (latest status)", title_justify="left", **narrow)
     heads = [SHORT_STEP[s] for s in STEPS] if compact else list(STEPS)
     for col in ("w" if compact else "wave", "app", "host", *heads):
         table.add_column(col, no_wrap=col in heads)

@@ -33,11 +33,10 @@ def parse_ps(reader: Reader) -> tuple[Process, ...]:
     processes: list[Process] = []
     for number, line in reader.lines():
         match = _PS.match(line)
-        values = [to_int(match.group(i), 0, 2**32) for i in (1, 2, 4)] if match else [None]
-        if not match or None in values:
+        pid, ppid, rss = [to_int(match.group(i), 0, 2**32) for i in (1, 2, 4)] if match else [None] * 3
+        if not match or pid is None or ppid is None or rss is None:
             reader.bad(number, line)
             continue
-        pid, ppid, rss = values
         command = match.group(5).strip()
         if ppid == 2 or (command.startswith("[") and command.endswith("]")):
             continue

@@ -30,7 +30,7 @@ def _twin(cls: type) -> Callable[..., Any]:
         raise TypeError(f"{cls.__name__} has a __post_init__, which the builder would skip")
     specs = []
     for f in fields(cls):
-        if f.default_factory is not MISSING:  # type: ignore[misc]
+        if f.default_factory is not MISSING:
             raise TypeError(f"{cls.__name__}.{f.name}: a default factory would be shared by the twin")
         specs.append((f.name, f.type, field(default=f.default) if f.default is not MISSING else field()))
 

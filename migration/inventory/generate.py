@@ -13,6 +13,7 @@ import io
 import random
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -57,7 +58,7 @@ class GenerateSettings:
             raise InputError(f"bad value: {exc}", where=str(path)) from None
 
     def override(self, seed: int | None = None, scale: float | None = None) -> GenerateSettings:
-        changes = {k: v for k, v in (("seed", seed), ("scale", scale)) if v is not None}
+        changes: dict[str, Any] = {k: v for k, v in (("seed", seed), ("scale", scale)) if v is not None}
         return replace(self, **changes).checked("--scale")
 
     def checked(self, where: object) -> GenerateSettings:

@@ -141,12 +141,12 @@ def _check_header(refs: Refs, header: dict[str, Any], file: Path) -> None:
     dc_id, portal = header.get("national_datacenter"), header.get("portal_host")
     if refs.expect("datacenters", dc_id, (file, lines.get("national_datacenter"), "national_datacenter"),
                    "data center"):
-        dc = refs.tables["datacenters"].objects.get(dc_id)
+        dc = refs.tables["datacenters"].objects.get(dc_id or "")
         if dc is not None and dc.kind != "national":
             refs.problems.add(file, lines.get("national_datacenter"), "national_datacenter",
                               f"data center {dc_id!r} is {dc.kind}, not national")
     if refs.expect("hosts", portal, (file, lines.get("portal_host"), "portal_host"), "host"):
-        host = refs.tables["hosts"].objects.get(portal)
+        host = refs.tables["hosts"].objects.get(portal or "")
         if host is not None and host.role != "portal":
             refs.problems.add(file, lines.get("portal_host"), "portal_host",
                               f"host {portal!r} has role {host.role}, not portal")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ class _LineLoader(_Base):  # type: ignore[misc, valid-type]
     """Safe loader whose mappings carry the 1-based line of their first token."""
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Hashable, Any]:
     seen: set[Any] = set()
     for key, _ in node.value:
         if not isinstance(key, yaml.ScalarNode):  # `? [a, b] : 1`: a key must be a name

@@ -11,6 +11,7 @@ import socket
 from itertools import chain
 from operator import attrgetter, eq
 from pathlib import Path
+from typing import cast
 
 from migration.inventory.model import Application, DataCenter, Host
 from migration.inventory.readers import Problems
@@ -43,8 +44,9 @@ class Refs:
 
     def check_datacenters(self) -> None:
         table = self.tables["datacenters"]
+        file = _file(table)
         for line, dc in table.rows:
-            self.expect("agencies", dc.agency, (table.file, line, "agency"), "agency")
+            self.expect("agencies", dc.agency, (file, line, "agency"), "agency")
 
     def check_hosts(self) -> None:
         table = self.tables["hosts"]
@@ -54,8 +56,9 @@ class Refs:
             return  # all fine, checked a column at a time: the loop below only says what is wrong
         networks = {dc.id: _span(dc.subnet) for dc in dcs.values() if dc.subnet}
         ips: dict[str, str] = {}
+        file = _file(table)
         for line, host in table.rows:
-            where = (table.file, line)
+            where = (file, line)
             if dc_ids is not None and host.datacenter not in dc_ids:  # inlined `expect`: 60,000 rows
                 self.problems.add(*where, "datacenter", f"unknown data center {host.datacenter!r}")
             if host.ip is not None:
@@ -63,7 +66,8 @@ class Refs:
             if host.target is not None:
                 self._check_target(host, where)
 
-    def _check_ip(self, host: Host, where: tuple[Path | None, int], networks: dict, ips: dict[str, str]) -> None:
+    def _check_ip(self, host: Host, where: tuple[Path | str, int], networks: dict[str, tuple[int, int, str]],
+                  ips: dict[str, str]) -> None:
         ip = host.ip or ""
         if ip in ips:
             self.problems.add(*where, "ip", f"{ip} is already the ip of host {ips[ip]!r}")
@@ -72,7 +76,7 @@ class Refs:
         if span is not None and not span[0] <= _ip_int(ip) <= span[1]:
             self.problems.add(*where, "ip", f"{ip} is outside data center subnet {span[2]}")
 
-    def _check_target(self, host: Host, where: tuple[Path | None, int]) -> None:
+    def _check_target(self, host: Host, where: tuple[Path | str, int]) -> None:
         if host.target is None:
             return
         if host.role != "legacy":
@@ -94,11 +98,12 @@ class Refs:
         if (agencies.issuperset(map(_AGENCY, apps)) and legacy.issuperset(chain.from_iterable(map(_HOSTS, apps)))
                 and legacy.issuperset(db_hosts)):
             return
+        file = _file(table)
         for line, app in table.rows:
             if app.agency in agencies and legacy.issuperset(app.hosts) and (app.db_host is None
                                                                              or app.db_host in legacy):
                 continue  # all fine: the checks below only run to say what is wrong
-            where = (table.file, line)
+            where = (file, line)
             self.expect("agencies", app.agency, (*where, "agency"), "agency")
             for host_id in app.hosts:
                 if self.expect("hosts", host_id, (*where, "hosts"), "host"):
@@ -106,7 +111,7 @@ class Refs:
             if self.expect("hosts", app.db_host, (*where, "db_host"), "host"):
                 self._check_app_host(app, hosts.get(app.db_host or ""), (*where, "db_host"))
 
-    def _check_app_host(self, app: Application, host: Host | None, where: tuple) -> None:
+    def _check_app_host(self, app: Application, host: Host | None, where: tuple[Path | str, int, str]) -> None:
         if host is not None and host.role != "legacy":
             self.problems.add(*where, f"app {app.id!r} runs on {host.id!r}, a {host.role} host, not legacy")
 
@@ -117,12 +122,18 @@ class Refs:
         if ((not apps.complete or (apps.ids.issuperset(callers) and apps.ids.issuperset(callees)))
                 and not any(map(eq, callers, callees))):
             return
+        file = _file(table)
         for line, dep in table.rows:
-            where = (table.file, line)
+            where = (file, line)
             self.expect("apps", dep.from_app, (*where, "from"), "app")
             self.expect("apps", dep.to_app, (*where, "to"), "app")
             if dep.from_app == dep.to_app:
                 self.problems.add(*where, "to", f"app {dep.to_app!r} cannot depend on itself")
+
+
+def _file(table: Table) -> Path | str:
+    """The file a table was read from; only a table never read has none, and it has no rows."""
+    return table.file if table.file is not None else ""
 
 
 _DATACENTER, _IP, _AGENCY, _HOSTS, _DB_HOST = (attrgetter(name) for name in
@@ -143,7 +154,9 @@ def _hosts_fine(table: Table, dc_ids: set[str] | None, dcs: dict[str, DataCenter
     prefixes = {dc.id: _prefixes(dc.subnet) for dc in dcs.values()}
     if None in prefixes.values():
         return False
-    starts = [prefixes.get(dc, "") if ip else "" for ip, dc in zip(ips, datacenters)]
+    # No value is None any more (checked above); mypy cannot narrow a dict's values.
+    starts = cast(list[str | tuple[str, ...]],
+                  [prefixes.get(dc, "") if ip else "" for ip, dc in zip(ips, datacenters)])
     # The closing "." makes a whole address a prefix too (a /25 or longer lists full addresses).
     if not all(map(str.startswith, [f"{ip}." if ip else "" for ip in ips], starts)):
         return False

@@ -62,7 +62,7 @@ class _Host:
     target: str = ""
 
 
-_CUMULATIVE: dict[tuple, tuple[list[Any], list[float]]] = {}
+_CUMULATIVE: dict[tuple[tuple[Any, float], ...], tuple[list[Any], list[float]]] = {}
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[Any, float], ...]) -> Any:
@@ -172,7 +172,7 @@ class NationalSample:
             seen_ids.add(app_id)
             self.apps.append(self._app(app_id, function, agency, names[agency], kinds[agency], dc["id"]))
 
-    def _function(self, agency: str, kind: str, queues: dict, used: dict) -> str:
+    def _function(self, agency: str, kind: str, queues: dict[str, list[str]], used: dict[str, list[str]]) -> str:
         done = used.setdefault(agency, [])
         if done and self.rng.random() < 0.03:
             return self.rng.choice(done)  # an agency running two apps for one job

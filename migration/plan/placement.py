@@ -49,7 +49,7 @@ class Placer:
         self.fresh = 0  # rooms from this index on have never been used
         hosts = estate.hosts
         self.sizes = {h: _size(hosts[h]) for h in moving_hosts}  # looked up once per host, not per try
-        self.pins = {h: hosts[h].target for h in self.sizes if hosts[h].target}
+        self.pins = {h: target for h in self.sizes if (target := hosts[h].target)}
         self.overbooked = self._reserve_pins()
 
     def _reserve_pins(self) -> dict[str, str]:
@@ -74,6 +74,8 @@ class Placer:
             return {}, self._exhausted(total)  # type: ignore[arg-type]
         chosen: dict[str, str] = {}
         taken: list[tuple[_Room, tuple[float, float, float]]] = []
+        room: _Room | None
+        why: str | None
         for host in hosts:
             if host in self.overbooked:
                 room, why = None, self.overbooked[host]

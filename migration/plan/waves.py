@@ -53,7 +53,7 @@ class Scheduler:
         self.starts: list[date] = []  # wave start dates by number (index 0 unused), computed once
         self.placed_lines: dict[int, str] = {}  # wave -> "placed in wave N (starts ...)", built once
         # By a group's (agencies, data centers): most groups share them with others.
-        self.windows: dict[tuple[frozenset, frozenset], list[tuple[str, Blackout]]] = {}
+        self.windows: dict[tuple[frozenset[str], frozenset[str]], list[tuple[str, Blackout]]] = {}
 
     def run(self) -> dict[str, Slot]:
         slots, groups = self.slots, self.groups
@@ -108,7 +108,8 @@ class Scheduler:
         return Slot(None, reasons=[*reasons, f"no wave within {MAX_WAVES} satisfies the constraints"])
 
     def _earliest(self, group: Group) -> tuple[int, list[str]]:
-        wave, reasons = 1, []
+        wave = 1
+        reasons: list[str] = []
         floor = self.c.critical_not_before_wave
         if not group.needs and (floor <= 1 or self.critical_apps.isdisjoint(group.apps)):
             return wave, reasons  # most groups: nothing to wait for
@@ -199,8 +200,8 @@ class Scheduler:
             self.loads.append(_Load())
         return self.loads[wave]
 
-    def _blackouts_by_scope(self) -> dict[tuple[str, str], list]:
-        scoped: dict[tuple[str, str], list] = {}
+    def _blackouts_by_scope(self) -> dict[tuple[str, str], list[Blackout]]:
+        scoped: dict[tuple[str, str], list[Blackout]] = {}
         for b in self.c.blackouts:
             if b.agency:
                 scoped.setdefault(("agency", b.agency), []).append(b)

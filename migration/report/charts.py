@@ -26,7 +26,7 @@ def _axis(**extra: Any) -> dict[str, Any]:
 
 
 def _figure(data: list[dict[str, Any]], title: str, height: int = 340, **layout: Any) -> Figure:
-    base = {
+    base: dict[str, Any] = {
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15, "color": INK}},
         "font": {"family": FONT, "size": 12, "color": INK}, "height": height, "colorway": list(SERIES),
         "margin": {"l": 10, "r": 10, "t": 48, "b": 10}, "paper_bgcolor": "rgba(0,0,0,0)",

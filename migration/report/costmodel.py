@@ -48,7 +48,7 @@ class CostModel:
         }
 
 
-def _amount(raw: Mapping[str, Any], key: str, where: str) -> float:
+def _amount(raw: Mapping[Any, Any], key: str | int, where: str) -> float:
     value = raw.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise InputError(f"{key} must be a non-negative number, got {value!r}", where=where)

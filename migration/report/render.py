@@ -9,12 +9,15 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migration.report import charts
 from migration.report.document import Report, as_json
 from migration.report.ledger import Kpi
 from migration.report.sections import STEPS
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -75,7 +78,7 @@ def build_figures(r: Report) -> dict[str, Any]:
 
 
 @functools.cache
-def _environment() -> Any:
+def _environment() -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from migration.report.ledger import latest
@@ -180,6 +180,6 @@ def _run(r: Any) -> dict[str, Any]:
             "started": _when(r.started_at), "ended": _when(r.ended_at) if r.ended_at else None}
 
 
-def _when(at: Any) -> str:
+def _when(at: datetime) -> str:
     """UTC, to the second, readable in a table cell."""
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
