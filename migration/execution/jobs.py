@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from migration.execution.datapath import INCOMING_REMOTE, collected_dir
+from migration.execution.datapath import INCOMING_REMOTE, STAGING_REMOTE, collected_dir
 from migration.execution.layout import incoming_of, layout_of, placeholder_values, rewrites_for
 from migration.execution.wave import AppMove, Node
 
@@ -203,6 +203,12 @@ def decommission(moves: list[AppMove], retain_days: int, today: date | None = No
             # The source database is closed to connections, not dropped: it is the retained copy.
             jobs[m.db[0].id].append({"kind": "db", "app": m.app, "db": m.db_name, "retain_until": until,
                                      "stamp": stamp})
+        # The transfer's copies (the dump with the role's password hash, the pulled and pushed
+        # trees with config files) are not needed once the app has moved: object storage holds
+        # the backup, the source its retained copy.
+        copies = [f"{STAGING_REMOTE}/{m.app}", f"{INCOMING_REMOTE}/{m.app}"]
+        for host in dict.fromkeys([*m.sources, *([] if m.retiring else m.targets)]):
+            jobs[host].append({"kind": "forget", "app": m.app, "paths": copies})
     return dict(jobs)
 
 

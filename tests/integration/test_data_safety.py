@@ -122,6 +122,10 @@ def test_migrating_again_after_a_failback_starts_from_the_sources_current_data(e
     assert before <= served, f"{len(before - served)} record(s) of the source's current data are missing"
     dbs = lab_ssh(env[0], "pdn-t02", "runuser -u postgres -- psql -XAtc 'SELECT datname FROM pg_database'")
     assert "simpeg_kemenkes__dcc_kept_" in dbs.stdout, f"the replaced target database was not kept: {dbs.stdout}"
+    # The transfer's copies (dump, role hash, configs) are gone from every host once the app moved.
+    for host in ("kmk-web1", "kmk-db1", "pdn-t01", "pdn-t02"):
+        left = lab_ssh(env[0], host, "ls /var/lib/dcc/staging /var/lib/dcc/incoming 2>/dev/null")
+        assert APP not in left.stdout, f"{host} keeps copies: {left.stdout}"
 
 
 def test_verify_after_cutover_checks_the_live_data(env):

@@ -104,7 +104,8 @@ def test_web_db_app_moves_its_web_and_db_hosts(tmp_path):
     (lambda ms: J.restore(ms, {"app": "d"}), {"t-s", "tdb1"}),
     (lambda ms: J.deploy(ms), {"t-s"}),
     (lambda ms: J.route(ms, to_source=False), {"pdn-portal"}),
-    (lambda ms: J.decommission(ms, 30, date(2027, 1, 4)), {"s", "db1"}),  # the source database closes
+    # the source database closes; every host forgets the transfer's copies
+    (lambda ms: J.decommission(ms, 30, date(2027, 1, 4)), {"s", "db1", "t-s", "tdb1"}),
     (lambda ms: J.rollback(ms), {"db1", "s", "t-s", "pdn-portal"}),
 ])
 def test_each_phase_touches_only_its_hosts(builder, hosts):
@@ -162,7 +163,9 @@ def test_a_failback_deploy_puts_the_legacy_lines_back(tmp_path):
 
 
 def test_decommission_records_retention_until():
-    [job] = J.decommission([move("app", ("s",))], 30, date(2027, 1, 4))["s"]
+    [job, forget] = J.decommission([move("app", ("s",))], 30, date(2027, 1, 4))["s"]
+    assert forget == {"kind": "forget", "app": "app",
+                      "paths": ["/var/lib/dcc/staging/app", "/var/lib/dcc/incoming/app"]}
     assert job == {"kind": "app", "app": "app",
                    "argv": ["retire", "app", "2027-02-03", "20270104", *svc("app"), "1", "/var/lib/app"]}
 
@@ -177,7 +180,7 @@ def test_a_failback_starts_and_stops_the_services_of_the_legacy_layout_on_either
 def test_decommission_closes_the_source_database_and_rollback_reopens_it_first():
     m = move("app", ("s",), db=True)
     decom = J.decommission([m], 30, date(2027, 1, 4))
-    assert decom[m.db[0].id] == [{"kind": "db", "app": "app", "db": m.db_name, "retain_until": "2027-02-03",
+    assert decom[m.db[0].id][:1] == [{"kind": "db", "app": "app", "db": m.db_name, "retain_until": "2027-02-03",
                                   "stamp": "20270104"}]
     back = J.rollback([m])
     assert back[m.db[0].id][0] == {"kind": "reopen", "app": "app", "db": m.db_name}
