@@ -34,7 +34,8 @@ from tests.integration.migrate_support import session_for
 from tests.integration.writers import Writers, db_write, http_write, lost_and_wrongly_kept, served_titles
 
 DCC = str(Path(sys.executable).parent / "dcc")
-FAULTS = ("link-down", "sshd-stop", "kill", "disk-full", "corrupt", "host-key", "none")
+FAULTS = tuple(os.environ.get("DCC_SOAK_FAULTS", "").split(",")) if os.environ.get("DCC_SOAK_FAULTS") else (
+    "link-down", "sshd-stop", "kill", "disk-full", "corrupt", "host-key", "none")
 STEPS = ("backup", "transfer", "deploy", "verify", "cutover")
 
 
@@ -89,7 +90,8 @@ class Soak:
             back = self.dcc("rollback", "--plan", str(self.plan), "--app", app)
             self.log(f"round {number}: failback of {app}: exit {back.returncode}")
             assert back.returncode == 0, back.stdout[-2000:] + back.stderr[-1000:]
-        fault, step = self.rng.choice(FAULTS), self.rng.choice(STEPS)
+        fault = self.rng.choice(FAULTS)
+        step = "backup" if fault == "corrupt" else self.rng.choice(STEPS)
         self.injected.append(f"{fault}@{step}")
         hit = self._migrate_with(fault, step)
         self.log(f"round {number}: migrate with fault {fault} at {step}: {hit}")
@@ -109,7 +111,8 @@ class Soak:
         undo: list[Callable[[], None]] = []
         started = None
         try:
-            started = self._wait_for_step(proc, step)
+            # A corrupted object must be one of this run's backup: injected once that backup is stored.
+            started = self._wait_for_step(proc, step, ("ok", "changed") if fault == "corrupt" else ("started",))
             if started and fault != "none":
                 undo = self._inject(fault, started, proc)
             proc.wait(timeout=900)
@@ -125,14 +128,14 @@ class Soak:
                 if s.run_id not in before and s.step in ("rollback", "failback")}
         return f"injected on {started}; dcc migrate exit {proc.returncode}; rollbacks journaled: {ends or 'none'}"
 
-    def _wait_for_step(self, proc: subprocess.Popen[bytes], step: str) -> str | None:
-        """The app whose `step` this run started (journal), or None if the run ended first."""
+    def _wait_for_step(self, proc: subprocess.Popen[bytes], step: str, statuses: tuple[str, ...]) -> str | None:
+        """The app whose `step` this run journaled in one of `statuses`, or None if the run ended first."""
         session = self.session()
         runs = {r.id for r in session.store.runs()}
         deadline = time.monotonic() + 600
         while proc.poll() is None and time.monotonic() < deadline:
             for s in session.store.steps():
-                if s.step == step and s.status == "started" and s.run_id not in runs and s.app in self.apps:
+                if s.step == step and s.status in statuses and s.run_id not in runs and s.app in self.apps:
                     return s.app
             time.sleep(0.2)
         return None
