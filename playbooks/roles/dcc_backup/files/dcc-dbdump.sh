@@ -9,14 +9,17 @@
 set -euo pipefail
 umask 077
 db=$1 role=$2 out=$3 frozen=${4:-/var/lib/dcc/frozen}
+cd /
+q() { runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "$1"; }
+# Checked before anything is written: a database decommission closed has nothing new to dump.
+state=$(q "SELECT datconnlimit || CASE WHEN datallowconn THEN ' t' ELSE ' f' END FROM pg_database WHERE datname = '$db'")
+[ -n "$state" ] || { echo "database $db not found" >&2; exit 1; }
+limit=${state% *}
+[ "${state#* }" = t ] || { echo "database $db is closed to connections (decommissioned): reopen it first" >&2; exit 1; }
 mkdir -p "$out"
 chmod 0700 "$out"
 tmp=$(mktemp -d "$out/.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-cd /
-q() { runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "$1"; }
-limit=$(q "SELECT datconnlimit FROM pg_database WHERE datname = '$db'")
-[ -n "$limit" ] || { echo "database $db not found" >&2; exit 1; }
 install -d -m 0700 "$frozen"
 froze=0
 if [ ! -f "$frozen/$db.connlimit" ]; then
@@ -43,6 +46,7 @@ for _ in $(seq 1 300); do
 done
 [ "$left" = 0 ] || { echo "database $db: $left session(s) still open after 30 s" >&2; exit 1; }
 coproc PSQL { runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" 2>&1; }
+psql_pid=$PSQL_PID  # bash unsets PSQL_PID once the coproc has exited: keep it for the wait
 echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"${PSQL[1]}"
 read -r snap <&"${PSQL[0]}"
 runuser -u postgres -- pg_dump --snapshot="$snap" -d "$db" >"$tmp/dump.sql"
@@ -62,7 +66,7 @@ while read -r line <&"${PSQL[0]}"; do
 done
 echo "COMMIT;" >&"${PSQL[1]}"
 eval "exec ${PSQL[1]}>&-"
-wait "$PSQL_PID" || true
+wait "$psql_pid" 2>/dev/null || true
 runuser -u postgres -- pg_dumpall --roles-only 2>/dev/null | grep -E "^(CREATE|ALTER) ROLE \"?$role\"?[ ;]" >"$tmp/roles.sql" || true
 # Newer pg_dump wraps a plain dump in \restrict/\unrestrict with a random key: not a change.
 same() { [ -f "$2" ] && cmp -s <(grep -Ev '^\\(un)?restrict ' "$1") <(grep -Ev '^\\(un)?restrict ' "$2" 2>/dev/null); }
