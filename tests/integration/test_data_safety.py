@@ -198,3 +198,26 @@ def test_a_killed_run_is_closed_as_died_by_the_next_command(env):
     finished = _dcc(env, "migrate", "--plan", str(plan), "--wave", "1")  # resumes
     assert finished.returncode == 0, finished.stdout[-3000:]
     assert portal_answer(session.move_of("eoffice-bogor")) == "pdn-t09"
+
+
+def test_a_profile_that_does_not_match_its_host_fails_preflight_naming_file_field_and_host(env):
+    """A reviewed profile naming a data folder the host does not have: preflight refuses with one
+    line naming the profile file, the field and the host, before anything is frozen."""
+    app = "eoffice-jabar"
+    profile = env[1] / "profiles" / f"{app}.yaml"
+    good = profile.read_text()
+    profile.write_text(good.replace(f"path: /srv/{app}/data\n", f"path: /srv/{app}/data-moved\n", 1))
+    try:
+        plan = _plan(env, [app], "wrong-profile")
+        out = _dcc(env, "migrate", "--plan", str(plan), "--wave", "1")
+    finally:
+        profile.write_text(good)
+    assert out.returncode != 0, out.stdout[-2000:]
+    session = session_for(env[1], plan, env[2].endpoint_url)
+    [failed] = [s for s in session.store.steps(app=app) if s.status == "failed"]
+    why = (failed.detail or {}).get("failed_hosts", {}).get("jbr-web1", "")
+    assert failed.step == "preflight" and why.endswith(
+        f"profiles/{app}.yaml: hosts.jbr-web1.data[0]: /srv/{app}/data-moved is not on jbr-web1"), failed
+    assert {s.step for s in session.store.steps(app=app)} <= {"preflight"}, "nothing may run after a failed preflight"
+    assert lab_ssh(env[0], "jbr-web1", f"/etc/init.d/{app} status").returncode == 0, "the source must keep serving"
+    assert portal_answer(session.move_of(app)) == "jbr-web1"
