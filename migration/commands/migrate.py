@@ -33,21 +33,11 @@ RESIDENCY = typer.Option(None, "--residency-config",
                               "(default: storage_allow_list in the estate's estate.yaml).")
 
 
-def check_inputs(estate: Path, plan: Path, accept_mismatch: bool, endpoints: tuple[str | None, ...] = (),
-                 residency_config: Path | None = None) -> None:
-    """Before any connection: the plan is this estate's (or accepted on purpose, said on stderr),
-    and every endpoint backups go to is on the residency allow-list."""
-    from migration.inventory import load_estate
-    from migration.plan.reader import read_plan
-    from migration.residency import check_endpoints, residency_of
+def warn_accepted(line: str) -> None:
+    """Say on stderr that a mismatched plan is used on purpose (--accept-plan-mismatch)."""
     from migration.terminal import console, safe
 
-    loaded = load_estate(estate)
-    err = console(stderr=True)
-    read_plan(plan, loaded, accept_mismatch=accept_mismatch,
-              on_accept=lambda line: err.print(f"[yellow]warning:[/] {safe(line)}", soft_wrap=True))
-    if endpoints:
-        check_endpoints(endpoints, residency_of(loaded, residency_config))
+    console(stderr=True).print(f"[yellow]warning:[/] {safe(line)}", soft_wrap=True)
 
 
 class DataPath(str, Enum):
@@ -97,9 +87,10 @@ def migrate(
     from migration.terminal import console as make_console
     from migration.terminal import safe
 
-    check_inputs(estate, plan, accept_plan_mismatch, (s3_endpoint, s3_endpoint_2), residency_config)
     session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state, s3_endpoint_2=s3_endpoint_2,
-                                  keys_file=backup_keys, lock_mode=lock_mode.upper(), lock_days=lock_days), wave)
+                                  keys_file=backup_keys, lock_mode=lock_mode.upper(), lock_days=lock_days,
+                                  accept_mismatch=accept_plan_mismatch, on_accept=warn_accepted,
+                                  residency=True, residency_config=residency_config), wave)
     # Replaced and retired apps leave in the wave the planner counts them in (wave 1).
     moves = session.moves(wave) + session.retirements(wave)
     total = sum(len(m.steps) for m in moves)

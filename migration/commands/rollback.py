@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from migration.commands.migrate import ACCEPT, BUCKET, ESTATE, KEYS, PLAN, S3, S3_2, STATE, check_inputs
+from migration.commands.migrate import ACCEPT, BUCKET, ESTATE, KEYS, PLAN, S3, S3_2, STATE, warn_accepted
 
 
 def register(app: typer.Typer) -> None:
@@ -31,10 +31,10 @@ def rollback(
     from migration.execution.session import Inputs, open_session
     from migration.terminal import console, safe
 
-    # A failback writes a backup of the target: the same residency rule as a migration.
-    check_inputs(estate, plan, accept_plan_mismatch, (s3_endpoint, s3_endpoint_2))
     session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state, s3_endpoint_2=s3_endpoint_2,
-                                  keys_file=backup_keys))
+                                  keys_file=backup_keys, accept_mismatch=accept_plan_mismatch,
+                                  on_accept=warn_accepted,
+                                  residency=True))  # a failback writes a backup: the residency rule applies
     move = session.move_of(app_id)
     run_id = session.store.start_run(session.estate.name, move.wave)
     say_leftovers(console(), session.work_dir)

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from migration.commands.migrate import ACCEPT, BUCKET, ESTATE, KEYS, PLAN, S3, S3_2, STATE, check_inputs
+from migration.commands.migrate import ACCEPT, BUCKET, ESTATE, KEYS, PLAN, S3, S3_2, STATE, warn_accepted
 
 
 def register(app: typer.Typer) -> None:
@@ -36,9 +36,9 @@ def verify(
 
     if wave is None and app_id is None:
         raise InputError("say which apps: --wave N or --app X", where="--wave")
-    check_inputs(estate, plan, accept_plan_mismatch)
     session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state, s3_endpoint_2=s3_endpoint_2,
-                                  keys_file=backup_keys))
+                                  keys_file=backup_keys, accept_mismatch=accept_plan_mismatch,
+                                  on_accept=warn_accepted))
     moves = [session.move_of(app_id)] if app_id else session.moves(wave)
     run_id = session.store.start_run(session.estate.name, moves[0].wave if moves else 0)
     ctx = session.context(run_id)

@@ -5,6 +5,7 @@ Shared by `dcc migrate`, `dcc rollback` and `dcc verify` so they read the same i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,10 @@ class Inputs:
     keys_file: Path | None = None  # agencies' backup keys (default: <estate>/state/keys/backup.keys)
     lock_mode: str = "COMPLIANCE"
     lock_days: int = 30
+    accept_mismatch: bool = False  # use a plan made for another estate or an older inventory, on purpose
+    on_accept: Callable[[str], None] | None = None  # told the mismatch line when it is accepted
+    residency: bool = False  # the backup endpoints must be on the estate's residency allow-list
+    residency_config: Path | None = None  # Pulumi.<stack>.yaml whose dcc:storageAllowList applies
 
 
 @dataclass(frozen=True)
@@ -89,10 +94,15 @@ class Session:
 def open_session(inputs: Inputs, wave: int | None = None) -> Session:
     """Load and check every input once, at the edge (the wave too, before any connection is made)."""
     from migration.inventory import load_estate
+    from migration.residency import check_endpoints, residency_of
     from migration.state import StateStore
 
     estate = load_estate(inputs.estate_dir)
-    plan = read_plan(inputs.plan)
+    # Bound to this estate, and (for the verbs that write backups) the endpoints on the residency
+    # allow-list: both before any connection is made.
+    plan = read_plan(inputs.plan, estate, accept_mismatch=inputs.accept_mismatch, on_accept=inputs.on_accept)
+    if inputs.residency:
+        check_endpoints((inputs.s3_endpoint, inputs.s3_endpoint_2), residency_of(estate, inputs.residency_config))
     if wave is not None:
         wave_moves(estate, plan, wave, inputs.plan)
     objects = backup_store(inputs, estate)

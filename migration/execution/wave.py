@@ -7,6 +7,7 @@ mistake naming the file and key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -105,13 +106,14 @@ class AppMove:
         return replace(self, web=tuple((t, s) for s, t in self.web), db=db, failback=not self.failback)
 
 
-def read_plan(path: Path, estate: Estate | None = None, *, accept_mismatch: bool = False) -> dict[str, Any]:
+def read_plan(path: Path, estate: Estate | None = None, *, accept_mismatch: bool = False,
+              on_accept: Callable[[str], None] | None = None) -> dict[str, Any]:
     """The plan file as the dict the functions below take, read and checked by the one plan reader
     (`migration.plan.reader`); with `estate`, a plan made for another estate or inventory is refused."""
     from migration.plan.io import plan_to_json
     from migration.plan.reader import read_plan as read_typed
 
-    return plan_to_json(read_typed(path, estate, accept_mismatch=accept_mismatch))
+    return plan_to_json(read_typed(path, estate, accept_mismatch=accept_mismatch, on_accept=on_accept))
 
 
 def _node(estate: Estate, host_id: str, where: str) -> Node:
