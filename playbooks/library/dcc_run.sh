@@ -1,0 +1,82 @@
+#!/bin/bash
+# dcc_run: the Ansible module that runs one of the pipeline's bash scripts on a host and answers in
+# JSON (changed, failed, msg, rc, stdout, stderr), so a task never reads a script's output to decide
+# what happened. It is bash: no Python starts on the host (docs/playbooks.md, "Modules").
+#
+# An old-style module: Ansible writes the task's arguments into the file "$1" as key='value' pairs,
+# each value shell-quoted, and sourcing that file sets them as variables. Arguments:
+#   script  the script's text, e.g. "{{ lookup('ansible.builtin.file', 'dcc-nginx-reload.sh') }}"
+#   argv    its arguments, each one quoted: "{{ [a, b] | map('quote') | join(' ') }}"
+#   name    the script's file name, for its $0 and the messages it prints (default: script)
+#   legacy  true for a script that still says "changed" or "unchanged" as its last line of stdout
+#           instead of calling dcc_changed (a step while converting it; none should stay)
+# The script runs in a process of its own with argv as its arguments and no stdin. It calls
+# `dcc_changed` when it changes the host, and when it fails it exits non-zero with the reason as the
+# last line of its stderr, which becomes the task's msg.
+set -uo pipefail
+
+# The pairs Ansible wrote: script, argv, name, legacy, and its own _ansible_* settings.
+script='' argv='' name=script legacy=false _ansible_check_mode=False
+# shellcheck disable=SC1090  # written by Ansible for this run
+source "$1"
+work=$(dirname "$1")/dcc_run
+
+json() {  # "$1" as a JSON string
+  local s=$1 out='' c i
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\t'/\\t}
+  s=${s//$'\r'/\\r}
+  if [[ $s == *[[:cntrl:]]* ]]; then
+    for ((i = 0; i < ${#s}; i++)); do
+      c=${s:i:1}
+      [[ $c == [[:cntrl:]] ]] && printf -v c '\\u%04x' "'$c"
+      out+=$c
+    done
+    s=$out
+  fi
+  printf '"%s"' "$s"
+}
+
+answer() {  # RC CHANGED MSG: the one JSON object Ansible reads
+  local rc=$1 changed=$2 msg=$3 out='' err=''
+  [ -f "$work.out" ] && out=$(<"$work.out")
+  [ -f "$work.err" ] && err=$(<"$work.err")
+  printf '{"changed": %s, "rc": %d, "stdout": %s, "stderr": %s' "$changed" "$rc" "$(json "$out")" "$(json "$err")"
+  if [ "$rc" -ne 0 ]; then printf ', "failed": true, "msg": %s' "$(json "$msg")"; fi
+  printf '}\n'
+  rm -f "$work".*
+  exit 0
+}
+
+if [ "$_ansible_check_mode" = True ]; then
+  printf '{"changed": false, "skipped": true, "msg": "dcc_run does not support check mode"}\n'
+  exit 0
+fi
+# argv is evaluated as shell words: it must be words that `quote` made (plain safe characters,
+# '...' and the "'" that stands for a quote), so nothing in it is ever run.
+words="^( *([A-Za-z0-9@%+=:,./_-]|'[^']*'|\"'\")+)* *\$"
+if ! [[ $argv =~ $words ]]; then
+  answer 2 false "dcc_run: argv must be quoted words (map('quote') | join(' ')), got: ${argv:0:200}"
+fi
+case "$name" in */* | '' | .*) answer 2 false "dcc_run: name must be a plain file name, got: $name" ;; esac
+if [ -z "$script" ]; then answer 2 false "dcc_run: no script given"; fi
+
+args=()
+eval "args=($argv)"
+printf '%s\n' "$script" >"$work.$name"
+# The script is sourced by a bash of its own (its $0 is its name, its line numbers its own), in
+# which dcc_changed is defined, so nothing is exported to the services it may start.
+marker=$work.changed
+define="dcc_changed() { : >$(printf '%q' "$marker"); }"
+bash -c "$define; source \"\$0\"" "$work.$name" "${args[@]}" </dev/null >"$work.out" 2>"$work.err"
+rc=$?
+changed=false
+if [ -e "$marker" ]; then changed=true; fi
+if [ "$legacy" = true ] || [ "$legacy" = True ]; then
+  last=$(tail -n 1 "$work.out")
+  if [ "$last" = changed ]; then changed=true; fi
+fi
+reason=$(tail -n 1 "$work.err")
+answer "$rc" "$changed" "${reason:-$name exited with status $rc}"
