@@ -162,12 +162,21 @@ class _FailureCollector:
             host = data.get("host", "")
             res = data.get("res", {}) or {}
             task = data.get("task", "")
-            # A shipped script's own last word on stderr says why; Ansible's msg only "non-zero return code".
-            err = res.get("stderr")
-            msg = err if isinstance(err, str) and err.strip() else res.get("msg") or "failed"
-            if isinstance(msg, str) and host and host not in self.messages:
+            msg = _reason(res)
+            if host and host not in self.messages:
                 self.messages[host] = f"{task}: {msg.strip().splitlines()[-1] if msg.strip() else msg}"[:300]
         return True  # keep the event in artifacts
+
+
+def _reason(res: dict[str, Any]) -> str:
+    """Why a task failed, in one line: a role's argument check names every bad field; a script's own
+    last word on stderr says why (Ansible's msg only "non-zero return code")."""
+    errors = res.get("argument_errors")
+    if isinstance(errors, list) and errors:
+        return "; ".join(" ".join(str(e).split()) for e in errors)
+    err = res.get("stderr")
+    msg = err if isinstance(err, str) and err.strip() else res.get("msg") or "failed"
+    return msg if isinstance(msg, str) else "failed"
 
 
 def run_phase(

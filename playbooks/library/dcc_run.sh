@@ -41,8 +41,9 @@ json() {  # "$1" as a JSON string
 
 answer() {  # RC CHANGED MSG: the one JSON object Ansible reads
   local rc=$1 changed=$2 msg=$3 out='' err=''
-  [ -f "$work.out" ] && out=$(<"$work.out")
-  [ -f "$work.err" ] && err=$(<"$work.err")
+  # (a NUL cannot be in a bash string, nor in the text Ansible reads)
+  [ -f "$work.out" ] && out=$(tr -d '\000' <"$work.out")
+  [ -f "$work.err" ] && err=$(tr -d '\000' <"$work.err")
   printf '{"changed": %s, "rc": %d, "stdout": %s, "stderr": %s' "$changed" "$rc" "$(json "$out")" "$(json "$err")"
   if [ "$rc" -ne 0 ]; then printf ', "failed": true, "msg": %s' "$(json "$msg")"; fi
   printf '}\n'

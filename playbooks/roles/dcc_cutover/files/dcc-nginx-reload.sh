@@ -6,10 +6,13 @@
 # Why not a handler: a handler reloads only in the run that changed a route file; a run that fails
 # (or is killed) between the two leaves nginx on the old routes, and the next run, finding the files
 # as wanted, would never reload. The digest makes whichever run finds nginx behind its files reload.
+# The template's backups of replaced routes (dcc-*.conf.<pid>.<time>~, kept to put a batch back if
+# nginx rejected one of its routes) are removed: nginx never reads them, and they are not a change.
 # Args: CONF_DIR LOADED
 set -euo pipefail
 conf_dir=$1 loaded=$2
 shopt -s nullglob
+rm -f -- "$conf_dir"/dcc-*.conf.*~
 routes=("$conf_dir"/dcc-*.conf)
 digest=none
 if [ ${#routes[@]} -gt 0 ]; then
