@@ -10,7 +10,7 @@ from typing import Any
 from migration.profile.model import Profile
 from migration.profile.walk import entries
 
-_IDENTITY = {"services": "name", "code": "path", "config": "path", "data": "path", "users": "name",
+_IDENTITY = {"services": "name", "code": "path", "config": "path", "data": "path", "logs": "path", "users": "name",
              "groups": "name", "packages": "name", "ports": "port"}
 
 
