@@ -84,7 +84,7 @@ def write_all(lab: LabAccess, tag: str) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def moved(make_vendor_lab, tmp_path_factory):
-    lab = make_vendor_lab(*shifted("vmig", 88))
+    lab = make_vendor_lab(*shifted("vmig", 82))
     estate_dir = lab.run_dir / "estate"
     before = write_all(lab, "sebelum pindah")
     plan = write_plan(estate_dir, [APPS], tmp_path_factory.mktemp("plan") / "plan.json")
