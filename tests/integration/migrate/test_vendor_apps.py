@@ -8,6 +8,8 @@ through `dcc migrate` on real hosts, real Ansible and a real S3 server, then fai
   made on the target with its id);
 - C: a cron batch writing a spool (its cron file moved, off during the freeze, on once it serves).
 
+Writers post to the PHP and the SQLite app through the portal while they move and while they fail
+back: every acknowledged write must be stored where the app serves, and no refused one.
 Writes made on the target after cutover must be on the source after the failback.
 """
 
@@ -30,6 +32,7 @@ from migration.execution.steps import portal_answer
 from migration.lab.access import LabAccess
 from tests.support.lab import shifted
 from tests.support.migrate import session_for, write_plan
+from tests.support.writers import Tally, Writers, http_post
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -67,6 +70,31 @@ def dcc(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([DCC, *args], check=False, capture_output=True, text=True, env=env, timeout=1500)
 
 
+def writers(lab: LabAccess) -> Writers:
+    """Bounded writers through the portal: the PHP app's tax records, the service's reports."""
+    ip = lab.hosts()["pdn-portal"]["ip"]
+    return Writers({
+        "pajak": http_post(ip, 80, "pajak.depok.go.id", "/api/pajak.php",
+                           lambda t: {"npwpd": "P.9.0000003", "wajib_pajak": t, "jumlah": 1}),
+        "laporan": http_post(ip, 80, "ekinerja.garutkab.go.id", "/api/laporan",
+                             lambda t: {"nip": "198001012005011001", "uraian": t, "nilai": 1}),
+    }, pause=0.05, max_writes=4000, max_seconds=900)
+
+
+def stored(lab: LabAccess, mariadb_host: str, sqlite_host: str) -> set[str]:
+    """Every writer title stored in the PHP app's MariaDB and the service's SQLite file."""
+    pajak = sh(lab, mariadb_host, "mariadb -NBe \"SELECT wajib_pajak FROM simpatda.pajak WHERE wajib_pajak LIKE 'pajak-%'\"")
+    laporan = sh(lab, sqlite_host, "sqlite3 /var/lib/ekinerja/ekinerja.db \"SELECT uraian FROM laporan WHERE uraian LIKE 'laporan-%'\"")
+    return set(pajak.split()) | set(laporan.split())
+
+
+def check_writes(tally: Tally, kept: set[str]) -> None:
+    acked, refused = tally.titles("acked"), tally.titles("refused")
+    assert acked, "the writers must have been acknowledged at least once"
+    assert not acked - kept, f"acknowledged writes lost: {sorted(acked - kept)[:10]} of {len(acked)}"
+    assert not refused & kept, f"refused writes stored: {sorted(refused & kept)[:10]}"
+
+
 def write_all(lab: LabAccess, tag: str) -> dict[str, object]:
     """One acknowledged write to each app through the portal; what each wrote, to find it later."""
     code, body = portal(lab, "pajak.depok.go.id", "/api/pajak.php",
@@ -92,7 +120,9 @@ def moved(make_vendor_lab, tmp_path_factory):
     plan = write_plan(estate_dir, [APPS], tmp_path_factory.mktemp("plan") / "plan.json")
     with LocalS3Server() as s3:
         env = {**os.environ, "DCC_S3_ENDPOINT": s3.endpoint_url, "COLUMNS": "200"}
-        run = dcc("migrate", "--estate", str(estate_dir), "--plan", str(plan), "--wave", "1", env=env)
+        with writers(lab) as during:
+            run = dcc("migrate", "--estate", str(estate_dir), "--plan", str(plan), "--wave", "1", env=env)
+        before["during_move"] = during.tally
         yield lab, estate_dir, plan, s3, env, run, before
 
 
@@ -108,6 +138,14 @@ def test_every_vendor_app_migrates_and_serves_from_its_target(moved):
     # Each database was compared by its own engine: MariaDB rows, SQLite rows, files by checksum.
     assert {("simpatda-depok", "db_rows"), ("ekinerja-garut", "db_rows"), ("simpatda-depok", "data_manifest"),
             ("ekinerja-garut", "data_manifest"), ("rekap-desa", "data_manifest")} <= checks, checks
+
+
+def test_no_write_acknowledged_during_the_move_is_lost(moved):
+    lab, *_rest, before = moved
+    tally = before["during_move"]
+    check_writes(tally, stored(lab, "pdn-t02", "pdn-t03"))
+    print(f"during the move: {len(tally.titles('acked'))} acknowledged, {len(tally.titles('refused'))} refused, "
+          f"{len(tally.titles('unknown'))} unanswered")
 
 
 def test_the_mariadb_database_is_on_its_target_with_the_sources_rows_and_the_config_follows_it(moved):
@@ -160,9 +198,16 @@ def test_the_cron_batch_runs_on_the_target_only(moved):
 def test_a_failback_brings_every_write_made_on_the_targets_back_to_the_sources(moved):
     lab, estate_dir, plan, s3, env, *_ = moved
     after = write_all(lab, "setelah pindah")
-    for app in APPS:
-        back = dcc("rollback", "--app", app, "--estate", str(estate_dir), "--plan", str(plan), env=env)
-        assert back.returncode == 0, f"dcc rollback {app} failed:\n{back.stdout[-4000:]}\n{back.stderr[-2000:]}"
+    with writers(lab) as during:
+        for app in APPS:
+            back = dcc("rollback", "--app", app, "--estate", str(estate_dir), "--plan", str(plan), env=env)
+            assert back.returncode == 0, f"dcc rollback {app} failed:\n{back.stdout[-4000:]}\n{back.stderr[-2000:]}"
+    # Every write acknowledged by either side, during the move or the failback, is on the sources now.
+    kept = stored(lab, "dpk-db1", "grt-app1")
+    check_writes(during.tally, kept)
+    check_writes(moved[-1]["during_move"], kept)
+    print(f"during the failback: {len(during.tally.titles('acked'))} acknowledged, "
+          f"{len(during.tally.titles('refused'))} refused, {len(during.tally.titles('unknown'))} unanswered")
     session = session_for(estate_dir, plan, s3.endpoint_url)
     for move in session.moves(1):
         assert portal_answer(move) == move.primary[0].id, move.app
