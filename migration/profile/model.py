@@ -73,8 +73,17 @@ class CronEntry:
     user: str
     schedule: str
     command: str
-    source: str = ""  # crontab file name (crontab, cron.d/<x>) or the user's crontab
+    source: str = ""  # where it is: crontab (/etc/crontab), cron.d/<file> or crontabs/<user>
     prov: Provenance = field(default_factory=Provenance)
+
+    @property
+    def file(self) -> str:
+        """The file that holds the entry (a bare name, as older facts recorded it, is in cron.d)."""
+        if self.source == "crontab":
+            return "/etc/crontab"
+        if self.source.startswith("crontabs/"):
+            return f"/var/spool/cron/{self.source}"
+        return f"/etc/cron.d/{self.source.removeprefix('cron.d/')}"
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,7 @@ class HostLayout:
     code: tuple[PathEntry, ...] = ()
     config: tuple[PathEntry, ...] = ()
     data: tuple[PathEntry, ...] = ()
+    logs: tuple[PathEntry, ...] = ()  # folders its services and jobs log into: moved with the code
     users: tuple[UserEntry, ...] = ()
     groups: tuple[GroupEntry, ...] = ()
     cron: tuple[CronEntry, ...] = ()
@@ -182,6 +192,9 @@ class Profile:
     def config_paths(self, host: str) -> tuple[str, ...]:
         return tuple(p.path for p in self.layout(host).config)
 
+    def log_paths(self, host: str) -> tuple[str, ...]:
+        return tuple(p.path for p in self.layout(host).logs)
+
     def data_paths(self, host: str) -> tuple[str, ...]:
         return tuple(p.path for p in self.layout(host).data)
 
@@ -193,6 +206,10 @@ class Profile:
 
     def cron(self, host: str) -> tuple[CronEntry, ...]:
         return self.layout(host).cron
+
+    def cron_files(self, host: str) -> tuple[str, ...]:
+        """The files that hold the app's cron entries on `host` (they move with the app)."""
+        return tuple(dict.fromkeys(c.file for c in self.layout(host).cron))
 
     def packages(self, host: str) -> tuple[PackageEntry, ...]:
         return self.layout(host).packages

@@ -23,15 +23,16 @@ ENTRIES: dict[str, tuple[type, Spec]] = {
     "code": (m.PathEntry, {"path": (f.path, True)}),
     "config": (m.PathEntry, {"path": (f.path, True)}),
     "data": (m.PathEntry, {"path": (f.path, True)}),
+    "logs": (m.PathEntry, {"path": (f.path, True)}),
     "users": (m.UserEntry, {"name": (f.posix_name, True), "uid": (f.ident_number, True),
                             "gid": (f.ident_number, True)}),
     "groups": (m.GroupEntry, {"name": (f.posix_name, True), "gid": (f.ident_number, True)}),
     "cron": (m.CronEntry, {"user": (f.posix_name, True), "schedule": (f.schedule, True),
-                           "command": (f.command, True), "source": (f.text, False)}),
+                           "command": (f.command, True), "source": (f.cron_source, False)}),
     "packages": (m.PackageEntry, {"name": (f.package, True), "version": (f.version, True)}),
     "ports": (m.PortEntry, {"port": (f.port, True)}),
     "databases": (m.Database, {"engine": (f.enum(*m.ENGINES), True), "host": (f.host_id, True),
-                               "names": (f.names, False), "owner": (f.text, False), "port": (f.port, False),
+                               "names": (f.names, False), "owner": (f.owner, False), "port": (f.port, False),
                                "path": (f.path, False)}),
     "health": (m.HealthCheck, {"path": (f.url_path, True), "port": (f.port, True),
                                "expect_status": (f.integer(100, 599), False), "body_match": (f.text, False)}),
@@ -105,8 +106,8 @@ def _hosts(ctx: _Ctx, raw: dict[str, Any]) -> tuple[m.HostLayout, ...]:
             continue
         _unknown(ctx, body, where, set(m.HostLayout.__dataclass_fields__) - {"host"})
         sections = {name: tuple(_entries(ctx, body, name, f"{where}.{name}"))
-                    for name in ("services", "code", "config", "data", "users", "groups", "cron", "packages",
-                                 "ports")}
+                    for name in ("services", "code", "config", "data", "logs", "users", "groups", "cron",
+                                 "packages", "ports")}
         layouts.append(m.HostLayout(host, **sections))
     return tuple(layouts)
 
