@@ -1,10 +1,9 @@
 """Each role's `meta/argument_specs.yml` against the jobs the orchestrator builds (jobs.py) for the
-lab's apps, passed as the playbooks pass them; and a job of the wrong shape, fed to a real
+lab's and the vendor estate's apps, passed as the playbooks pass them; and a job of the wrong shape, fed to a real
 ansible-playbook through the runner (local connection: no network), fails naming the field."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,12 @@ from jinja2.nativetypes import NativeEnvironment
 from migration.execution import jobs as J
 from migration.execution.access import LabAccess
 from migration.execution.runner import run_phase
-from migration.execution.wave import AppMove, read_plan, retirements, wave_moves
+from migration.execution.wave import ENGINE_SCRIPTS, AppMove, read_plan, retirements, wave_moves
 from migration.inventory import load_estate
 from migration.profile import load_profiles
+from tests.support.migrate import write_plan
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PLAYBOOKS = ROOT / "playbooks"
 LAB = ROOT / "inventory" / "lab"
 APPS = ["simpeg-kemenkes", "arsip-kemenkes", "sehat-api", "eoffice-jabar", "perizinan-jabar"]
@@ -33,23 +33,13 @@ def spec_of(role: str) -> dict[str, Any]:
     return options
 
 
-def lab_moves(tmp_path: Path) -> list[AppMove]:
-    """Wave 1 of the lab's pipeline test, and an app a shared service replaces, with their profiles."""
-    estate = load_estate(LAB)
-    pairs = [{"source": h, "target": estate.hosts[h].target or "pdn-t09", "app": a}
-             for a in APPS for h in estate.apps[a].all_hosts]
-    plan = {"format": 1, "estate": estate.name, "inventory_digest": estate.digest, "move_groups": [],
-            "apps": {"lapor-bogor": {"strategy": "replace", "rule": "test", "shared_service": "SP4N-LAPOR",
-                                     "move_group": None, "wave": None},
-                     **{a: {"strategy": "rehost", "rule": "test", "shared_service": None, "move_group": None, "wave": 1}
-                        for a in APPS}},
-            "waves": [{"number": 1, "start": "2027-01-04", "move_groups": [], "apps": APPS, "hosts": pairs,
-                       "data_gb": 0.0, "closes_datacenters": []}]}
-    path = tmp_path / "plan.json"
-    path.write_text(json.dumps(plan))
-    read = read_plan(path)
-    profiles = load_profiles(LAB)
-    moves = wave_moves(estate, read, 1, path) + retirements(estate, read, 1)
+def estate_moves(estate_dir: Path, apps: list[str], replaced: dict[str, str], tmp_path: Path) -> list[AppMove]:
+    """One wave of `apps` and the apps shared services replace, with their profiles (as the session
+    attaches them)."""
+    path = write_plan(estate_dir, [apps], tmp_path / "plan.json", replaced)
+    estate, plan = load_estate(estate_dir), read_plan(path)
+    profiles = load_profiles(estate_dir)
+    moves = wave_moves(estate, plan, 1, path) + retirements(estate, plan, 1)
     return [replace(m, profile=profiles[m.app]) for m in moves]
 
 
@@ -62,6 +52,8 @@ def phase_jobs(moves: list[AppMove], tmp_path: Path) -> dict[str, J.Jobs]:
         "restore": J.restore(moving, {m.app: "0" * 64 for m in moving}),
         "deploy": J.deploy(moving, {}, {}), "cutover": J.route(moves, to_source=False),
         "decommission": J.decommission(moves, 30), "rollback": J.rollback(moves),
+        # The lab's apps have no cron jobs: serve's jobs are the `start` items a rollback runs.
+        "serve": J.serve(moving) or {h: [j for j in js if j["kind"] == "start"] for h, js in J.rollback(moving).items()},
     }
 
 
@@ -79,13 +71,20 @@ def role_inputs(phase: str, jobs: J.Jobs) -> list[tuple[str, str, str, Any]]:
     return out
 
 
-PHASES = ["preflight", "backup", "collect", "deliver", "restore", "deploy", "cutover", "decommission", "rollback"]
+PHASES = ["preflight", "backup", "collect", "deliver", "restore", "deploy", "cutover", "decommission", "rollback",
+          "serve"]
 
 
-@pytest.fixture(scope="module")
-def jobs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, J.Jobs]:
+# The lab's first wave with an app replaced by a shared service (PostgreSQL), and the vendor
+# estate's apps (MariaDB, a file database, cron jobs).
+ESTATES = {"lab": (LAB, APPS, {"lapor-bogor": "SP4N-LAPOR"}),
+           "vendor": (ROOT / "inventory" / "vendor", ["simpatda-depok", "ekinerja-garut", "rekap-desa"], {})}
+
+
+@pytest.fixture(scope="module", params=sorted(ESTATES))
+def jobs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, J.Jobs]:
     tmp = tmp_path_factory.mktemp("jobs")
-    return phase_jobs(lab_moves(tmp), tmp)
+    return phase_jobs(estate_moves(*ESTATES[request.param], tmp), tmp)
 
 
 @pytest.mark.parametrize("phase", PHASES)
@@ -110,6 +109,14 @@ def test_every_role_describes_its_inputs():
             assert spec[jobs_var]["options"], f"{role}: describe the fields of a job"
 
 
+def test_a_job_names_only_an_engine_script_of_dcc_engines():
+    """`script` is joined to the engines folder on the controller: only the known scripts pass."""
+    for role in sorted(p.name for p in (PLAYBOOKS / "roles").iterdir() if p.is_dir()):
+        fields = spec_of(role).get(f"{role}_jobs", {}).get("options", {})
+        if "script" in fields:
+            assert set(fields["script"]["choices"]) == set(ENGINE_SCRIPTS.values()), role
+
+
 # -- a wrong shape through a real ansible-playbook ----------------------------------------------------
 
 ROUTE = {"app": "simpeg-kemenkes", "service": "simpeg.kemenkes.go.id", "backend": "10.77.10.21", "port": 8080}
@@ -119,7 +126,9 @@ BAD = {  # host -> (phase, its jobs, what the failure must name)
     "not-a-port": ("cutover", [{**ROUTE, "port": "eighty"}], "port"),
     "bad-mode": ("cutover", [{**ROUTE, "mode": "open"}], "mode"),
     "not-a-list": ("cutover", {"app": "x"}, "dcc_cutover_jobs"),
-    "no-digest": ("restore", [{"kind": "app", "app": "a", "data": []}], "missing required arguments: digest"),
+    "no-digest": ("restore", [{"kind": "app", "app": "a", "data": []}], "kind is app but all of the following are missing: digest"),
+    "bad-engine": ("restore", [{"kind": "db", "app": "a", "key": "a:db:x", "script": "../../../bin/x", "argv": []}],
+                   "script must be one of"),
 }
 
 

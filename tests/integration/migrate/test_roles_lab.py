@@ -17,7 +17,7 @@ import yaml
 
 from migration.execution.access import LabAccess as RunnerAccess
 from migration.execution.runner import PhaseResult, run_phase
-from tests.integration.conftest import lab_ssh, shifted
+from tests.support.lab import lab_ssh, shifted
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 NAME, OCTET = shifted("roles", 83)

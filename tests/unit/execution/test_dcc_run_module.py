@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-MODULE = Path(__file__).resolve().parents[2] / "playbooks" / "library" / "dcc_run.sh"
+MODULE = Path(__file__).resolve().parents[3] / "playbooks" / "library" / "dcc_run.sh"
 
 
 def run(tmp_path: Path, **args: Any) -> dict[str, Any]:
