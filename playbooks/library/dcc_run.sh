@@ -4,7 +4,8 @@
 # what happened. It is bash: no Python starts on the host (docs/playbooks.md, "Modules").
 #
 # An old-style module: Ansible writes the task's arguments into the file "$1" as key='value' pairs,
-# each value shell-quoted, and sourcing that file sets them as variables. Arguments:
+# each value shell-quoted (the module reads them as shell words, once it has checked that every
+# value is quoted that way, and refuses a parameter it does not know). Arguments:
 #   script  the script's text, e.g. "{{ lookup('ansible.builtin.file', 'dcc-nginx-reload.sh') }}"
 #   argv    its arguments, each one quoted: "{{ [a, b] | map('quote') | join(' ') }}"
 #   name    the script's file name, for its $0 and the messages it prints (default: script)
@@ -15,11 +16,10 @@
 # last line of its stderr, which becomes the task's msg.
 set -uo pipefail
 
-# The pairs Ansible wrote: script, argv, name, legacy, and its own _ansible_* settings.
-script='' argv='' name=script legacy=false _ansible_check_mode=False
-# shellcheck disable=SC1090  # written by Ansible for this run
-source "$1"
 work=$(dirname "$1")/dcc_run
+# What `quote` makes of a value: plain safe characters, '...', and the "'" that stands for a quote.
+# Only such words are ever evaluated, so nothing in a value (or in argv) runs.
+quoted="([A-Za-z0-9@%+=:,./_-]|'[^']*'|\"'\")+"
 
 json() {  # "$1" as a JSON string
   local s=$1 out='' c i
@@ -51,14 +51,29 @@ answer() {  # RC CHANGED MSG: the one JSON object Ansible reads
   exit 0
 }
 
-if [ "$_ansible_check_mode" = True ]; then
+# The key=value pairs Ansible wrote: script, argv, name, legacy, and its own _ansible_* settings.
+script='' argv='' name=script legacy=false check=False
+given=$(<"$1")
+[[ $given =~ ^(\ *[A-Za-z_][A-Za-z0-9_]*=$quoted)*\ *$ ]] || answer 2 false "dcc_run: unreadable arguments"
+pairs=()
+eval "pairs=($given)"
+for pair in "${pairs[@]}"; do
+  value=${pair#*=}
+  case "${pair%%=*}" in
+    script) script=$value ;;
+    argv) argv=$value ;;
+    name) name=$value ;;
+    legacy) legacy=$value ;;
+    _ansible_check_mode) check=$value ;;
+    _ansible_*) ;;
+    *) answer 2 false "dcc_run: unsupported parameter ${pair%%=*} (script, argv, name, legacy)" ;;
+  esac
+done
+if [ "$check" = True ]; then
   printf '{"changed": false, "skipped": true, "msg": "dcc_run does not support check mode"}\n'
   exit 0
 fi
-# argv is evaluated as shell words: it must be words that `quote` made (plain safe characters,
-# '...' and the "'" that stands for a quote), so nothing in it is ever run.
-words="^( *([A-Za-z0-9@%+=:,./_-]|'[^']*'|\"'\")+)* *\$"
-if ! [[ $argv =~ $words ]]; then
+if ! [[ $argv =~ ^(\ *$quoted)*\ *$ ]]; then
   answer 2 false "dcc_run: argv must be quoted words (map('quote') | join(' ')), got: ${argv:0:200}"
 fi
 case "$name" in */* | '' | .*) answer 2 false "dcc_run: name must be a plain file name, got: $name" ;; esac

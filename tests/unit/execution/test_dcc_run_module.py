@@ -100,10 +100,21 @@ def test_nothing_is_exported_to_what_the_script_starts(tmp_path):
 @pytest.mark.parametrize(("args", "fragment"), [
     ({"script": ""}, "no script given"),
     ({"script": "true", "name": "../x"}, "name must be a plain file name"),
+    ({"script": "true", "PATH": "/nowhere"}, "unsupported parameter PATH"),
+    ({"script": "true", "argvs": "a"}, "unsupported parameter argvs"),
 ])
 def test_bad_module_arguments_are_refused(tmp_path, args, fragment):
     got = run(tmp_path, argv="", **args)
     assert got["failed"] and fragment in got["msg"]
+
+
+def test_an_args_file_not_written_by_quote_is_refused_unread(tmp_path):
+    (tmp_path / "args").write_text("script=$(touch pwned) argv='' ")
+    done = subprocess.run(["bash", str(MODULE), str(tmp_path / "args")], capture_output=True, text=True,
+                          check=False, timeout=30)
+    got = json.loads(done.stdout)
+    assert got["failed"] and "unreadable arguments" in got["msg"]
+    assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
 
 
 def test_check_mode_is_skipped_not_run(tmp_path):
