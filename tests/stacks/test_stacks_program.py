@@ -4,14 +4,14 @@ every guardrail on what it registered, and that it equals what `dcc render` writ
 from __future__ import annotations
 
 import pytest
-from stackhelp import key, normalize
-from stackmock import run_program
 
 from migration.inventory import load_estate
 from stacks.estate import policy_context, read_strategies, specs_from_estate
 from stacks.manifests import render_objects
 from stacks.policy.policies import STACK_POLICIES, check_object
 from stacks.settings import parse_settings
+from tests.support.stacks.stackhelp import key, normalize
+from tests.support.stacks.stackmock import run_program
 
 pytestmark = pytest.mark.stacks
 COMPONENTS = ("dcc:stacks:Tenant", "dcc:stacks:MigratedApp", "dcc:stacks:PlatformServices")
@@ -185,7 +185,8 @@ def test_apps_wait_for_their_tenants_admission_parameters(lab):
 @pytest.mark.parametrize("missing", ["dcc:backupAccessKeyId", "dcc:identityDatabasePassword"])
 def test_platform_without_a_credential_stops_naming_the_key(lab_values, missing):
     import pulumi
-    from stackmock import SECRETS
+
+    from tests.support.stacks.stackmock import SECRETS
 
     with pytest.raises(pulumi.RunError, match=f"^{missing}: is required"):
         run_program({**lab_values, "role": "platform"}, stack="national",
