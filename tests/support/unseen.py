@@ -1,4 +1,4 @@
-"""Helpers for the unseen-app test: an estate with one empty legacy host, and the app planted on it
+"""Helpers for the unseen-app test (tests/integration/migrate/test_unseen_app.py): an estate with one empty legacy host, and the app planted on it
 by hand over SSH, the way a vendor's technician would (tests/fixtures/unseen/install.sh).
 
 Not a test module. Nothing here is product code: the toolkit must learn this app from the host.
@@ -23,9 +23,9 @@ import yaml
 
 from migration.lab.access import LabAccess
 from migration.lab.appinstall import portal_conf
+from tests.support.lab import VENDOR_INVENTORY as VENDOR
 
 FILES = Path(__file__).resolve().parents[1] / "fixtures" / "unseen"
-VENDOR = Path(__file__).resolve().parents[2] / "inventory" / "vendor"
 
 APP = "persuratan-garut"
 HOST, TARGET = "grt-app2", "pdn-t05"
@@ -89,21 +89,28 @@ def _ssh(lab: LabAccess, host: str, command: str, stdin: bytes = b"") -> Any:
     return subprocess.run([*lab.ssh_args(host), command], input=stdin, capture_output=True, timeout=120, check=False)
 
 
-# Run on a host: every file under the given folders with its SHA-256, except SQLite files and
-# their -wal/-shm (a running app rewrites those in place); each SQLite database's rows instead,
-# read from a copy (so a WAL left by a stopped writer is read, and the original is not touched).
+# Run on a host: every file under the given folders with its SHA-256, owner and mode, and every
+# folder with its owner and mode; SQLite files and their -wal/-shm are left out of the checksums (a
+# running app rewrites them in place): each database's rows instead, read from a copy (so a WAL left
+# by a stopped writer is read, and the original is not touched).
 _SNAPSHOT = r"""
-import hashlib, json, os, shutil, sqlite3, sys, tempfile
+import hashlib, json, os, shutil, sqlite3, stat, sys, tempfile
 roots, dbs = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-skip = {p + s for p in dbs for s in ("", "-wal", "-shm", "-journal")}
+skip = {p + s for p in dbs for s in ("-wal", "-shm", "-journal")}
+def meta(st):
+    return f"{st.st_uid}:{st.st_gid} {stat.S_IMODE(st.st_mode):o}"
 files, tables = {}, {}
 for root in roots:
     for d, _, names in os.walk(root):
+        files[d + "/"] = meta(os.lstat(d))
         for n in names:
             p = os.path.join(d, n)
-            if p not in skip and os.path.isfile(p) and not os.path.islink(p):
-                with open(p, "rb") as f:
-                    files[p] = hashlib.sha256(f.read()).hexdigest()
+            st = os.lstat(p)
+            if p in skip or not stat.S_ISREG(st.st_mode):
+                continue
+            with open(p, "rb") as f:
+                digest = "sqlite" if p in dbs else hashlib.sha256(f.read()).hexdigest()
+            files[p] = f"{digest} {meta(st)}"
 for db in dbs:
     tmp = tempfile.mkdtemp()
     for s in ("", "-wal", "-shm"):
@@ -121,7 +128,7 @@ print(json.dumps({"files": files, "tables": tables}))
 
 @dataclass(frozen=True)
 class Snapshot:
-    files: dict[str, str]               # path -> sha256
+    files: dict[str, str]               # path -> "sha256 uid:gid mode" (a folder: path/ -> "uid:gid mode")
     tables: dict[str, tuple[int, str]]  # "<db file>:<table>" -> (rows, sha256 of every row)
 
     def moved(self, old: str, new: str) -> Snapshot:

@@ -30,8 +30,8 @@ from migration.lab.access import LabAccess
 from migration.profile import load_profile, profile_path
 from migration.profile.diff import pipeline_fields
 from migration.profile.model import Profile
-from tests.integration import unseen_support as U
-from tests.integration.conftest import shifted
+from tests.support import unseen as U
+from tests.support.lab import shifted
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 NAME, OCTET = shifted("unseen", 88)
