@@ -18,6 +18,7 @@ pytestmark = pytest.mark.integration
 NAME, OCTET = shifted("mdb", 87)
 ENGINE = Path(__file__).resolve().parents[3] / "playbooks/roles/dcc_engines/files/dcc-mariadb.sh"
 DB, OUT, IN = "simpatda", "/var/lib/dcc/staging/simpatda-depok/db", "/var/lib/dcc/incoming/simpatda-depok/db"
+STATE = "/var/lib/dcc/frozen"
 # Two tables written in one transaction: any snapshot holds as many rows in each; a dump that
 # read them at two moments would not. Values with a tab, NULL and the string 'NULL'.
 WRITER = ("rm -f /tmp/dcc-stop; for i in $(seq 1 20000); do [ -e /tmp/dcc-stop ] && break; "
@@ -57,7 +58,8 @@ def test_a_dump_under_concurrent_writes_is_one_snapshot_and_restores_exactly(lab
     try:
         lab.ssh("dpk-db1", "for i in $(seq 1 100); do [ $(mariadb -NBe 'SELECT COUNT(*) FROM simpatda.t_a') -gt 20 ]"
                            " && break; sleep 0.1; done")
-        dumped = engine(lab, "dpk-db1", "dump", DB, OUT)
+        # The writer is root, which no freeze can lock out: the snapshot alone must make it consistent.
+        dumped = engine(lab, "dpk-db1", "dump", DB, "simpatda_app", OUT, STATE)
         after = lab.ssh("dpk-db1", "mariadb -NBe 'SELECT COUNT(*) FROM simpatda.t_a'")
     finally:
         lab.ssh("dpk-db1", "touch /tmp/dcc-stop")
@@ -69,16 +71,20 @@ def test_a_dump_under_concurrent_writes_is_one_snapshot_and_restores_exactly(lab
     assert "__dcc_check" not in lab.ssh("dpk-db1", "mariadb -NBe 'SHOW DATABASES'").stdout
     modes = lab.ssh("dpk-db1", f"stat -c '%a %n' {OUT} {OUT}/dump.sql {OUT}/grants.sql").stdout.split()
     assert modes[::2] == ["700", "600", "600"], modes
+    # The dump froze the app's account; the copy of it carries no lock of ours.
+    grants = lab.ssh("dpk-db1", f"cat {OUT}/grants.sql").stdout
+    assert "simpatda_app" in grants and "ACCOUNT LOCK" not in grants, grants
+    assert engine(lab, "dpk-db1", "thaw", DB, STATE).stdout.strip() == "changed"
 
     _copy_dump(lab, tmp_path)
     assert engine(lab, "pdn-t02", "access").returncode == 0
     target_ip = lab.hosts()["pdn-t01"]["ip"]
-    restored = engine(lab, "pdn-t02", "restore", DB, IN, target_ip, "0123456789abcdef")
+    restored = engine(lab, "pdn-t02", "restore", DB, "simpatda_app", IN, target_ip, "0123456789abcdef")
     assert restored.returncode == 0 and restored.stdout.strip().endswith("changed"), restored.stderr
     assert counts(engine(lab, "pdn-t02", "counts", DB).stdout) == source
     users = lab.ssh("pdn-t02", "mariadb -NBe \"SELECT CONCAT(user, '@', host) FROM mysql.user\"").stdout.split()
     assert f"simpatda_app@{target_ip}" in users, users
-    again = engine(lab, "pdn-t02", "restore", DB, IN, target_ip, "0123456789abcdef")
+    again = engine(lab, "pdn-t02", "restore", DB, "simpatda_app", IN, target_ip, "0123456789abcdef")
     assert again.stdout.strip() == "unchanged", again.stdout + again.stderr
 
 
@@ -86,7 +92,7 @@ def test_a_tampered_dump_is_refused_and_the_database_there_is_kept(lab):
     # One row more than the source had, as a dump altered in storage or on the way would hold.
     lab.ssh("pdn-t02", f"echo \"INSERT INTO t_b VALUES (999999, 'tampered');\" >> {IN}/dump.sql")
     before = engine(lab, "pdn-t02", "counts", DB).stdout
-    refused = engine(lab, "pdn-t02", "restore", DB, IN, "10.0.0.1", "fedcba9876543210")
+    refused = engine(lab, "pdn-t02", "restore", DB, "simpatda_app", IN, "10.0.0.1", "fedcba9876543210")
     assert refused.returncode == 1 and "differ from the source's" in refused.stderr, refused.stderr
     assert engine(lab, "pdn-t02", "counts", DB).stdout == before
     schemas = lab.ssh("pdn-t02", "mariadb -NBe 'SHOW DATABASES'").stdout
@@ -102,12 +108,12 @@ def test_freeze_ends_the_apps_sessions_and_refuses_new_ones_until_the_thaw(lab):
                             stderr=subprocess.PIPE, text=True)
     lab.ssh("dpk-db1", "for i in $(seq 1 50); do mariadb -NBe 'SHOW PROCESSLIST' | grep -q simpatda_app && break; "
                        "sleep 0.1; done")
-    frozen = engine(lab, "dpk-db1", "freeze", DB, "/var/lib/dcc/frozen")
+    frozen = engine(lab, "dpk-db1", "freeze", DB, STATE)
     assert frozen.stdout.strip() == "changed", frozen.stderr
     assert held.wait(timeout=30) != 0, "the app's open session must have been ended"
     refused = lab.ssh("dpk-web1", f"{login} 'SELECT 1'")
     assert refused.returncode != 0 and "locked" in refused.stderr, refused.stderr
-    assert engine(lab, "dpk-db1", "freeze", DB, "/var/lib/dcc/frozen").stdout.strip() == "unchanged"
-    assert engine(lab, "dpk-db1", "thaw", DB, "/var/lib/dcc/frozen").stdout.strip() == "changed"
+    assert engine(lab, "dpk-db1", "freeze", DB, STATE).stdout.strip() == "unchanged"
+    assert engine(lab, "dpk-db1", "thaw", DB, STATE).stdout.strip() == "changed"
     assert lab.ssh("dpk-web1", f"{login} 'SELECT 1'").stdout.strip() == "1"
-    assert engine(lab, "dpk-db1", "thaw", DB, "/var/lib/dcc/frozen").stdout.strip() == "unchanged"
+    assert engine(lab, "dpk-db1", "thaw", DB, STATE).stdout.strip() == "unchanged"

@@ -163,8 +163,8 @@ def test_passwd(text: str, expected: tuple[User, ...]) -> None:
 @pytest.mark.parametrize(("text", "system", "expected"), [
     ("crontab\t17 * * * * root cd / && run-parts --report /etc/cron.hourly", True,
      (CronJob("crontab", "root", "17 * * * *", "cd / && run-parts --report /etc/cron.hourly"),)),
-    ("app\t@daily appuser /opt/app/backup.sh", True, (CronJob("app", "appuser", "@daily", "/opt/app/backup.sh"),)),
-    ("budi\t*/5 * * * * /home/budi/sync.sh", False, (CronJob("budi", "budi", "*/5 * * * *", "/home/budi/sync.sh"),)),
+    ("app\t@daily appuser /opt/app/backup.sh", True, (CronJob("cron.d/app", "appuser", "@daily", "/opt/app/backup.sh"),)),
+    ("budi\t*/5 * * * * /home/budi/sync.sh", False, (CronJob("crontabs/budi", "budi", "*/5 * * * *", "/home/budi/sync.sh"),)),
     ("crontab\tSHELL=/bin/sh\ncrontab\t# comment\ncrontab\t", True, ()),
     ("crontab\t* * * * root", True, ()),  # no command
     ("crontab\t@never root x", True, ()),

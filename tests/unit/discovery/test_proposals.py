@@ -114,7 +114,7 @@ def test_service_user_sqlite_and_cron_spool(vendor_proposals) -> None:
     assert [(u.name, u.uid, u.gid) for u in ekinerja.users("grt-app1")] == [("ekinerja", 1201, 1201)]
     rekap = vendor_proposals["rekap-desa"].profile
     [job] = rekap.cron("kds-batch1")
-    assert (job.user, job.schedule, job.source) == ("rekap", "* * * * *", "rekapdesa")
+    assert (job.user, job.schedule, job.source) == ("rekap", "* * * * *", "cron.d/rekapdesa")
     assert "run-parts" not in str(rekap.cron("kds-batch1")), "a system job that touches no app path was taken"
 
 

@@ -21,19 +21,19 @@ from migration.profile import Database, HostLayout, PathEntry, Profile, Service
 PORTAL = Node("portal", "10.77.10.10")
 
 
-def profile(app: str, code: str = "", data: str = "") -> Profile:
+def profile(app: str, code: str = "", data: str = "", db: bool = True) -> Profile:
     init = f"/etc/init.d/{app}"
     svc = Service(app, "sysv", f"{init} start", f"{init} stop", f"{init} status", file=init)
     layout = HostLayout("src1", services=(svc,), code=(PathEntry(code or f"/opt/{app}"),),
                         config=(PathEntry(f"/etc/{app}"),), data=(PathEntry(data or f"/srv/{app}/data"),))
-    return Profile(app, (layout,), (Database("postgresql", "db1", (app,), app, 5432),))
+    return Profile(app, (layout,), (Database("postgresql", "db1", (app,), app, 5432),) if db else ())
 
 
 def move(app: str = "arsip", db: bool = True, **paths: str) -> AppMove:
     return AppMove(app, "web-db" if db else "files", 8080, f"{app}.go.id", 1,
                    ((Node("src1", "10.77.1.1"), Node("tgt1", "10.77.10.1")),),
                    (Node("db1", "10.77.1.9"), Node("tdb1", "10.77.10.9")) if db else None, PORTAL,
-                   profile=profile(app, **paths))
+                   profile=profile(app, db=db, **paths))
 
 
 def restore_tree(root: Path, app: str = "arsip") -> Path:
@@ -51,9 +51,9 @@ def restore_tree(root: Path, app: str = "arsip") -> Path:
     (data / "2024").mkdir(parents=True)
     for i in range(5):
         (data / "2024" / f"doc{i}.pdf").write_bytes(os.urandom(1000 + i))
-    (root / "db").mkdir()
-    (root / "db" / "dump.sql").write_text("-- dump\n")
-    (root / "db" / "counts.txt").write_text("t 1 abc\n")
+    (root / "db" / "0").mkdir(parents=True)  # the app's database 0
+    (root / "db" / "0" / "dump.sql").write_text("-- dump\n")
+    (root / "db" / "0" / "counts.txt").write_text("t 1 abc\n")
     return root
 
 
@@ -67,14 +67,14 @@ def unpack(archive: Path, dest: Path) -> Path:
 def test_pack_splits_a_restore_tree_into_the_temp_paths_rsync_fills(tmp_path):
     tree = restore_tree(tmp_path / "restored")
     out = datapath.pack(move(), tree, tmp_path / "outbox")
-    assert sorted(p.name for p in out.iterdir()) == ["data-0.tar", "db.tar", "files.tar"]
+    assert sorted(p.name for p in out.iterdir()) == ["data-0.tar", "db-tdb1.tar", "files.tar"]
     data = unpack(out / "data-0.tar", tmp_path / "u-data")
     assert build_manifest(data) == build_manifest(tree / "files" / "srv" / "arsip" / "data")
     rest = unpack(out / "files.tar", tmp_path / "u-files")
     assert not (rest / "srv" / "arsip" / "data").exists()
     expected = [e for e in build_manifest(tree / "files").entries if not e.path.startswith("srv/arsip/data")]
     assert list(build_manifest(rest).entries) == expected  # modes (0o664, 0o755) and the symlink kept
-    assert build_manifest(unpack(out / "db.tar", tmp_path / "u-db")) == build_manifest(tree / "db")
+    assert build_manifest(unpack(out / "db-tdb1.tar", tmp_path / "u-db")) == build_manifest(tree / "db")
     with tarfile.open(out / "files.tar") as tar:
         assert {(m.uid, m.gid, m.uname) for m in tar.getmembers()} == {(0, 0, "root")}
 
@@ -92,7 +92,7 @@ def test_an_empty_part_gets_no_archive_and_its_job_only_makes_the_path(tmp_path)
         {"app": "arsip", "archive": "", "dest": "/srv/arsip/.dcc-incoming-data"},
         {"app": "arsip", "archive": str(out / "files.tar"), "dest": "/var/lib/dcc/incoming/arsip"},
     ]
-    assert jobs["tdb1"] == [{"app": "arsip", "archive": str(out / "db.tar"), "dest": "/var/lib/dcc/incoming/arsip/db"}]
+    assert jobs["tdb1"] == [{"app": "arsip", "archive": str(out / "db-tdb1.tar"), "dest": "/var/lib/dcc/incoming/arsip/db"}]
 
 
 def test_collect_jobs_fetch_the_tree_from_the_primary_source_and_the_dump_from_the_db_source(tmp_path):
@@ -101,7 +101,7 @@ def test_collect_jobs_fetch_the_tree_from_the_primary_source_and_the_dump_from_t
     box = datapath.collected_dir(tmp_path, "arsip")
     assert jobs == {"src1": [{"kind": "files", "app": "arsip", "dest": str(box / "files.tar"),
                               "paths": ["opt/arsip", "etc/arsip", "etc/init.d/arsip", "srv/arsip/data"]}],
-                    "db1": [{"kind": "db", "app": "arsip", "dest": str(box / "db.tar")}]}
+                    "db1": [{"kind": "db", "app": "arsip", "dest": str(box / "db-db1.tar")}]}
 
 
 def test_a_data_folder_inside_the_code_tree_is_archived_apart_and_left_out_of_the_tree(tmp_path):
@@ -136,7 +136,7 @@ def test_unpack_collected_leaves_the_tree_pull_would_and_replaces_an_old_one(tmp
     staging = tmp_path / "staging"
     (staging / "arsip" / "files" / "stale").mkdir(parents=True)  # left by an earlier backup
     fetched(staging, "arsip", "files.tar", src / "files")
-    fetched(staging, "arsip", "db.tar", src / "db")
+    fetched(staging, "arsip", "db-db1.tar", src / "db")
     local = datapath.unpack_collected(move(), staging)
     assert local == staging / "arsip"
     assert build_manifest(local / "files") == build_manifest(src / "files")

@@ -20,9 +20,10 @@ LAB = Path(__file__).resolve().parents[3] / "inventory" / "lab"
 
 
 def svc(app: str) -> list[str]:
-    """The profile's one service of `app`, as dcc-app.sh reads it (name, init, start, stop, check)."""
+    """The profile's one service of `app`, as dcc-app.sh reads it (name, init, start, stop, check),
+    then its cron files (none)."""
     init = f"/etc/init.d/{app}d"
-    return ["1", f"{app}d", "sysv", f"{init} start", f"{init} stop", f"{init} status"]
+    return ["1", f"{app}d", "sysv", f"{init} start", f"{init} stop", f"{init} status", "0"]
 
 
 def plan_file(tmp_path: Path, waves: list[dict]) -> Path:
@@ -77,7 +78,10 @@ def test_web_db_app_moves_its_web_and_db_hosts(tmp_path):
     m = replace(m, profile=load_profiles(LAB)["simpeg-kemenkes"])  # as the session attaches it
     assert (m.primary[0].id, m.primary[1].id) == ("kmk-web1", "pdn-t01")
     assert m.db is not None and (m.db[0].id, m.db[1].id) == ("kmk-db1", "pdn-t02")
-    assert m.sources == ("kmk-web1", "kmk-db1") and m.db_name == "simpeg_kemenkes"
+    assert m.sources == ("kmk-web1", "kmk-db1")
+    [db] = m.databases
+    assert (db.engine, db.name, db.owner, db.pair, db.script) == (
+        "postgresql", "simpeg_kemenkes", "simpeg_kemenkes", m.db, "dcc-postgresql.sh")
     assert m.backup_prefix("lab", "20270104T000000Z") == "lab/simpeg-kemenkes/wave-1/20270104T000000Z"
 
 
@@ -117,12 +121,12 @@ def _lab_move(tmp_path: Path, app: str, pairs: list[tuple[str, str]]) -> AppMove
 
 
 def rewrites_of(job: dict) -> list[str]:
-    """The (file old new) triples at the end of a dcc-app.sh `deploy` item."""
+    """The (file old new) triples of a dcc-app.sh `deploy` item."""
     argv = job["argv"]
     at = 3 + 1 + 5 * int(argv[3])  # verb app incoming, then the services
-    for _ in range(2):  # the tree, then the data folders
+    for _ in range(3):  # the cron files, the tree, then the data folders
         at += 1 + int(argv[at])
-    return argv[at + 1:]
+    return argv[at + 1:at + 1 + 3 * int(argv[at])]
 
 
 @pytest.mark.parametrize(("app", "pairs", "moved", "expected"), [
@@ -165,10 +169,12 @@ def test_a_failback_starts_and_stops_the_services_of_the_legacy_layout_on_either
 def test_decommission_closes_the_source_database_and_rollback_reopens_it_first():
     m = move("app", ("s",), db=True)
     decom = J.decommission([m], 30, date(2027, 1, 4))
-    assert decom[m.db[0].id][:1] == [{"kind": "db", "app": "app", "db": m.db_name, "retain_until": "2027-02-03",
-                                  "stamp": "20270104"}]
+    assert decom[m.db[0].id][:1] == [{
+        "kind": "db", "app": "app", "key": "app:db:0", "script": "dcc-postgresql.sh",
+        "argv": ["close", "app", "app_db", "/var/lib/dcc-retained", "2027-02-03", "20270104", "/var/lib/dcc/frozen"]}]
     back = J.rollback([m])
-    assert back[m.db[0].id][0] == {"kind": "reopen", "app": "app", "db": m.db_name}
+    assert back[m.db[0].id][0] == {"kind": "reopen", "app": "app", "key": "app:db:0", "script": "dcc-postgresql.sh",
+                                   "argv": ["thaw", "app_db", "/var/lib/dcc/frozen"]}
 
 
 def _replaced_plan(tmp_path: Path) -> dict:
@@ -195,7 +201,7 @@ def test_a_retiring_app_is_frozen_then_redirected_and_has_no_target_work(tmp_pat
     # Its backup is the last copy of its data: nothing may write to it after the freeze.
     init = "/etc/init.d/lapor-bogor"
     assert J.backup([m])["bgr-old1"] == [{"kind": "freeze", "app": "lapor-bogor", "argv": [
-        "freeze", "lapor-bogor", "1", "lapor-bogor", "sysv", f"{init} start", f"{init} stop", f"{init} status"]}]
+        "freeze", "lapor-bogor", "1", "lapor-bogor", "sysv", f"{init} start", f"{init} stop", f"{init} status", "0"]}]
     assert J.preflight([m]) == {} and J.deploy([m]) == {}
     assert [j["kind"] for j in J.rollback([m])["bgr-old1"]] == ["start"], "a rollback must not stop the source"
     assert set(J.decommission([m], 30)) == {"bgr-old1"}
