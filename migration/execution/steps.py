@@ -234,7 +234,8 @@ def target_of(move: AppMove) -> Any:
                   ports=profile.ports(legacy),
                   health=(health.path, health.port, health.expect_status, health.body_match) if health else None,
                   data_roots=profile.data_paths(legacy),
-                  databases=tuple(Database(d.pair[1].id, d.script, d.name, d.key) for d in move.databases),
+                  databases=tuple(Database(d.pair[1].id, d.script, d.name, d.key, d.is_file)
+                                  for d in move.databases),
                   service=move.service)
 
 
