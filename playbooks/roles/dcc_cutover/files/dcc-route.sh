@@ -4,8 +4,9 @@
 # the new configuration, every file this run changed is put back and nothing is reloaded, so
 # the portal keeps serving the routes it had.
 # Args: CONF_DIR then APP SERVICE BACKEND PORT MODE REDIRECT per route, MODE being
-# proxy (to BACKEND:PORT), maintenance (503 "moving" with Retry-After, answered by the portal
-# itself: the app never sees the request), redirect (308 to REDIRECT) or gone (410).
+# proxy (to BACKEND:PORT; each answer carries X-Dcc-Upstream, the address nginx proxied to),
+# maintenance (503 "moving" with Retry-After, answered by the portal itself: the app never sees
+# the request), redirect (308 to REDIRECT) or gone (410).
 # After a reload it waits until nginx's old workers have finished the requests they were
 # proxying, so when it returns no request is on its way to the previous backend any more.
 # Prints "changed" or "unchanged".
@@ -30,7 +31,10 @@ render() {
       printf '    # Retired: no successor service.\n    return 410;\n' ;;
     proxy)
       printf '    location / {\n        proxy_pass http://%s:%s;\n' "$backend" "$port"
-      printf '        proxy_set_header Host $host;\n        proxy_connect_timeout 5s;\n    }\n' ;;
+      printf '        proxy_set_header Host $host;\n        proxy_connect_timeout 5s;\n'
+      # Says which backend answered, so the pipeline can tell the source from the target for
+      # any app, not only one whose health answer names its host.
+      printf '        add_header X-Dcc-Upstream $upstream_addr always;\n    }\n' ;;
     maintenance)
       # The write freeze: the portal answers for the app, which never receives the request, so
       # this error answer can never go with a write the app committed. Not a 502 mapped to a
