@@ -127,6 +127,7 @@ def test_discovery_finds_code_config_and_data_where_the_vendor_put_them(discover
     p = discovered.proposal
     assert p.code_paths(HOST) == ("/srv/tatanaskah",), "the release tree with its `current` link"
     assert p.config_paths(HOST) == ("/usr/local/etc/tatanaskah/naskah.toml",)
+    assert p.log_paths(HOST) == ("/var/log/tatanaskah",), "the folder its service logs into"
     data = p.data_paths(HOST)
     # The service user's home, or a folder inside it down to the storage root: each holds the data.
     assert data and all(d in ("/home/tatanaskah", "/home/tatanaskah/naskah", DATA_DIR) for d in data), data
@@ -141,8 +142,8 @@ def test_discovery_finds_code_config_and_data_where_the_vendor_put_them(discover
 def test_every_proposed_entry_has_evidence_and_nothing_is_guessed(discovered: Discovered) -> None:
     p = discovered.proposal
     layout = next(h for h in p.layouts if h.host == HOST)
-    entries = [*layout.services, *layout.code, *layout.config, *layout.data, *layout.users, *layout.groups,
-               *layout.packages, *layout.ports, *p.databases(), p.health]
+    entries = [*layout.services, *layout.code, *layout.config, *layout.data, *layout.logs, *layout.users,
+               *layout.groups, *layout.packages, *layout.ports, *p.databases(), p.health]
     assert all(e is not None and e.prov.evidence and e.prov.status == "inferred" for e in entries), entries
     assert p.open_questions() == []
 
