@@ -32,7 +32,7 @@ def render(
     from rich.table import Table
 
     from migration.inventory import load_estate
-    from migration.terminal import console, safe
+    from migration.untrusted.terminal import console, safe
     from stacks.estate import policy_context, read_strategies, specs_from_estate
     from stacks.manifests import bulk, iter_folders, load_settings, write_manifests
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from migration.access.files import access_for
 from migration.errors import InputError
-from migration.execution.access import access_for
 from migration.execution.runner import RunnerTuning
 from migration.execution.steps import Context, Hook
 from migration.execution.wave import AppMove, read_plan, retirements, wave_moves
@@ -93,8 +93,8 @@ class Session:
 
 def open_session(inputs: Inputs, wave: int | None = None) -> Session:
     """Load and check every input once, at the edge (the wave too, before any connection is made)."""
+    from migration.backupstore.residency import check_endpoints, residency_of
     from migration.inventory import load_estate
-    from migration.residency import check_endpoints, residency_of
     from migration.state import StateStore
 
     estate = load_estate(inputs.estate_dir)

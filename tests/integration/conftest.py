@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from migration import lab
-from migration.lab.access import LabAccess
+from migration.lab import LabAccess
 
 LAB_INVENTORY = Path(__file__).resolve().parents[2] / "inventory" / "lab"
 VENDOR_INVENTORY = LAB_INVENTORY.parent / "vendor"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from migration import ssh
+from migration.access import ssh
 from migration.discovery.collect import Settings, discover_host
 
 pytestmark = pytest.mark.integration
