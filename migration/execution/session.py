@@ -1,4 +1,4 @@
-"""Open everything one pipeline command needs: estate, plan moves, lab access, state store, object store.
+"""Open everything one pipeline command needs: estate, plan moves, access files, state store, object store.
 
 Shared by `dcc migrate`, `dcc rollback` and `dcc verify` so they read the same inputs the same way.
 """
