@@ -4,7 +4,7 @@ Nodes are `migration`'s sub-packages and top-level modules, and `stacks`; an edg
 ones inside functions too) from one node into another. The lab's sample legacy apps run on lab hosts,
 not here, and are left out. tests/unit/test_import_graph.py checks the graph; this prints it:
 
-    python scripts/import_graph.py [--rev COMMIT] [--mermaid]
+    python scripts/import_graph.py [--rev COMMIT] [--mermaid | --since COMMIT]
 """
 
 from __future__ import annotations
@@ -128,14 +128,24 @@ def as_mermaid(g: nx.DiGraph[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def changes(before: nx.DiGraph[str], after: nx.DiGraph[str]) -> str:
+    """The edges one graph has and the other has not."""
+    gone, new = sorted(set(before.edges) - set(after.edges)), sorted(set(after.edges) - set(before.edges))
+    return "".join([f"  - {a} -> {b}\n" for a, b in gone] + [f"  + {a} -> {b}\n" for a, b in new])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rev", help="read the sources at this commit instead of the working tree")
     parser.add_argument("--mermaid", action="store_true", help="print the graph as a mermaid flowchart")
+    parser.add_argument("--since", metavar="REV", help="print only the edges gone (-) and new (+) since REV")
     args = parser.parse_args(argv)
     sources = at_revision(args.rev) if args.rev else worktree()
     g = graph(sources)
-    sys.stdout.write(as_mermaid(g) if args.mermaid else as_text(g, sources))
+    if args.since:
+        sys.stdout.write(changes(graph(at_revision(args.since)), g))
+    else:
+        sys.stdout.write(as_mermaid(g) if args.mermaid else as_text(g, sources))
     return 0
 
 
