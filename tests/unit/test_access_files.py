@@ -72,3 +72,17 @@ def test_what_is_written_is_what_the_readers_read(tmp_path: Path) -> None:
     for host in HOSTS:  # pinned under the address discovery dials and under the host's id
         pinned = known.pinned(ssh.SshTarget(host.id, host.ip))
         assert [f"{k.get_name()} {k.get_base64()}" for k in pinned.values()] == [host_keys[host.id]], host.id
+
+
+def test_only_the_lab_and_the_documented_default_know_where_the_lab_runs() -> None:
+    """Product code gets access folders from the user or from `default_dir`, never from the lab's layout."""
+    root = Path(__file__).resolve().parents[2]
+    while not (root / "pyproject.toml").is_file():
+        root = root.parent
+    allowed = {root / "migration" / "access" / "files.py"}
+    sources = [p for pkg in ("migration", "stacks") for p in sorted((root / pkg).rglob("*.py"))
+               if p not in allowed and (root / "migration" / "lab") not in p.parents]
+    assert len(sources) > 100, "the scan found too few modules"
+    naming = [str(p.relative_to(root)) for p in sources if "DCC_LAB_DIR" in p.read_text() or
+              "/var/lib/dcc/lab" in p.read_text()]
+    assert naming == [], f"these name the lab's run dir: {naming}; take an AccessFiles (migration.access.files)"
