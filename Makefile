@@ -15,7 +15,7 @@ test: setup
 
 # The long chaos soak: writers on, random faults, prints faults injected, writes acknowledged and lost.
 soak: setup
-	@DCC_SOAK_ROUNDS=$${ROUNDS:-10} $(PY) -m pytest tests/integration/test_chaos_soak.py -s -q -p no:randomly
+	@DCC_SOAK_ROUNDS=$${ROUNDS:-10} $(PY) -m pytest tests/integration/migrate/test_chaos_soak.py -s -q -p no:randomly
 
 bench: setup
 	@bash bench/run_all.sh $(BENCH)

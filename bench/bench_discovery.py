@@ -34,7 +34,7 @@ from migration.inventory import load_estate
 
 ROUNDS = 5
 
-_SHIFT = int(os.environ.get("DCC_TEST_LAB_SHIFT", "0") or 0)  # as tests/integration/conftest.py
+_SHIFT = int(os.environ.get("DCC_TEST_LAB_SHIFT", "0") or 0)  # as tests/support/lab.py
 NAME, OCTET = (f"discs{_SHIFT}", 79 + _SHIFT) if _SHIFT else ("disc", 79)  # discovery's reserved lab copy
 PLAYBOOK = """\
 - name: Gather the facts dcc discover gathers

@@ -31,7 +31,7 @@ from migration import lab
 from migration.execution.orchestrator import migrate_wave
 from migration.execution.runner import RunnerTuning
 from migration.execution.wave import STEPS
-from tests.integration.migrate_support import session_for, write_plan
+from tests.support.migrate import session_for, write_plan
 
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_transfer import served_s3

@@ -22,7 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "stacks"))  # the mock harness the stack tests use
 
 from migration.inventory import load_estate
 from stacks.estate import policy_context, read_strategies, specs_from_estate
@@ -84,7 +83,7 @@ def ours(estate: Path, plan: Path, out: Path) -> tuple[Clock, object, int, int]:
 
 def sdk(specs, tenants: int) -> tuple[float, float, int]:
     """(wall s, CPU s, objects) for the first `tenants` tenants with apps, through the Pulumi SDK mocks."""
-    from stackmock import run_components
+    from tests.support.stacks.stackmock import run_components
 
     chosen = [t for t in specs.tenants if t.apps][:tenants]
     wall, cpu = time.perf_counter(), time.process_time()

@@ -164,7 +164,9 @@ def _cron_entry(source: str, entry: str, system: bool) -> CronJob | None:
     user = parts[width] if system else source
     if not _USER_NAME.match(user):
         return None
-    return CronJob(source, user, " ".join(schedule), clip(redact(parts[-1]), 512))
+    # Where the entry lives, as a path under /etc or /var/spool/cron (profile.cron_file).
+    where = ("crontab" if source == "crontab" else f"cron.d/{source}") if system else f"crontabs/{source}"
+    return CronJob(where, user, " ".join(schedule), clip(redact(parts[-1]), 512))
 
 
 def parse_du(reader: Reader) -> tuple[DataDir, ...]:

@@ -70,10 +70,10 @@ def pull(move: AppMove, access: AccessFiles, staging: Path) -> Path:
     remote = [f"{src}:{p}" for p in layout_of(move).all]
     # Bytecode caches are rebuilt by the app itself; shipping them only makes noise.
     rsync(access, remote, f"{files}/", "-R", "--delete", "--ignore-missing-args", "--exclude=__pycache__/")
-    if move.db:
-        db_dir = local / "db"
-        db_dir.mkdir(exist_ok=True)
-        rsync(access, [f"{move.db[0].id}:{STAGING_REMOTE}/{move.app}/db/"], f"{db_dir}/", "--delete")
+    for d in move.databases:  # each database's dump folder, from the host that holds it
+        db_dir = local / "db" / d.key
+        db_dir.mkdir(parents=True, exist_ok=True)
+        rsync(access, [f"{d.pair[0].id}:{STAGING_REMOTE}/{move.app}/db/{d.key}/"], f"{db_dir}/", "--delete")
     return local
 
 
@@ -92,9 +92,9 @@ def push(move: AppMove, access: AccessFiles, restored: Path,
         hook("transfer:data-pushed", move)
     excluded = [f"--exclude=/{p.strip('/')}" for p in layout.data]
     rsync(access, [f"{files}/"], f"{tgt}:{INCOMING_REMOTE}/{move.app}/", "--delete", "--mkpath", *excluded)
-    if move.db:
+    for d in move.databases:
         # The dump and the role's password hash: root only on the target too.
-        rsync(access, [f"{restored / 'db'}/"], f"{move.db[1].id}:{INCOMING_REMOTE}/{move.app}/db/",
+        rsync(access, [f"{restored / 'db' / d.key}/"], f"{d.pair[1].id}:{INCOMING_REMOTE}/{move.app}/db/{d.key}/",
               "--delete", "--mkpath", "--chmod=D700,F600")
 
 
@@ -123,12 +123,12 @@ def collected_dir(staging: Path, app: str) -> Path:
 
 
 def unpack_collected(move: AppMove, staging: Path) -> Path:
-    """Turn the fetched archives into `staging/<app>/{files,db}`, as `pull` leaves them."""
+    """Turn the fetched archives into `staging/<app>/{files,db/<key>}`, as `pull` leaves them."""
     local = fresh_dir(staging / move.app)
     archives = collected_dir(staging, move.app)
     _extract(archives / "files.tar", local / "files")
-    if move.db:
-        _extract(archives / "db.tar", local / "db")
+    for host in dict.fromkeys(d.pair[0].id for d in move.databases):
+        _extract(archives / f"db-{host}.tar", local / "db")
     return local
 
 
@@ -145,8 +145,9 @@ def pack(move: AppMove, restored: Path, outbox: Path) -> Path:
         _archive(out / f"data-{i}.tar", data, _children(data))
     skip = {files / p.lstrip("/") for p in layout.data}
     _archive(out / "files.tar", files, _children(files), skip)
-    if move.db:
-        _archive(out / "db.tar", restored / "db", _children(restored / "db"))
+    for host in dict.fromkeys(d.pair[1].id for d in move.databases):
+        keys = [restored / "db" / d.key for d in move.databases if d.pair[1].id == host]
+        _archive(out / f"db-{host}.tar", restored / "db", [k for k in keys if k.exists()])
     return out
 
 

@@ -13,9 +13,11 @@ from typing import Any
 
 from migration.execution.datapath import INCOMING_REMOTE, STAGING_REMOTE, collected_dir
 from migration.execution.layout import incoming_of, layout_of, placeholder_values, rewrites_for
-from migration.execution.wave import AppMove, Node
+from migration.execution.wave import AppMove, DbMove, Node
 
 Jobs = dict[str, list[dict[str, Any]]]
+FROZEN_REMOTE = "/var/lib/dcc/frozen"  # what a freeze changed, kept for the thaw (engine scripts)
+RETAINED_REMOTE = "/var/lib/dcc-retained"  # decommissioned data and retention records, root only
 
 
 def _jobs() -> defaultdict[str, list[dict[str, Any]]]:
@@ -24,15 +26,31 @@ def _jobs() -> defaultdict[str, list[dict[str, Any]]]:
 
 def app_argv(verb: str, m: AppMove, pair: tuple[Node, Node], *extra: str) -> list[str]:
     """One item for dcc-app.sh (playbooks/roles/dcc_engines): the verb, the app, `extra`, then the
-    services (5 words each) and, for start and retire, the data folders, all from the profile."""
+    services (5 words each), the files of its cron jobs and, for start and retire, the data
+    folders, all from the profile."""
     services = m.services_on(pair)
     argv = [verb, m.app, *extra, str(len(services))]
     for s in services:
         argv += [s.name, s.init, s.start, s.stop, s.check]
+    legacy = m.legacy_of(pair)
+    crons = m.profile.cron_files(legacy) if m.profile else ()
+    argv += [str(len(crons)), *crons]
     if verb in ("start", "retire"):
-        data = m.profile.data_paths(m.legacy_of(pair)) if m.profile else ()
+        data = m.profile.data_paths(legacy) if m.profile else ()
         argv += [str(len(data)), *data]
     return argv
+
+
+def db_dir(root: str, m: AppMove, d: DbMove) -> str:
+    """A database's own folder among the app's dumps (staging on its source, incoming on its target)."""
+    return f"{root}/{m.app}/db/{d.key}"
+
+
+def engine_job(kind: str, m: AppMove, d: DbMove, *argv: str, **extra: Any) -> dict[str, Any]:
+    """One run of a database's engine script (playbooks/roles/dcc_engines/files): same verbs for
+    every engine, so the roles never branch on the engine."""
+    return {"kind": kind, "app": m.app, "key": f"{m.app}:db:{d.key}", "script": d.script,
+            "argv": list(argv), **extra}
 
 
 def _moving(moves: list[AppMove]) -> list[AppMove]:
@@ -65,7 +83,27 @@ def source_checks(m: AppMove, pair: tuple[Node, Node]) -> list[str]:
             out += [f"{field}.services[{i}].file", "path", s.file]
     for i, port in enumerate(p.ports(host)):
         out += [f"{field}.ports[{i}]", "port", str(port)]
+    for i, cron in enumerate(p.cron(host)):
+        out += [f"{field}.cron[{i}] ({cron.source})", "path", cron.file]
     return [str(len(out) // 3), *out]
+
+
+def target_checks(m: AppMove, pair: tuple[Node, Node]) -> list[str]:
+    """What the target must offer the app: its users and groups free or already the same (name and
+    id), its packages installed; as (label, kind, value...) items for the target preflight."""
+    host = m.legacy_of(pair)
+    p = m.profile
+    if p is None:
+        return ["0"]
+    field = f"profiles/{m.app}.yaml: hosts.{host}"
+    out: list[list[str]] = []
+    for i, g in enumerate(p.groups(host)):
+        out.append([f"{field}.groups[{i}]", "group", g.name, str(g.gid)])
+    for i, u in enumerate(p.users(host)):
+        out.append([f"{field}.users[{i}]", "user", u.name, str(u.uid)])
+    for i, pkg in enumerate(p.packages(host)):
+        out.append([f"{field}.packages[{i}]", "package", pkg.name, pkg.version])
+    return [str(len(out)), *(word for item in out for word in item)]
 
 
 def preflight(moves: list[AppMove]) -> Jobs:
@@ -83,13 +121,13 @@ def preflight(moves: list[AppMove]) -> Jobs:
                                  "argv": ["app", key, *source_checks(m, pair), str(len(data)), *data]})
             jobs[tgt.id].append({"side": "target", "kind": "app", "key": key, "app": m.app, "source": src.id,
                                  "argv": [str(len(ports)), *map(str, ports), data[0] if data else "/",
-                                          str(len(checks)), *checks]})
-        if m.db:
-            key = f"{m.app}:db"
-            jobs[m.db[0].id].append({"side": "source", "kind": "db", "key": key, "app": m.app,
-                                     "argv": ["db", key, m.db_name]})
-            jobs[m.db[1].id].append({"side": "target", "kind": "db", "key": key, "app": m.app,
-                                     "source": m.db[0].id, "argv": ["/var/lib/postgresql"]})
+                                          str(len(checks)), *checks, *target_checks(m, pair)]})
+        for d in m.databases:
+            # Its source measures it; a server database's target checks its engine has room for it
+            # (a file database is measured and placed with its data folder).
+            jobs[d.pair[0].id].append(engine_job("db", m, d, "size", d.name, side="source"))
+            if not d.is_file:
+                jobs[d.pair[1].id].append(engine_job("db", m, d, "room", side="target", source=d.pair[0].id))
     return dict(jobs)
 
 
@@ -109,8 +147,9 @@ def backup(moves: list[AppMove], *, maintenance: bool = True) -> Jobs:
     for m in moves:
         for pair in m.web:
             jobs[pair[0].id].append({"kind": "freeze", "app": m.app, "argv": app_argv("freeze", m, pair)})
-        if m.db:
-            jobs[m.db[0].id].append({"kind": "dump", "app": m.app, "db": m.db_name, "role": m.db_role})
+        for d in m.databases:
+            jobs[d.pair[0].id].append(engine_job("dump", m, d, "dump", d.name, d.owner,
+                                                 db_dir(STAGING_REMOTE, m, d), FROZEN_REMOTE))
     return dict(jobs)
 
 
@@ -124,8 +163,9 @@ def collect(moves: list[AppMove], staging: Path) -> Jobs:
         paths = [p.lstrip("/") for p in layout_of(m).all]
         jobs[m.primary[0].id].append({"kind": "files", "app": m.app, "dest": str(dest / "files.tar"),
                                       "paths": paths})
-        if m.db:
-            jobs[m.db[0].id].append({"kind": "db", "app": m.app, "dest": str(dest / "db.tar")})
+        for host in dict.fromkeys(d.pair[0].id for d in m.databases):
+            # Every dump folder the host holds for the app, in one archive per host.
+            jobs[host].append({"kind": "db", "app": m.app, "dest": str(dest / f"db-{host}.tar")})
     return dict(jobs)
 
 
@@ -143,8 +183,8 @@ def deliver(moves: list[AppMove], outboxes: dict[str, Path]) -> Jobs:
         for i, path in enumerate(layout_of(m).data):
             jobs[tgt].append(job(m, f"data-{i}.tar", incoming_of(path)))
         jobs[tgt].append(job(m, "files.tar", f"{INCOMING_REMOTE}/{m.app}"))
-        if m.db:
-            jobs[m.db[1].id].append(job(m, "db.tar", f"{INCOMING_REMOTE}/{m.app}/db"))
+        for host in dict.fromkeys(d.pair[1].id for d in m.databases):
+            jobs[host].append(job(m, f"db-{host}.tar", f"{INCOMING_REMOTE}/{m.app}/db"))
     return dict(jobs)
 
 
@@ -154,9 +194,17 @@ def restore(moves: list[AppMove], digests: dict[str, str]) -> Jobs:
         digest = digests[m.app]
         jobs[m.primary[1].id].append({"kind": "app", "app": m.app, "digest": digest,
                                       "data": list(layout_of(m).data)})
-        if m.db:
-            jobs[m.db[1].id].append({"kind": "db", "app": m.app, "db": m.db_name, "role": m.db_role,
-                                     "digest": digest, "client_ip": m.primary[1].ip})
+        client = m.primary[1].ip  # where the app connects from once it has moved
+        access: dict[tuple[str, str], list[str]] = {}
+        for d in m.databases:
+            # A server database is loaded into its target's server and compared there, before the
+            # app's data is placed; a file database is checked once its data folder is in place.
+            argv = ["restore", d.name, d.owner, db_dir(INCOMING_REMOTE, m, d), client, digest]
+            jobs[d.pair[1].id].append(engine_job("filedb" if d.is_file else "db", m, d, *argv))
+            if not d.is_file:
+                access.setdefault((d.pair[1].id, d.script), []).extend([d.name, d.owner, client])
+        for (host, script), triples in access.items():
+            jobs[host].insert(0, {"kind": "access", "app": m.app, "script": script, "argv": ["access", *triples]})
     return dict(jobs)
 
 
@@ -171,6 +219,11 @@ def deploy(moves: list[AppMove], moved: dict[str, str] | None = None, ips: dict[
         argv = app_argv("deploy", m, m.primary, f"{INCOMING_REMOTE}/{m.app}")
         argv += [str(len(layout.tree)), *layout.tree, str(len(layout.data)), *layout.data, str(len(rewrites))]
         argv += [part for rewrite in rewrites for part in rewrite]
+        legacy = m.legacy_primary
+        groups = m.profile.groups(legacy) if m.profile else ()
+        users = m.profile.users(legacy) if m.profile else ()
+        argv += [str(len(groups)), *(w for g in groups for w in (g.name, str(g.gid)))]
+        argv += [str(len(users)), *(w for u in users for w in (u.name, str(u.uid), str(u.gid)))]
         jobs[m.primary[1].id].append({"app": m.app, "argv": argv})
     return dict(jobs)
 
@@ -199,10 +252,10 @@ def decommission(moves: list[AppMove], retain_days: int, today: date | None = No
     for m in moves:
         for pair in m.web:
             jobs[pair[0].id].append({"kind": "app", "app": m.app, "argv": app_argv("retire", m, pair, until, stamp)})
-        if m.db:
+        for d in m.servers:
             # The source database is closed to connections, not dropped: it is the retained copy.
-            jobs[m.db[0].id].append({"kind": "db", "app": m.app, "db": m.db_name, "retain_until": until,
-                                     "stamp": stamp})
+            jobs[d.pair[0].id].append(engine_job("db", m, d, "close", m.app, d.name, RETAINED_REMOTE, until,
+                                                 stamp, FROZEN_REMOTE))
         # The transfer's copies (the dump with the role's password hash, the pulled and pushed
         # trees with config files) are not needed once the app has moved: object storage holds
         # the backup, the source its retained copy.
@@ -215,9 +268,10 @@ def decommission(moves: list[AppMove], retain_days: int, today: date | None = No
 def rollback(moves: list[AppMove]) -> Jobs:
     jobs = _jobs()
     for m in moves:
-        if m.db:
-            # Before the app starts: a decommissioned source database takes connections again.
-            jobs[m.db[0].id].append({"kind": "reopen", "app": m.app, "db": m.db_name})
+        for d in m.servers:
+            # Before the app starts: the source database takes connections again (the freeze's
+            # or a decommission's closing undone).
+            jobs[d.pair[0].id].append(engine_job("reopen", m, d, "thaw", d.name, FROZEN_REMOTE))
         for pair in m.web:
             jobs[pair[0].id].append({"kind": "start", "app": m.app, "argv": app_argv("start", m, pair)})
             if not m.retiring:

@@ -33,7 +33,13 @@ def layout_of(move: AppMove) -> Layout:
     if profile is None:
         raise InputError(f"no profile for {move.app!r}", where=move.app)
     files = tuple(s.file for s in profile.services(host) if s.file)
-    tree = tuple(dict.fromkeys(profile.code_paths(host) + profile.config_paths(host) + files))
+    for i, cron in enumerate(profile.cron(host)):
+        if cron.file == "/etc/crontab":
+            raise InputError("a job in /etc/crontab cannot move without the host's other jobs; move it into "
+                             "/etc/cron.d/<file> first", where=f"profiles/{move.app}.yaml: hosts.{host}.cron[{i}].source")
+    # The files of its cron jobs move with the app, as config does (turned off on the source by the freeze).
+    tree = tuple(dict.fromkeys(profile.code_paths(host) + profile.config_paths(host) + files
+                               + profile.cron_files(host)))
     return Layout(tree=tree, data=profile.data_paths(host))
 
 
@@ -63,9 +69,11 @@ def placeholder_values(move: AppMove, moved: Mapping[str, str], ips: Mapping[str
     fwd = move.reversed() if move.failback else move
     target = fwd.primary[1]
     values = {"app_host": target.id, "app_ip": target.ip}
-    if fwd.db:
-        values |= {"db_host": fwd.db[1].id, "db_ip": fwd.db[1].ip}
-        dbs = fwd.profile.databases() if fwd.profile else ()
+    servers = fwd.servers
+    if servers:  # the first server database: where the app's config points
+        target_db = servers[0].pair[1]
+        values |= {"db_host": target_db.id, "db_ip": target_db.ip}
+        dbs = [d for d in fwd.profile.databases() if not d.is_file] if fwd.profile else []
         if dbs and dbs[0].port:
             values["db_port"] = str(dbs[0].port)
     for legacy, new in moved.items():

@@ -12,6 +12,7 @@ from typing import Any
 
 from migration.access.files import access_for
 from migration.errors import InputError
+from migration.execution.layout import layout_of
 from migration.execution.runner import RunnerTuning
 from migration.execution.steps import Context, Hook
 from migration.execution.wave import AppMove, read_plan, retirements, wave_moves
@@ -66,7 +67,12 @@ class Session:
                              "(`dcc profile review`) and commit it", where=where)
         if not profile.reviewed:
             raise InputError(f"the profile of {move.app!r} is not reviewed yet (`dcc profile review`)", where=where)
-        return replace(move, profile=profile)
+        profiled = replace(move, profile=profile)
+        # What the pipeline cannot move is refused here, before any step: a database, a cron job.
+        profiled.databases  # noqa: B018
+        if not profiled.retiring:
+            layout_of(profiled)
+        return profiled
 
     def move_of(self, app: str) -> AppMove:
         for entry in self.plan["waves"]:

@@ -224,18 +224,17 @@ def _step_done(ctx: Context, move: AppMove, step: str) -> bool:
 def target_of(move: AppMove) -> Any:
     """What verification checks on the move's target, from the app's profile (the layout of the
     legacy host that the primary pair moves)."""
-    from migration.verify import Target
+    from migration.verify import Database, Target
 
     profile, legacy = move.profile, move.legacy_primary
     if profile is None:
         raise InputError(f"no profile for {move.app!r}", where=move.app)
     health = profile.health
-    databases = [d for d in profile.databases() if d.engine == "postgresql"]  # the engine moved today
     return Target(app=move.app, host=move.primary[1].id, checks=tuple(s.check for s in profile.services(legacy)),
                   ports=profile.ports(legacy),
                   health=(health.path, health.port, health.expect_status, health.body_match) if health else None,
-                  data_roots=profile.data_paths(legacy), db_host=move.db[1].id if move.db else None,
-                  db_names=databases[0].names if databases else ())
+                  data_roots=profile.data_paths(legacy),
+                  databases=tuple(Database(d.pair[1].id, d.script, d.name, d.key) for d in move.databases))
 
 
 def expected_for(ctx: Context, move: AppMove) -> Any:
@@ -251,11 +250,11 @@ def expected_for(ctx: Context, move: AppMove) -> Any:
     files = {"/" + e.path.removeprefix("files/"): e.sha256 for e in (manifest.entries if manifest else ())
              if e.path.startswith("files/")}
     data = {path: sha for path, sha in files.items() if any(path.startswith(r.rstrip("/") + "/") for r in roots)}
-    counts = tree / "db" / "counts.txt"
+    counts = {d.key: (tree / "db" / d.key / "counts.txt") for d in move.databases}
     # Live: the copy may take writes the backup does not have, so it must hold the backup, not
     # equal it: after cutover; and on a failback, whose sources legacy clients still write to
     # (the restore itself proved the exact row counts and checksums before the swap).
-    return Expected(data=data, db_counts=counts.read_text() if move.db and counts.exists() else None,
+    return Expected(data=data, db_counts={key: path.read_text() for key, path in counts.items() if path.is_file()},
                     live=move.failback or (not move.retiring and cut_over(ctx, move)))
 
 

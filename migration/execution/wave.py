@@ -14,13 +14,17 @@ from typing import Any
 
 from migration.errors import InputError
 from migration.inventory.model import Application, Estate
-from migration.profile.model import Database, Profile, Service
+from migration.profile.model import SERVER_ENGINES, Profile, Service
 
 STEPS = ("preflight", "backup", "transfer", "deploy", "verify", "cutover", "decommission")
 # An app replaced by a shared service (or retired) has no target: its backup is proven restorable,
 # its route redirects to the shared service, then its source is decommissioned.
 RETIRE_STEPS = ("backup", "verify", "cutover", "decommission")
 LEAVING = ("replace", "retire")
+# Each database engine is one script with the same verbs (playbooks/roles/dcc_engines/files):
+# a new engine is a new script, never a branch in a phase.
+ENGINE_SCRIPTS = {"postgresql": "dcc-postgresql.sh", "mariadb": "dcc-mariadb.sh", "mysql": "dcc-mariadb.sh",
+                  "sqlite": "dcc-filedb.sh", "file": "dcc-filedb.sh"}
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,30 @@ class Node:
 
     id: str
     ip: str
+
+
+@dataclass(frozen=True)
+class DbMove:
+    """One database of an app, as its profile names it, and the host pair that moves it.
+
+    A server database (PostgreSQL, MariaDB) is dumped on its host and restored into the target's
+    server; a file database (SQLite, any file) moves inside its data folder and is checked on
+    both sides. `key` names its folder among the app's dumps."""
+
+    key: str
+    engine: str
+    name: str  # the database's name, or the file's absolute path
+    owner: str  # the owning role or account; for a file, the user that owns it
+    pair: tuple[Node, Node]
+    field: str  # where the profile names it, for messages
+
+    @property
+    def script(self) -> str:
+        return ENGINE_SCRIPTS[self.engine]
+
+    @property
+    def is_file(self) -> bool:
+        return self.engine not in SERVER_ENGINES
 
 
 @dataclass(frozen=True)
@@ -53,30 +81,48 @@ class AppMove:
         return RETIRE_STEPS if self.retiring else STEPS
 
     @property
-    def db_name(self) -> str:
-        """The app's database, as its profile names it (the engine the pipeline moves: PostgreSQL)."""
-        return self._database().names[0]
+    def databases(self) -> tuple[DbMove, ...]:
+        """Every database of the app, from its profile, each with the pair of hosts that moves it
+        (a database on a host that is none of the app's is a mistake in the profile)."""
+        if self.profile is None:
+            return ()
+        pairs = {self.legacy_of(pair): pair for pair in self.pairs}
+        out: list[DbMove] = []
+        for i, d in enumerate(self.profile.databases()):
+            where = f"profiles/{self.app}.yaml: databases[{i}]"
+            pair = pairs.get(d.host)
+            if pair is None:
+                raise InputError(f"{d.host!r} is none of the app's hosts ({', '.join(pairs)})", where=f"{where}.host")
+            if d.engine not in ENGINE_SCRIPTS:
+                raise InputError(f"no engine moves {d.engine!r} (known: {', '.join(ENGINE_SCRIPTS)})",
+                                 where=f"{where}.engine")
+            if d.is_file and not any(d.path.startswith(folder.rstrip("/") + "/")
+                                     for folder in self.profile.data_paths(d.host)):
+                raise InputError(f"{d.path} is in none of the data folders of {d.host} "
+                                 "(a file database moves inside its data folder: add the folder to `data`)",
+                                 where=f"{where}.path")
+            names = (d.path,) if d.is_file else d.names
+            for name in names:
+                out.append(DbMove(str(len(out)), d.engine, name, d.owner or name, pair, where))
+        return tuple(out)
 
     @property
-    def db_role(self) -> str:
-        """The role that owns the app's database, as its profile names it."""
-        return self._database().owner or self.db_name
+    def servers(self) -> tuple[DbMove, ...]:
+        """The server databases: dumped on their host, restored into the target's server."""
+        return tuple(d for d in self.databases if not d.is_file)
 
-    def _database(self) -> Database:
-        found = [d for d in (self.profile.databases() if self.profile else ()) if d.engine == "postgresql" and d.names]
-        if not found:
-            raise InputError(f"the profile of {self.app!r} names no PostgreSQL database", where=f"profiles/{self.app}.yaml")
-        return found[0]
+    @property
+    def pairs(self) -> tuple[tuple[Node, Node], ...]:
+        """Every (from, to) host pair of the app: its service hosts, then its database host."""
+        return tuple(dict.fromkeys([*self.web, *([self.db] if self.db else [])]))
 
     @property
     def sources(self) -> tuple[str, ...]:
-        hosts = [s.id for s, _ in self.web] + ([self.db[0].id] if self.db else [])
-        return tuple(dict.fromkeys(hosts))
+        return tuple(dict.fromkeys(s.id for s, _ in self.pairs))
 
     @property
     def targets(self) -> tuple[str, ...]:
-        hosts = [t.id for _, t in self.web] + ([self.db[1].id] if self.db else [])
-        return tuple(dict.fromkeys(hosts))
+        return tuple(dict.fromkeys(t.id for _, t in self.pairs))
 
     @property
     def legacy_primary(self) -> str:
@@ -133,7 +179,7 @@ def _move(estate: Estate, app: Application, mapping: dict[str, str], wave: int, 
     web_ids = [h for h in app.hosts if h != app.db_host] or list(app.hosts)
     web = tuple((_node(estate, h, where), _node(estate, target_of(h), where)) for h in web_ids)
     db = None
-    if app.archetype == "web-db" and app.db_host:
+    if app.db_host and app.db_host not in web_ids:
         db = (_node(estate, app.db_host, where), _node(estate, target_of(app.db_host), where))
     if not estate.portal_host:
         raise InputError("estate has no portal_host", where="estate.yaml")
@@ -172,7 +218,7 @@ def _retirement(estate: Estate, app: Application, wave: int, shared: str | None)
     where = f"plan: apps[{app.id}]"
     web_ids = [h for h in app.hosts if h != app.db_host] or list(app.hosts)
     web = tuple((_node(estate, h, where), _node(estate, h, where)) for h in web_ids)
-    db = (_node(estate, app.db_host, where),) * 2 if app.archetype == "web-db" and app.db_host else None
+    db = (_node(estate, app.db_host, where),) * 2 if app.db_host and app.db_host not in web_ids else None
     if not estate.portal_host:
         raise InputError("estate has no portal_host", where="estate.yaml")
     return AppMove(app=app.id, archetype=app.archetype or "api", port=int(app.port or 8080),

@@ -118,7 +118,7 @@ def build_csv_table(cls: type, columns: tuple[Column, ...], file: Path, lines: l
         problems.add(file, line, name, message)
     if not all(ok):
         lines, values = list(compress(lines, ok)), [list(compress(column, ok)) for column in values]
-    # Dataclass fields are in column order (tests/unit/test_inventory_lab.py checks it).
+    # Dataclass fields are in column order (tests/unit/inventory/test_lab_estate.py checks it).
     table.items = list(map(builder(cls), *values))
     table.item_lines = lines
     if keyed:

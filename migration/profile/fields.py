@@ -22,6 +22,9 @@ _VERSION = re.compile(r"[A-Za-z0-9.+~:-]{1,128}\Z")
 _CRON_FIELD = re.compile(r"[0-9A-Za-z*/,-]{1,64}\Z")
 _CRON_SPECIAL = ("@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# crontab (/etc/crontab), cron.d/<file> or crontabs/<user>; a bare name is a cron.d file
+_CRON_SOURCE = re.compile(r"(crontab|(cron\.d/|crontabs/)?[A-Za-z0-9_][A-Za-z0-9_-]{0,127})\Z")
+_OWNER = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}\Z")
 MAX_TEXT = 1024
 MAX_PATH = 4096
 
@@ -57,6 +60,8 @@ db_ident = _matching(_DB_IDENT, "database identifier (letters, digits, _, $; not
 host_id = _matching(_HOST_ID, "host id")
 package = _matching(_PACKAGE, "Debian package name")
 version = _matching(_VERSION, "package version")
+cron_source = _matching(_CRON_SOURCE, "cron source (crontab, cron.d/<file> or crontabs/<user>)")
+owner = _matching(_OWNER, "owner (a role, account or user name: letters, digits, _ . -)")
 
 
 def path(raw: Any) -> str:

@@ -73,8 +73,17 @@ class CronEntry:
     user: str
     schedule: str
     command: str
-    source: str = ""  # crontab file name (crontab, cron.d/<x>) or the user's crontab
+    source: str = ""  # where it is: crontab (/etc/crontab), cron.d/<file> or crontabs/<user>
     prov: Provenance = field(default_factory=Provenance)
+
+    @property
+    def file(self) -> str:
+        """The file that holds the entry (a bare name, as older facts recorded it, is in cron.d)."""
+        if self.source == "crontab":
+            return "/etc/crontab"
+        if self.source.startswith("crontabs/"):
+            return f"/var/spool/cron/{self.source}"
+        return f"/etc/cron.d/{self.source.removeprefix('cron.d/')}"
 
 
 @dataclass(frozen=True)
@@ -193,6 +202,10 @@ class Profile:
 
     def cron(self, host: str) -> tuple[CronEntry, ...]:
         return self.layout(host).cron
+
+    def cron_files(self, host: str) -> tuple[str, ...]:
+        """The files that hold the app's cron entries on `host` (they move with the app)."""
+        return tuple(dict.fromkeys(c.file for c in self.layout(host).cron))
 
     def packages(self, host: str) -> tuple[PackageEntry, ...]:
         return self.layout(host).packages

@@ -4,6 +4,6 @@
 and returns one `CheckResult` per check; the orchestrator stores them as evidence.
 """
 
-from migration.verify.checks import CheckResult, Expected, Target, verify_guarded, verify_move
+from migration.verify.checks import CheckResult, Database, Expected, Target, verify_guarded, verify_move
 
-__all__ = ["CheckResult", "Expected", "Target", "verify_guarded", "verify_move"]
+__all__ = ["CheckResult", "Database", "Expected", "Target", "verify_guarded", "verify_move"]

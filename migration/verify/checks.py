@@ -14,16 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Same query as the backup and restore scripts: table, rows, md5 over the sorted row md5s.
-COUNTS_SQL = (
-    "SELECT c.relname || ' ' || "
-    "(xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM public.%I', c.relname), "
-    "false, true, '')))[1]::text || ' ' || "
-    "(xpath('/row/h/text()', query_to_xml(format('SELECT md5(coalesce(string_agg(md5(t::text), '''' "
-    "ORDER BY md5(t::text)), '''')) AS h FROM public.%I t', c.relname), false, true, '')))[1]::text "
-    "FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
-    "WHERE s.nspname = 'public' AND c.relkind = 'r' ORDER BY c.relname;"
-)
+# Each database engine's script (the backup and restore phases run the same one): its `counts`
+# verb is the one definition of "table rows checksum" for that engine.
+ENGINES = Path(__file__).resolve().parents[2] / "playbooks" / "roles" / "dcc_engines" / "files"
 
 
 @dataclass(frozen=True)
@@ -39,6 +32,17 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class Database:
+    """One database to check: where it lives now, its engine's script, its name (or its file's path),
+    and the key of its counts in `Expected.db_counts`."""
+
+    host: str
+    script: str
+    name: str
+    key: str
+
+
+@dataclass(frozen=True)
 class Target:
     """Where and what to check: the host serving the app and, from its profile, the status
     commands of its services, its ports, its health check, its data folders and databases."""
@@ -49,8 +53,7 @@ class Target:
     ports: tuple[int, ...] = ()
     health: tuple[str, int, int, str] | None = None  # path, port, expected status, body must contain
     data_roots: tuple[str, ...] = ()
-    db_host: str | None = None
-    db_names: tuple[str, ...] = ()
+    databases: tuple[Database, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class Expected:
     still hold everything the backup held (every file, no table with fewer rows), not to equal it."""
 
     data: dict[str, str] = field(default_factory=dict)
-    db_counts: str | None = None
+    db_counts: dict[str, str] = field(default_factory=dict)  # database key -> its counts in the backup
     live: bool = False
 
 
@@ -139,9 +142,10 @@ def live_rows_hold(expected: str, got: str) -> bool:
     return all(t in have and have[t] >= n for t, n in want.items())
 
 
-def _db(host: Any, db: str, name: str, expected: str, live: bool = False) -> CheckResult:
-    cmd = f"runuser -u postgres -- psql -X -q -A -t -d {shlex.quote(db)} -c {shlex.quote(COUNTS_SQL)}"
-    out = host.run(cmd)
+def _db(host: Any, db: Database, name: str, expected: str, live: bool = False) -> CheckResult:
+    # The engine's script goes over the connection as an argument to bash, never as a file there.
+    script = (ENGINES / db.script).read_text()
+    out = host.run(f"bash -c {shlex.quote(script)} {shlex.quote(db.script)} counts {shlex.quote(db.name)}")
     got = out.stdout.strip()
     shown = (got or out.stderr.strip()).replace("\n", "; ")[:300]
     if live:
@@ -162,9 +166,10 @@ def verify_move(target: Target, ssh_config: Path, expected: Expected) -> list[Ch
         results.append(_health(host, target.health, name))
     if target.data_roots:
         results.append(_data(host, target.data_roots, name, expected.data, expected.live))
-    if target.db_host and target.db_names and expected.db_counts is not None:
-        db_host = _host(target.db_host, ssh_config)
-        results.append(_db(db_host, target.db_names[0], target.db_host, expected.db_counts, expected.live))
+    for db in target.databases:
+        if db.key in expected.db_counts:
+            db_host = host if db.host == name else _host(db.host, ssh_config)
+            results.append(_db(db_host, db, db.host, expected.db_counts[db.key], expected.live))
     return results
 
 

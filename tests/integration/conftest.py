@@ -5,14 +5,12 @@ it shares an octet with a lab copy without overlapping it).
 
 Reserved octets: 78 lab tests, 79 discovery, 80-89 pipeline, 90 report (77 is the demo).
 Two checkouts can run the suite side by side: DCC_TEST_LAB_SHIFT=20 moves every test lab to
-octet + 20 and suffixes its estate name (each test module names its lab through `shifted`), so
-the copies never share a namespace or subnet.
+octet + 20 and suffixes its estate name (each test module names its lab through
+`tests.support.lab.shifted`), so the copies never share a namespace or subnet.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,15 +18,7 @@ import pytest
 
 from migration import lab
 from migration.lab import LabAccess
-
-LAB_INVENTORY = Path(__file__).resolve().parents[2] / "inventory" / "lab"
-VENDOR_INVENTORY = LAB_INVENTORY.parent / "vendor"
-LAB_SHIFT = int(os.environ.get("DCC_TEST_LAB_SHIFT", "0") or 0)
-
-
-def shifted(name: str, octet: int) -> tuple[str, int]:
-    """The estate name and octet this checkout uses for a test lab (see DCC_TEST_LAB_SHIFT)."""
-    return (f"{name}s{LAB_SHIFT}", octet + LAB_SHIFT) if LAB_SHIFT else (name, octet)
+from tests.support.lab import LAB_INVENTORY, VENDOR_INVENTORY
 
 
 def _labs(src: Path, from_octet: int, tmp: pytest.TempPathFactory) -> Iterator[Callable[[str, int], LabAccess]]:
@@ -57,9 +47,3 @@ def make_vendor_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
     """Factory like make_lab, for inventory/vendor (the vendor-shaped archetypes)."""
     yield from _labs(VENDOR_INVENTORY, 76, tmp_path_factory)
 
-
-
-def lab_ssh(acc: LabAccess, host: str, command: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    """A real `ssh -F access/ssh_config` (pinned host keys) running `command` on `host`
-    (kept for tests that import it; same as `acc.ssh(host, command)`)."""
-    return acc.ssh(host, command, timeout)

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from stackhelp import LAB_PLAN, ROOT, synthetic_plan
+
+from tests.support.stacks.stackhelp import LAB_PLAN, ROOT, synthetic_plan
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,13 @@ from __future__ import annotations
 import copy
 
 import pytest
-from celadmit import PLATFORM_ADMIN, TENANT_ADMIN, admit
-from guardcases import CASES, FUNCTIONS, GOOD, NAMESPACE, PARAMS
-from stackhelp import ROOT
 
 from stacks.builders.admission import admission_objects, endpoint_pattern, guards
 from stacks.settings import parse_settings
 from stacks.stackfile import stack_values
+from tests.support.stacks.celadmit import PLATFORM_ADMIN, TENANT_ADMIN, admit
+from tests.support.stacks.guardcases import CASES, FUNCTIONS, GOOD, NAMESPACE, PARAMS
+from tests.support.stacks.stackhelp import ROOT
 
 PLATFORM = parse_settings(stack_values(ROOT / "Pulumi.lab.yaml")).platform
 OBJECTS = admission_objects(PLATFORM)
@@ -83,7 +83,7 @@ def test_policies_skip_platform_namespaces():
                                        ("RoleBinding", "agency-admins"), ("ConfigMap", "dcc-tenant-guardrails")])
 @pytest.mark.parametrize("operation", ["CREATE", "UPDATE", "DELETE"])
 def test_only_the_platform_changes_a_tenants_guardrails(kind, name, operation):
-    from guardcases import OBJECTS as TENANT_OBJECTS
+    from tests.support.stacks.guardcases import OBJECTS as TENANT_OBJECTS
 
     o = next(x for x in TENANT_OBJECTS if x["kind"] == kind and x["metadata"]["name"] == name)
     weakened = copy.deepcopy(o)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from stackhelp import ROOT
+from tests.support.stacks.stackhelp import ROOT
 
 
 def imports(path: Path) -> set[str]:

@@ -4,7 +4,6 @@ network openings (table-driven, no Pulumi)."""
 from __future__ import annotations
 
 import pytest
-from stackhelp import LAB_PLAN, ROOT
 
 from migration.inventory import load_estate
 from stacks.builders import sizing
@@ -13,6 +12,7 @@ from stacks.builders.specs import AppSpec
 from stacks.estate import read_strategies, specs_from_estate
 from stacks.settings import parse_settings
 from stacks.stackfile import stack_values
+from tests.support.stacks.stackhelp import LAB_PLAN, ROOT
 
 
 def app(cpu: float, mem: float, data: float, archetype: str = "api") -> AppSpec:

@@ -7,11 +7,11 @@ import copy
 
 import pulumi
 import pytest
-from stackhelp import ROOT
-from stackmock import run_program
 
 from stacks.settings import ConfigProblem, parse_settings
 from stacks.stackfile import stack_values
+from tests.support.stacks.stackhelp import ROOT
+from tests.support.stacks.stackmock import run_program
 
 
 @pytest.mark.parametrize("stack", sorted(p.name for p in ROOT.glob("Pulumi.*.yaml")))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from stackhelp import ROOT
 
 from stacks.builders.app import app_objects
 from stacks.builders.platform import platform_objects
@@ -17,6 +16,7 @@ from stacks.builders.specs import AppSpec, PlatformRefs, TenantSpec
 from stacks.builders.tenant import tenant_objects
 from stacks.settings import parse_settings
 from stacks.stackfile import stack_values
+from tests.support.stacks.stackhelp import ROOT
 
 REFS = PlatformRefs()
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection", "*"}

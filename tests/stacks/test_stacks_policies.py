@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from guardcases import CASES, CTX, FUNCTIONS, GOOD, OBJECTS, TENANT
 
 from stacks.builders.specs import PlatformRefs
 from stacks.builders.tenant import tenant_objects
 from stacks.policy import policies as p
+from tests.support.stacks.guardcases import CASES, CTX, FUNCTIONS, GOOD, OBJECTS, TENANT
 
 REFS = PlatformRefs()
 

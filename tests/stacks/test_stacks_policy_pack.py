@@ -64,7 +64,7 @@ def test_pack_entrypoint_starts_its_analyzer_on_loopback():
     import subprocess
     import sys
 
-    from stackhelp import ROOT
+    from tests.support.stacks.stackhelp import ROOT
 
     pack_dir = ROOT / "stacks" / "policy"
     proc = subprocess.Popen([sys.executable, "__main__.py"], cwd=pack_dir, stdout=subprocess.PIPE,

@@ -8,14 +8,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from stackhelp import ROOT, key, normalize
-from stackmock import Recording, run_program
 
 from migration.inventory import load_estate
 from stacks.estate import policy_context, read_strategies, specs_from_estate
 from stacks.manifests import render_objects
 from stacks.policy.policies import STACK_POLICIES, check_object
 from stacks.settings import parse_settings
+from tests.support.stacks.stackhelp import ROOT, key, normalize
+from tests.support.stacks.stackmock import Recording, run_program
 
 pytestmark = pytest.mark.stacks
 COMPONENTS = ("dcc:stacks:Tenant", "dcc:stacks:MigratedApp", "dcc:stacks:PlatformServices")
@@ -189,7 +189,8 @@ def test_apps_wait_for_their_tenants_admission_parameters(lab):
 @pytest.mark.parametrize("missing", ["dcc:backupAccessKeyId", "dcc:identityDatabasePassword"])
 def test_platform_without_a_credential_stops_naming_the_key(lab_values, missing):
     import pulumi
-    from stackmock import SECRETS
+
+    from tests.support.stacks.stackmock import SECRETS
 
     with pytest.raises(pulumi.RunError, match=f"^{missing}: is required"):
         run_program({**lab_values, "role": "platform"}, stack="national",

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from stackhelp import LAB_PLAN, ROOT
 
 from stacks.manifests import read_manifests
 from stacks.validation import schema_findings, validator
+from tests.support.stacks.stackhelp import LAB_PLAN, ROOT
 
 
 def dcc(*args: str) -> subprocess.CompletedProcess:

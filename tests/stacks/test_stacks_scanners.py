@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from stackhelp import LAB_PLAN, ROOT
+
+from tests.support.stacks.stackhelp import LAB_PLAN, ROOT
 
 pytestmark = [pytest.mark.stacks, pytest.mark.slow]
 CHECKOV = ROOT / ".tools" / "scanners" / "bin" / "checkov"

@@ -2,22 +2,28 @@
 # An app's services and data folders, as its profile describes them, in one file shared by the
 # phase roles (backup, decommission, rollback), so that starting, stopping, enabling and
 # retaining an app is written once and never derived from the app's name.
-# Items, any number, one after another:
-#   freeze APP NSVC SVC...                stop each service (write freeze; not disabled at boot)
-#   start  APP NSVC SVC... NDATA PATH...  data folders back from retention where missing, then each
-#                                         service started and enabled at boot
-#   stop   APP NSVC SVC...                each service stopped and disabled at boot (a target)
-#   retire APP UNTIL STAMP NSVC SVC... NDATA PATH...
-#                                         stopped, disabled, each data folder moved into
-#                                         RETAINED/APP-STAMP/<its path>, with a retention record
-#   deploy APP INCOMING NSVC SVC... NTREE PATH... NDATA PATH... NREW (FILE OLD NEW)...
-#                                         the config rewrites applied to the transferred copies
-#                                         (a line OLD, indentation aside, becomes NEW), each tree
-#                                         path installed from INCOMING (data folders inside left
+# Items, any number, one after another (CRON is NCRON FILE...: the files that hold the app's cron
+# jobs, a cron.d file or a user's crontab):
+#   freeze APP SVCS CRON                  its cron jobs off (and none of them still running), then
+#                                         each service stopped (write freeze; not disabled at boot)
+#   start  APP SVCS CRON NDATA PATH...    data folders back from retention where missing, then each
+#                                         service started and enabled at boot, its cron jobs on
+#   stop   APP SVCS CRON                  cron jobs off, each service stopped and disabled at boot
+#   retire APP UNTIL STAMP SVCS CRON NDATA PATH...
+#                                         stopped, disabled, cron jobs off, each data folder moved
+#                                         into RETAINED/APP-STAMP/<its path>, with a retention record
+#   deploy APP INCOMING SVCS CRON NTREE PATH... NDATA PATH... NREW (FILE OLD NEW)...
+#          NGROUP (NAME GID)... NUSER (NAME UID GID)...
+#                                         the app's groups and users made with their ids where
+#                                         missing, the config rewrites applied to the transferred
+#                                         copies (a line OLD, indentation aside, becomes NEW), each
+#                                         tree path installed from INCOMING (data folders inside left
 #                                         alone), services restarted if anything changed, started
-#                                         and enabled at boot
-# SVC is five words: NAME INIT START STOP CHECK (INIT sysv | systemd | none; CHECK exits 0 while
-# the service runs). The first argument is RETAINED, the root-only retention folder.
+#                                         and enabled at boot, cron jobs on
+# SVCS is NSVC then five words per service: NAME INIT START STOP CHECK (INIT sysv | systemd | none;
+# CHECK exits 0 while the service runs). The first argument is RETAINED, the root-only retention
+# folder. A cron job is turned off by commenting its line out with the prefix "#dcc-frozen# " (the
+# file keeps its place, so the backup carries it) and on by removing that prefix.
 # Prints "changed" or "unchanged" last.
 set -euo pipefail
 retained=$1
@@ -35,6 +41,76 @@ services() {  # reads NSVC SVC... into the arrays names inits starts stops check
   for ((k = 0; k < n; k++)); do
     take; names+=("$REPLY"); take; inits+=("$REPLY"); take; starts+=("$REPLY")
     take; stops+=("$REPLY"); take; checks+=("$REPLY")
+  done
+}
+
+crons() {  # reads NCRON FILE... into the array cronfiles
+  cronfiles=()
+  take
+  local n=$REPLY
+  for ((k = 0; k < n; k++)); do take; cronfiles+=("$REPLY"); done
+}
+
+cron_edit() {  # off|on FILE: comment the file's job lines out, or back in; keeps owner and mode
+  local f=$1 tmp
+  [ -f "$f" ] || return 0
+  tmp=$(mktemp "$(dirname "$f")/.dcc-cron-XXXXXX")
+  if [ "$2" = off ]; then
+    # A job line: not empty, not a comment, not an environment setting (NAME=value).
+    awk '/^[[:space:]]*($|#)/ || /^[[:space:]]*[A-Za-z_][A-Za-z0-9_]*[[:space:]]*=/ { print; next }
+         { print "#dcc-frozen# " $0 }' "$f" >"$tmp"
+  else
+    sed 's/^#dcc-frozen# //' "$f" >"$tmp"
+  fi
+  chown --reference="$f" "$tmp"
+  chmod --reference="$f" "$tmp"
+  if cmp -s "$f" "$tmp"; then rm -f "$tmp"; return 0; fi
+  mv -f "$tmp" "$f"  # a rename: cron sees the folder change and reloads
+  changed=1
+}
+
+cron_jobs() {  # "pid command" of each job cron is running now (children of the cron daemon)
+  local daemon pid
+  for daemon in $(pgrep -x 'cron|crond' || true); do
+    for pid in $(pgrep -P "$daemon" || true); do
+      pgrep -P "$pid" >/dev/null 2>&1 && echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-80)"
+    done
+  done
+  return 0
+}
+
+cron_off() {  # APP: the app's cron jobs off, then wait (60 s at most) until no cron job still runs
+  local app=$1 f left=""
+  [ "${#cronfiles[@]}" -gt 0 ] || return 0
+  for f in "${cronfiles[@]}"; do cron_edit "$f" off; done
+  for _ in $(seq 1 600); do
+    left=$(cron_jobs)
+    [ -z "$left" ] && return 0
+    sleep 0.1
+  done
+  echo "$app: cron jobs still running after 60 s: $(tr '\n' ';' <<<"$left")" >&2
+  exit 1
+}
+
+cron_on() {
+  local f
+  for f in "${cronfiles[@]}"; do cron_edit "$f" on; done
+}
+
+accounts() {  # NGROUP (NAME GID)... NUSER (NAME UID GID)...: made where missing (preflight checked ids)
+  local n name id gid
+  take; n=$REPLY
+  for ((k = 0; k < n; k++)); do
+    take; name=$REPLY; take; id=$REPLY
+    if ! getent group "$name" >/dev/null; then groupadd -g "$id" "$name"; changed=1; fi
+  done
+  take; n=$REPLY
+  for ((k = 0; k < n; k++)); do
+    take; name=$REPLY; take; id=$REPLY; take; gid=$REPLY
+    if ! getent passwd "$name" >/dev/null; then
+      useradd --system -u "$id" -g "$gid" -M -d /nonexistent -s /usr/sbin/nologin "$name"
+      changed=1
+    fi
   done
 }
 
@@ -129,13 +205,18 @@ while [ "$at" -lt "${#args[@]}" ]; do
   case "$verb" in
     freeze)
       services
+      crons
+      cron_off "$app"
       stop_all "$app" ;;
     stop)
       services
+      crons
+      cron_off "$app"
       stop_all "$app"
       for k in "${!names[@]}"; do boot "${names[k]}" "${inits[k]}" off; done ;;
     start)
       services
+      crons
       paths
       for p in "${data[@]}"; do
         [ -e "$p" ] && continue
@@ -145,12 +226,15 @@ while [ "$at" -lt "${#args[@]}" ]; do
         mv -T "$latest${p#/}" "$p"
         changed=1
       done
-      start_all "$app" ;;
+      start_all "$app"
+      cron_on ;;
     retire)
       take; until=$REPLY
       take; stamp=$REPLY
       services
+      crons
       paths
+      cron_off "$app"
       stop_all "$app"
       for k in "${!names[@]}"; do boot "${names[k]}" "${inits[k]}" off; done
       if [ ! -d "$retained" ]; then install -d -m 0700 -o root -g root "$retained"; changed=1; fi
@@ -165,11 +249,17 @@ while [ "$at" -lt "${#args[@]}" ]; do
     deploy)
       take; incoming=$REPLY
       services
+      crons
       paths; tree=("${data[@]}")
       paths; keep=("${data[@]}")
       take; nrew=$REPLY
+      rewrites=()
       for ((r = 0; r < nrew; r++)); do
-        take; file=$REPLY; take; old=$REPLY; take; new=$REPLY
+        take; rewrites+=("$REPLY"); take; rewrites+=("$REPLY"); take; rewrites+=("$REPLY")
+      done
+      accounts
+      for ((r = 0; r < ${#rewrites[@]}; r += 3)); do
+        file=${rewrites[r]} old=${rewrites[r + 1]} new=${rewrites[r + 2]}
         [ -f "$incoming$file" ] || { echo "$app: $file is not in the transferred tree (profile: rewrites)" >&2; exit 1; }
         rewrite "$incoming$file" "$old" "$new"
       done
@@ -178,7 +268,8 @@ while [ "$at" -lt "${#args[@]}" ]; do
         changed=1
         stop_all "$app"  # a running app picks up new code or config only on a restart
       fi
-      start_all "$app" ;;
+      start_all "$app"
+      cron_on ;;
     *)
       echo "unknown item $verb for $app" >&2
       exit 2 ;;

@@ -1,19 +1,27 @@
 #!/bin/bash
-# MariaDB/MySQL behind the verbs every database engine of the pipeline has, in one file so that
-# the checksum query exists once (dump, restore and verification all run `counts`).
+# MariaDB/MySQL behind the verbs every database engine of the pipeline has (one file per engine,
+# so that the checksum query exists once: dump, restore and verification all run `counts`).
+#   size DB                lines of DB's tables and indexes, in bytes (fails if it is not there)
+#   room NEED              the tools are here and the server's folder has NEED bytes free
 #   freeze DB STATE        lock every account with privileges on DB, end its sessions, wait until none
 #                          is left; the accounts locked are listed in STATE/<DB>.mariadb-locked
-#   thaw DB STATE          unlock exactly those accounts
-#   dump DB OUT            one consistent dump (--single-transaction: InnoDB tables in one snapshot), the
-#                          accounts and grants on DB, and `counts` of exactly what the dump holds (it is
-#                          loaded into a scratch database for that, then dropped)
+#   dump DB OWNER OUT STATE
+#                          freeze, then one consistent dump (--single-transaction: InnoDB tables in one
+#                          snapshot), the accounts and grants on DB (without the lock freeze put on
+#                          them), and `counts` of exactly what the dump holds (it is loaded into a
+#                          scratch database for that, then dropped); OWNER is not needed here
 #   counts DB              "table rows md5" per base table, by table name; md5 over the sorted md5s of
 #                          each row's quoted columns (NULL and the string 'NULL' differ)
-#   restore DB IN CLIENT_IP DIGEST
+#   restore DB OWNER IN CLIENT_IP DIGEST
 #                          load the dump into a scratch database and compare `counts` with the source's;
 #                          then (a DB already there is kept as DB__dcc_kept_<epoch>, never dropped) load
 #                          it as DB, compare again, mark it with DIGEST; accounts recreated for CLIENT_IP
-#   access                 listen on the network, run and start at boot
+#   access [DB OWNER CLIENT_IP]...
+#                          listen on the network, run and start at boot (accounts come with restore)
+#   thaw DB STATE          unlock exactly the accounts freeze locked
+#   close APP DB RETAINED UNTIL STAMP STATE
+#                          the accounts stay locked (decommission: the data stays as the retained copy),
+#                          with a retention record RETAINED/APP-db-STAMP.retention
 # Database names are plain identifiers ([A-Za-z0-9_]). Verbs that change something print
 # "changed" or "unchanged" last.
 set -euo pipefail
@@ -112,9 +120,10 @@ thaw() {
 }
 
 dump() {
-  local db=$1 out=$2 tmp scratch account changed=0 f
+  local db=$1 out=$3 state=$4 tmp scratch account create changed=0 f
   ident "$db"
   exists "$db" || { echo "database $db not found" >&2; exit 1; }
+  [ "$(freeze "$db" "$state")" = changed ] && changed=1
   mkdir -p "$out"
   chmod 0700 "$out"
   tmp=$(mktemp -d "$out/.tmp.XXXXXX")
@@ -125,7 +134,10 @@ dump() {
   : >"$tmp/grants.sql"
   while read -r account; do
     [ -n "$account" ] || continue
-    { sql -e "SHOW CREATE USER $account"; sql -e "SHOW GRANTS FOR $account"; } | sed 's/$/;/' >>"$tmp/grants.sql"
+    create=$(sql -e "SHOW CREATE USER $account")
+    # The lock is the freeze's own, not the account's: the restored account takes connections.
+    if grep -qxF "$account" "$state/$db.mariadb-locked"; then create=${create/ ACCOUNT LOCK/}; fi
+    { printf '%s\n' "$create"; sql -e "SHOW GRANTS FOR $account"; } | sed 's/$/;/' >>"$tmp/grants.sql"
   done < <(grantees "$db")
   sql -e "DROP DATABASE IF EXISTS \`$scratch\`; CREATE DATABASE \`$scratch\`"
   sql "$scratch" <"$tmp/dump.sql"
@@ -156,7 +168,7 @@ keep_aside() {  # move DB's tables into DB__dcc_kept_<epoch>; refuse what RENAME
 }
 
 restore() {
-  local db=$1 in=$2 client=$3 digest=$4 scratch marker
+  local db=$1 in=$3 client=$4 digest=$5 scratch marker
   ident "$db"
   [[ "$client" =~ ^[0-9a-fA-F.:]{2,45}$ ]] || { echo "not an address: $client" >&2; exit 2; }
   [[ "$digest" =~ ^[0-9a-f]{16,128}$ ]] || { echo "not a digest: $digest" >&2; exit 2; }
@@ -189,6 +201,39 @@ restore() {
   echo changed
 }
 
+size() {
+  ident "$1"
+  exists "$1" || { echo "database $1 not found on $(hostname)" >&2; exit 1; }
+  sql -e "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = '$1'"
+}
+
+room() {
+  local need=$1 tool d free
+  for tool in mariadb mariadb-dump; do command -v "$tool" >/dev/null || { echo "$tool missing on $(hostname)" >&2; exit 1; }; done
+  d=/var/lib/mysql
+  while [ ! -e "$d" ]; do d=$(dirname "$d"); done
+  free=$(df -B1 --output=avail "$d" | tail -n 1 | tr -d ' ')
+  [ "$free" -ge "$need" ] || { echo "only $free bytes free at $d on $(hostname), need $need" >&2; exit 1; }
+  echo ok
+}
+
+close() {
+  local app=$1 db=$2 retained=$3 until=$4 stamp=$5 state=$6 changed=0 record body
+  ident "$db"
+  exists "$db" || { echo "database $db not found" >&2; exit 1; }
+  [ "$(freeze "$db" "$state")" = changed ] && changed=1
+  [ -d "$retained" ] || install -d -m 0700 -o root -g root "$retained"
+  record="$retained/$app-db-$stamp.retention"
+  body=$(printf 'app=%s\ndatabase=%s\nretain_until=%s' "$app" "$db" "$until")
+  if [ ! -f "$record" ] || [ "$(cat "$record")" != "$body" ]; then
+    printf '%s\n' "$body" >"$record.tmp"
+    chmod 0600 "$record.tmp"
+    mv -f "$record.tmp" "$record"
+    changed=1
+  fi
+  [ "$changed" = 1 ] && echo changed || echo unchanged
+}
+
 access() {
   local conf=/etc/mysql/mariadb.conf.d/95-dcc.cnf want changed=0
   want=$'# Written by dcc: the app\'s hosts reach this database over the network.\n[mysqld]\nbind-address = 0.0.0.0'
@@ -214,12 +259,18 @@ access() {
 }
 
 usage() {
-  echo "usage: dcc-mariadb.sh freeze DB STATE | thaw DB STATE | dump DB OUT | counts DB |" \
-    "restore DB IN CLIENT_IP DIGEST | access" >&2
+  echo "usage: dcc-mariadb.sh size DB | room NEED | freeze DB STATE | dump DB OWNER OUT STATE | counts DB |" \
+    "restore DB OWNER IN CLIENT_IP DIGEST | access [DB OWNER CLIENT_IP]... | thaw DB STATE |" \
+    "close APP DB RETAINED UNTIL STAMP STATE" >&2
   exit 2
 }
 verb=${1:-}
 [ $# -gt 0 ] && shift
-declare -A ARGC=([freeze]=2 [thaw]=2 [dump]=2 [counts]=1 [restore]=4 [access]=0)
+declare -A ARGC=([size]=1 [room]=1 [freeze]=2 [thaw]=2 [dump]=4 [counts]=1 [restore]=5 [close]=6)
+if [ "$verb" = access ]; then
+  [ $(($# % 3)) -eq 0 ] || usage
+  access
+  exit 0
+fi
 [ -n "$verb" ] && [ -n "${ARGC[$verb]:-}" ] && [ $# -eq "${ARGC[$verb]}" ] || usage
 "$verb" "$@"

@@ -1,15 +1,14 @@
 #!/bin/bash
 # Preflight on a source host, every app in one run: rsync is there; each app is as its profile
 # says (every path there, every service running, every port listening: a mismatch is one line
-# naming the profile's file and field, and this host); each database exists. Prints "KEY BYTES"
-# per item: the data each one will move.
-# Items: app KEY NCHECK (LABEL KIND VALUE)... NDATA PATH... | db KEY DB; KIND is path, service
-# (VALUE: its status command) or port.
+# naming the profile's file and field, and this host). Prints "KEY BYTES" per item: the data
+# each one will move. (Each database is measured by its engine script: `size`.)
+# Items: app KEY NCHECK (LABEL KIND VALUE)... NDATA PATH...; KIND is path, service (VALUE: its
+# status command) or port.
 set -euo pipefail
 command -v rsync >/dev/null || { echo "rsync missing" >&2; exit 1; }
 cd /
 host=$(hostname)
-psql_q() { runuser -u postgres -- psql -XAtq -d postgres -c "$1"; }
 args=("$@")
 at=0
 take() { REPLY=${args[at]:?missing argument}; at=$((at + 1)); }
@@ -24,20 +23,14 @@ check() {  # LABEL KIND VALUE
 while [ "$at" -lt "${#args[@]}" ]; do
   take; kind=$REPLY
   take; key=$REPLY
-  if [ "$kind" = db ]; then
-    take; db=$REPLY
-    psql_q "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 \
-      || { echo "database $db not found on $host" >&2; exit 1; }
-    size=$(psql_q "SELECT pg_database_size('$db')")
-  else
-    take; n=$REPLY
-    for ((i = 0; i < n; i++)); do take; label=$REPLY; take; what=$REPLY; take; check "$label" "$what" "$REPLY"; done
-    take; n=$REPLY
-    size=0
-    for ((i = 0; i < n; i++)); do
-      take
-      if [ -d "$REPLY" ]; then size=$((size + $(du -sb "$REPLY" | cut -f1))); fi
-    done
-  fi
+  [ "$kind" = app ] || { echo "unknown item $kind" >&2; exit 2; }
+  take; n=$REPLY
+  for ((i = 0; i < n; i++)); do take; label=$REPLY; take; what=$REPLY; take; check "$label" "$what" "$REPLY"; done
+  take; n=$REPLY
+  size=0
+  for ((i = 0; i < n; i++)); do
+    take
+    if [ -d "$REPLY" ]; then size=$((size + $(du -sb "$REPLY" | cut -f1))); fi
+  done
   echo "$key $size"
 done
