@@ -2,7 +2,7 @@
 
 Nodes are `migration`'s sub-packages and top-level modules, and `stacks`; an edge is any import (lazy
 ones inside functions too) from one node into another. The lab's sample legacy apps run on lab hosts,
-not here, and are left out. tests/unit/test_import_graph.py checks the graph; this prints it:
+not here, and are left out. tests/unit/repo/test_import_graph.py checks the graph; this prints it:
 
     python scripts/import_graph.py [--rev COMMIT] [--mermaid | --since COMMIT]
 """
