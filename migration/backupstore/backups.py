@@ -21,7 +21,7 @@ from typing import TypeVar
 from migration.backupstore.keys import BackupKey, KeyRing
 from migration.backupstore.manifest import MANIFEST_NAME, SEGMENT_SIZE, Manifest, Segment, safe_relpath
 from migration.backupstore.objectstore import ObjectStore
-from migration.backupstore.packing import TreePacker, TreeUnpacker
+from migration.backupstore.packing import TreePacker, TreeUnpacker, apply_dirs
 from migration.backupstore.retention import Retention
 from migration.backupstore.tree_swap import make_durable, make_links, place, sweep_dead_partials
 from migration.errors import CorruptObject, InputError
@@ -119,6 +119,7 @@ class BackupStore:
         try:
             self._unpack(prefix, manifest, app, site, staging, progress)
             make_links(manifest, staging)
+            apply_dirs(manifest, staging)
             make_durable(staging)
             place(staging, dest)
         finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ MAX_SEGMENT_SIZE = 1024 * CHUNK
 DEFAULT_MODE = 0o644
 MANIFEST_FORMAT = 2
 MANIFEST_NAME = "manifest.json"
+MAX_ID = 2**32 - 2  # the largest uid or gid
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,19 @@ class ManifestEntry:
     sha256: str
     mode: int = DEFAULT_MODE
     link: str | None = None
+    uid: int = 0  # its owner and group, by number (a service's own user owns its data)
+    gid: int = 0
+
+
+@dataclass(frozen=True)
+class DirEntry:
+    """One folder of a tree: its permission bits and numeric owner, so a service that writes into
+    its data folder (SQLite puts its journal there) can again after a restore."""
+
+    path: str
+    mode: int
+    uid: int = 0
+    gid: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,7 @@ class Manifest:
     segments: tuple[Segment, ...] = ()
     segment_size: int = SEGMENT_SIZE
     key_id: str = ""
+    dirs: tuple[DirEntry, ...] = ()
 
     @property
     def total_bytes(self) -> int:
@@ -75,6 +90,8 @@ class Manifest:
             "segment_size": self.segment_size,
             "key_id": self.key_id,
         }
+        if self.dirs:
+            body["dirs"] = [{"path": d.path, "mode": d.mode, "uid": d.uid, "gid": d.gid} for d in self.dirs]
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
     def digest(self) -> str:
@@ -91,6 +108,7 @@ class Manifest:
             entries = tuple(_entry(raw) for raw in body["entries"])
             segments = tuple(_segment(raw) for raw in body["segments"])
             size, key_id = body["segment_size"], body["key_id"]
+            dirs = tuple(_dir(raw) for raw in body.get("dirs", []))
             if not isinstance(key_id, str) or not _is_count(size) or not 0 < size <= MAX_SEGMENT_SIZE:
                 raise ValueError("bad segment_size or key_id")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -98,7 +116,8 @@ class Manifest:
         if [e.path for e in entries] != sorted({e.path for e in entries}):
             raise CorruptObject("manifest entries are not unique and sorted", key=where)
         _check_nesting(entries, where)
-        manifest = cls(entries, segments, size, key_id)
+        _check_dirs(dirs, entries, where)
+        manifest = cls(entries, segments, size, key_id, dirs)
         if [s.size for s in segments] != segment_sizes(manifest.total_bytes, size):
             raise CorruptObject("manifest segments do not cover the files' bytes", key=where)
         return manifest
@@ -114,7 +133,33 @@ def _raw(e: ManifestEntry) -> dict[str, Any]:
     raw: dict[str, Any] = {"path": e.path, "size": e.size, "sha256": e.sha256, "mode": e.mode}
     if e.link is not None:
         raw["link"] = e.link
+    if e.uid or e.gid:
+        raw["uid"], raw["gid"] = e.uid, e.gid
     return raw
+
+
+def _dir(raw: dict[str, Any]) -> DirEntry:
+    path, mode, uid, gid = raw["path"], raw["mode"], raw.get("uid", 0), raw.get("gid", 0)
+    if not isinstance(path, str) or not safe_relpath(path):
+        raise ValueError(f"unsafe folder path {path!r}")
+    if not isinstance(mode, int) or isinstance(mode, bool) or not 0 <= mode <= 0o777:
+        raise ValueError(f"bad mode for folder {path!r}")
+    if not (_is_id(uid) and _is_id(gid)):
+        raise ValueError(f"bad owner for folder {path!r}")
+    return DirEntry(path, mode, uid, gid)
+
+
+def _check_dirs(dirs: tuple[DirEntry, ...], entries: tuple[ManifestEntry, ...], where: str) -> None:
+    """A folder is no file or link of the tree, and lies inside none."""
+    paths = {e.path for e in entries}
+    for d in dirs:
+        parts = d.path.split("/")
+        if any("/".join(parts[:depth]) in paths for depth in range(1, len(parts) + 1)):
+            raise CorruptObject(f"folder {d.path!r} is, or lies inside, a file or link", key=where)
+
+
+def _is_id(value: object) -> bool:
+    return _is_count(value) and value <= MAX_ID  # type: ignore[operator]
 
 
 def _check_nesting(entries: tuple[ManifestEntry, ...], where: str) -> None:
@@ -145,7 +190,9 @@ def _segment(raw: dict[str, Any]) -> Segment:
 
 def _entry(raw: dict[str, Any]) -> ManifestEntry:
     path, size, sha, mode = raw["path"], raw["size"], raw["sha256"], raw.get("mode", DEFAULT_MODE)
-    link = raw.get("link")
+    link, uid, gid = raw.get("link"), raw.get("uid", 0), raw.get("gid", 0)
+    if not (_is_id(uid) and _is_id(gid)):
+        raise ValueError(f"bad owner for {path!r}")
     if not isinstance(path, str) or not safe_relpath(path):
         raise ValueError(f"unsafe path {path!r}")
     if not _is_count(size):
@@ -158,10 +205,10 @@ def _entry(raw: dict[str, Any]) -> ManifestEntry:
         not isinstance(link, str)
         or not link
         or "\x00" in link
-        or link_entry(path, link) != ManifestEntry(path, size, sha, mode, link)
+        or replace(link_entry(path, link), uid=uid, gid=gid) != ManifestEntry(path, size, sha, mode, link, uid, gid)
     ):
         raise ValueError(f"bad link for {path!r}")
-    return ManifestEntry(path, size, sha, mode, link)
+    return ManifestEntry(path, size, sha, mode, link, uid, gid)
 
 
 def link_entry(rel: str, target: str) -> ManifestEntry:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
 from migration.backupstore.manifest import (
     SEGMENT_SIZE,
+    DirEntry,
     Manifest,
     ManifestEntry,
     Segment,
@@ -32,6 +33,8 @@ class SourceFile:
     size: int
     mtime_ns: int
     mode: int
+    uid: int = 0
+    gid: int = 0
 
 
 class TreePacker:
@@ -43,12 +46,15 @@ class TreePacker:
             raise InputError("not a directory", where=str(self.root))
         self.entries: list[ManifestEntry] = []
         self._files: list[SourceFile] = []
+        self.dirs = tuple(_dirs(self.root))
         for rel, path in sorted(_walk(self.root)):
+            st = path.lstat()
             if path.is_symlink():
-                self.entries.append(link_entry(rel, os.readlink(path)))
+                self.entries.append(replace(link_entry(rel, os.readlink(path)), uid=st.st_uid, gid=st.st_gid))
             else:
                 st = path.stat()
-                self._files.append(SourceFile(rel, path, st.st_size, st.st_mtime_ns, st.st_mode & 0o777))
+                self._files.append(SourceFile(rel, path, st.st_size, st.st_mtime_ns, st.st_mode & 0o777,
+                                              st.st_uid, st.st_gid))
 
     def segments(self) -> Iterator[bytearray]:
         """Each full segment as it fills (a fresh buffer each time, handed over), then the rest."""
@@ -69,13 +75,13 @@ class TreePacker:
                 if fh.read(1):
                     raise _changed(src.path)
             _check_unchanged(src)
-            self.entries.append(ManifestEntry(src.rel, src.size, digest.hexdigest(), src.mode))
+            self.entries.append(ManifestEntry(src.rel, src.size, digest.hexdigest(), src.mode, None, src.uid, src.gid))
         if pos:
             yield buf[:pos]
 
     def manifest(self, segments: list[Segment], key_id: str = "") -> Manifest:
         entries = tuple(sorted(self.entries, key=lambda e: e.path))
-        return Manifest(entries, tuple(segments), self.segment_size, key_id)
+        return Manifest(entries, tuple(segments), self.segment_size, key_id, self.dirs)
 
 
 def build_manifest(local_dir: Path, segment_size: int = SEGMENT_SIZE) -> Manifest:
@@ -135,6 +141,7 @@ class TreeUnpacker:
         if out is not None:
             out.close()
             os.chmod(self.staging / entry.path, entry.mode)  # type: ignore[operator]
+            own(self.staging / entry.path, entry.uid, entry.gid)  # type: ignore[operator]
         if digest.hexdigest() != entry.sha256:
             raise CorruptObject(f"{entry.path!r} does not match its SHA-256 in the manifest", key=self.where)
         self._next_file()
@@ -164,6 +171,33 @@ def _walk(root: Path) -> Iterator[tuple[str, Path]]:
                 raise InputError("not a regular file or symlink (special files are not backed up)",
                                  where=str(path))
             yield path.relative_to(root).as_posix(), path
+
+
+def _dirs(root: Path) -> Iterator[DirEntry]:
+    """Every folder under `root` (not following links), sorted, with its mode and owner."""
+    found = []
+    for dirpath, dirnames, _ in os.walk(root, onerror=_walk_error):
+        for name in dirnames:
+            path = Path(dirpath, name)
+            if not path.is_symlink():
+                st = path.lstat()
+                found.append(DirEntry(path.relative_to(root).as_posix(), st.st_mode & 0o777, st.st_uid, st.st_gid))
+    yield from sorted(found, key=lambda d: d.path)
+
+
+def own(path: Path, uid: int, gid: int, *, link: bool = False) -> None:
+    """Give a restored file, link or folder its recorded owner (only root can; others keep theirs)."""
+    if (uid or gid) and os.geteuid() == 0:
+        os.chown(path, uid, gid, follow_symlinks=not link)
+
+
+def apply_dirs(manifest: Manifest, staging: Path) -> None:
+    """Each folder of the manifest made, with its mode and owner (after the files are in it)."""
+    for d in manifest.dirs:
+        target = staging / d.path
+        target.mkdir(parents=True, exist_ok=True)
+        os.chmod(target, d.mode)
+        own(target, d.uid, d.gid)
 
 
 def _walk_error(exc: OSError) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from migration.backupstore.manifest import Manifest
+from migration.backupstore.packing import own
 from migration.errors import InputError
 
 
@@ -43,6 +44,7 @@ def make_links(manifest: Manifest, staging: Path) -> None:
         if e.link is not None:
             (staging / e.path).parent.mkdir(parents=True, exist_ok=True)
             os.symlink(e.link, staging / e.path)
+            own(staging / e.path, e.uid, e.gid, link=True)
 
 
 def make_durable(tree: Path) -> None:

@@ -44,6 +44,7 @@ class Found:
     code: dict[str, str] = field(default_factory=dict)
     config: dict[str, str] = field(default_factory=dict)
     data: dict[str, str] = field(default_factory=dict)
+    logs: dict[str, str] = field(default_factory=dict)
     run_users: set[str] = field(default_factory=set)
     cron: list[CronEntry] = field(default_factory=list)
 
@@ -181,7 +182,9 @@ def _written(view: HostView, found: Found) -> None:
     for pid in sorted(found.pids):
         proc = view.procs.get(pid)
         for f in proc.open_files if proc else ():
-            if f.write and not _system(f.path) and not found.owns(f.path):
+            if f.write and _log(f.path) and not found.owns(f.path):
+                _add(found.logs, _log(f.path), f"pid {pid} has {f.path} open for writing")
+            elif f.write and not _system(f.path) and not found.owns(f.path):
                 folder = posixpath.dirname(f.path)
                 _add(found.data, view.top(folder) or folder, f"pid {pid} has {f.path} open for writing")
 
@@ -202,6 +205,8 @@ def _cron(view: HostView, found: Found, sole_app: bool) -> None:
         else:
             continue
         for path in named:
+            if _log(path) and not found.owns(path):
+                _add(found.logs, _log(path), f"cron ({job.source}) writes {path}")
             top = view.top(path)
             if top and not found.owns(path) and not _system(path) and any(under(top, r) for r in DATA_ROOTS):
                 _add(found.data, top, f"cron ({job.source}) names {path}")
@@ -209,6 +214,18 @@ def _cron(view: HostView, found: Found, sole_app: bool) -> None:
 
 def _cron_entry(job: CronJob, reason: str) -> CronEntry:
     return CronEntry(job.user, job.schedule, job.command, job.source, Provenance(f"{job.source}: {reason}"))
+
+
+def _log(path: str) -> str:
+    """The app's own log folder holding `path` (/var/log/<name>), or "" (a file straight in /var/log
+    is the system's; a package's folder such as /var/log/apache2 is shared, not the app's)."""
+    parts = path.split("/")
+    return "/".join(parts[:4]) if len(parts) > 4 and parts[1:3] == ["var", "log"] else ""
+
+
+def _packaged(view: HostView, folder: str) -> bool:
+    """A log folder a package ships or is named after (/var/log/apache2): shared, not the app's."""
+    return bool(view.package(folder)) or posixpath.basename(folder) in view.versions
 
 
 def _system(path: str) -> bool:
@@ -221,6 +238,7 @@ def layout_of(view: HostView, found: Found) -> HostLayout:
     return HostLayout(
         found.host, services=tuple(found.services), code=_entries(_dedupe(found.code)),
         config=_entries(found.config), data=_entries(_dedupe(found.data, exclude=found.code)),
+        logs=_entries({p: e for p, e in found.logs.items() if not _packaged(view, p)}),
         users=users, groups=groups, cron=tuple(found.cron), packages=_packages(view, found), ports=_ports(view, found))
 
 

@@ -281,6 +281,17 @@ def rollback(moves: list[AppMove]) -> Jobs:
     return dict(jobs)
 
 
+def serve(moves: list[AppMove]) -> Jobs:
+    """After cutover, on each target that now serves an app with cron jobs: the app's `start` item
+    (services already running; its cron jobs, off since the freeze, come on)."""
+    jobs = _jobs()
+    for m in _moving(moves):
+        for pair in m.web:
+            if m.profile and m.profile.cron_files(m.legacy_of(pair)):
+                jobs[pair[1].id].append({"kind": "start", "app": m.app, "argv": app_argv("start", m, pair)})
+    return dict(jobs)
+
+
 def hosts_of(moves: list[AppMove], jobs: Jobs) -> dict[str, list[str]]:
     """App -> the hosts that have a job for it in `jobs` (an app fails if any of them fails)."""
     out: dict[str, list[str]] = {m.app: [] for m in moves}

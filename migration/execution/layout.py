@@ -39,7 +39,7 @@ def layout_of(move: AppMove) -> Layout:
                              "/etc/cron.d/<file> first", where=f"profiles/{move.app}.yaml: hosts.{host}.cron[{i}].source")
     # The files of its cron jobs move with the app, as config does (turned off on the source by the freeze).
     tree = tuple(dict.fromkeys(profile.code_paths(host) + profile.config_paths(host) + files
-                               + profile.cron_files(host)))
+                               + profile.cron_files(host) + profile.log_paths(host)))
     return Layout(tree=tree, data=profile.data_paths(host))
 
 

@@ -234,7 +234,8 @@ def target_of(move: AppMove) -> Any:
                   ports=profile.ports(legacy),
                   health=(health.path, health.port, health.expect_status, health.body_match) if health else None,
                   data_roots=profile.data_paths(legacy),
-                  databases=tuple(Database(d.pair[1].id, d.script, d.name, d.key) for d in move.databases))
+                  databases=tuple(Database(d.pair[1].id, d.script, d.name, d.key) for d in move.databases),
+                  service=move.service)
 
 
 def expected_for(ctx: Context, move: AppMove) -> Any:
@@ -281,14 +282,20 @@ def verify(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
     return _each(ctx, moves, check)
 
 
+def health_path(move: AppMove) -> str:
+    """The path the app answers its health check on (its profile's; /health if it names none)."""
+    health = move.profile.health if move.profile else None
+    return health.path if health else "/health"
+
+
 def _portal_get(move: AppMove, wanted: tuple[int, ...], attempts: int) -> tuple[int, str, bytes] | str:
-    """GET /health through the portal with the service's Host header, retrying until a status in
-    `wanted` comes back: (status, Location header, body), or the last problem as text."""
+    """GET the app's health path through the portal with the service's Host header, retrying until
+    a status in `wanted` comes back: (status, Location header, body), or the last problem as text."""
     last = ""
     for attempt in range(attempts):
         try:
             conn = http.client.HTTPConnection(move.portal.ip, 80, timeout=5)
-            conn.request("GET", "/health", headers={"Host": move.service})
+            conn.request("GET", health_path(move), headers={"Host": move.service})
             resp = conn.getresponse()
             body = resp.read()
             conn.close()
@@ -322,7 +329,7 @@ def portal_redirect(move: AppMove, attempts: int = 5) -> str:
 
 def expected_redirect(move: AppMove) -> str:
     host = J.redirect_host(move)
-    return f"308 https://{host}/health" if host else "410"
+    return f"308 https://{host}{health_path(move)}" if host else "410"
 
 
 def backup_gate(ctx: Context, move: AppMove) -> str | None:
@@ -360,6 +367,13 @@ def cutover(ctx: Context, moves: list[AppMove]) -> dict[str, StepOutcome]:
         return StepOutcome(ok=serving == wanted, changed=routed[move.app].changed,
                            detail={"portal_serves": serving, "routed": True})
     checked = _each(ctx, ready, through_portal)
+    serving = [m for m in ready if checked[m.app].ok]
+    jobs = J.serve(serving)
+    if jobs:  # its cron jobs start where the app now serves
+        started = _phase_step(ctx, "serve", serving, jobs)
+        checked = {app: out if out.ok or not started.get(app) or started[app].ok else
+                   StepOutcome(ok=False, detail={**out.detail, **started[app].detail})
+                   for app, out in checked.items()}
     return {m.app: checked.get(m.app, gates[m.app]) for m in moves}
 
 

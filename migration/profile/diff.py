@@ -10,7 +10,7 @@ from typing import Any
 from migration.profile.model import Profile
 from migration.profile.walk import entries
 
-_IDENTITY = {"services": "name", "code": "path", "config": "path", "data": "path", "users": "name",
+_IDENTITY = {"services": "name", "code": "path", "config": "path", "data": "path", "logs": "path", "users": "name",
              "groups": "name", "packages": "name", "ports": "port"}
 
 
@@ -24,11 +24,12 @@ class Change:
 
 
 def pipeline_fields(profile: Profile) -> tuple[Any, ...]:
-    """What the pipeline reads, without evidence, status, users, cron or packages: per host the
-    services, code, config and data paths and ports; the databases; the health check's path,
-    port and status. Two profiles equal here move an app the same way."""
+    """What the pipeline reads, without evidence, status, users or packages: per host the
+    services, code, config, data and log paths, cron files and ports; the databases; the health
+    check's path, port and status. Two profiles equal here move an app the same way."""
     hosts = tuple((h, tuple((s.name, s.init, s.start, s.stop, s.check, s.file) for s in profile.services(h)),
-                   profile.code_paths(h), profile.config_paths(h), profile.data_paths(h), profile.ports(h))
+                   profile.code_paths(h), profile.config_paths(h), profile.data_paths(h), profile.log_paths(h),
+                   profile.cron_files(h), profile.ports(h))
                   for h in profile.hosts)
     dbs = tuple((d.engine, d.host, d.names, d.owner, d.port, d.path) for d in profile.databases())
     health = (profile.health.path, profile.health.port, profile.health.expect_status) if profile.health else None

@@ -108,6 +108,7 @@ class HostLayout:
     code: tuple[PathEntry, ...] = ()
     config: tuple[PathEntry, ...] = ()
     data: tuple[PathEntry, ...] = ()
+    logs: tuple[PathEntry, ...] = ()  # folders its services and jobs log into: moved with the code
     users: tuple[UserEntry, ...] = ()
     groups: tuple[GroupEntry, ...] = ()
     cron: tuple[CronEntry, ...] = ()
@@ -190,6 +191,9 @@ class Profile:
 
     def config_paths(self, host: str) -> tuple[str, ...]:
         return tuple(p.path for p in self.layout(host).config)
+
+    def log_paths(self, host: str) -> tuple[str, ...]:
+        return tuple(p.path for p in self.layout(host).logs)
 
     def data_paths(self, host: str) -> tuple[str, ...]:
         return tuple(p.path for p in self.layout(host).data)

@@ -23,6 +23,7 @@ ENTRIES: dict[str, tuple[type, Spec]] = {
     "code": (m.PathEntry, {"path": (f.path, True)}),
     "config": (m.PathEntry, {"path": (f.path, True)}),
     "data": (m.PathEntry, {"path": (f.path, True)}),
+    "logs": (m.PathEntry, {"path": (f.path, True)}),
     "users": (m.UserEntry, {"name": (f.posix_name, True), "uid": (f.ident_number, True),
                             "gid": (f.ident_number, True)}),
     "groups": (m.GroupEntry, {"name": (f.posix_name, True), "gid": (f.ident_number, True)}),
@@ -105,8 +106,8 @@ def _hosts(ctx: _Ctx, raw: dict[str, Any]) -> tuple[m.HostLayout, ...]:
             continue
         _unknown(ctx, body, where, set(m.HostLayout.__dataclass_fields__) - {"host"})
         sections = {name: tuple(_entries(ctx, body, name, f"{where}.{name}"))
-                    for name in ("services", "code", "config", "data", "users", "groups", "cron", "packages",
-                                 "ports")}
+                    for name in ("services", "code", "config", "data", "logs", "users", "groups", "cron",
+                                 "packages", "ports")}
         layouts.append(m.HostLayout(host, **sections))
     return tuple(layouts)
 

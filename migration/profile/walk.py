@@ -7,7 +7,7 @@ from typing import Any
 
 from migration.profile.model import Profile
 
-HOST_SECTIONS = ("services", "code", "config", "data", "users", "groups", "cron", "packages", "ports")
+HOST_SECTIONS = ("services", "code", "config", "data", "logs", "users", "groups", "cron", "packages", "ports")
 
 
 def entries(profile: Profile) -> Iterator[tuple[str, Any]]:

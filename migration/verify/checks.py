@@ -54,6 +54,7 @@ class Target:
     health: tuple[str, int, int, str] | None = None  # path, port, expected status, body must contain
     data_roots: tuple[str, ...] = ()
     databases: tuple[Database, ...] = ()
+    service: str = ""  # the name the portal asks for (Host:), for apps behind name-based virtual hosts
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,11 @@ def _port(host: Any, port: int, name: str) -> CheckResult:
                        "listening" if listening else "not listening")
 
 
-def _health(host: Any, health: tuple[str, int, int, str], name: str) -> CheckResult:
+def _health(host: Any, health: tuple[str, int, int, str], name: str, service: str = "") -> CheckResult:
     path, port, status, match = health
-    out = host.run(f"curl -sS --max-time 5 -w '\\n%{{http_code}}' "
+    # As the portal asks: by the service's name, which a name-based virtual host needs.
+    header = f"-H {shlex.quote(f'Host: {service}')} " if service else ""
+    out = host.run(f"curl -sS --max-time 5 {header}-w '\\n%{{http_code}}' "
                    f"{shlex.quote(f'http://127.0.0.1:{port}{path}')}")
     body, _, code = out.stdout.rpartition("\n")
     passed = out.rc == 0 and code.strip() == str(status) and match in body and _from(body, name)
@@ -163,7 +166,7 @@ def verify_move(target: Target, ssh_config: Path, expected: Expected) -> list[Ch
     results = [_service(host, check, name) for check in target.checks]
     results += [_port(host, port, name) for port in target.ports]
     if target.health:
-        results.append(_health(host, target.health, name))
+        results.append(_health(host, target.health, name, target.service))
     if target.data_roots:
         results.append(_data(host, target.data_roots, name, expected.data, expected.live))
     for db in target.databases:

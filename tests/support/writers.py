@@ -56,6 +56,23 @@ def http_write(ip: str, port: int, host_header: str | None) -> Callable[[str], O
     return write
 
 
+def http_post(ip: str, port: int, host_header: str, path: str,
+              body: Callable[[str], dict[str, object]]) -> Callable[[str], Outcome]:
+    """POST `body(title)` as JSON to `path` (any app's own write API); 2xx acked, other status refused."""
+    def write(title: str) -> Outcome:
+        try:
+            conn = http.client.HTTPConnection(ip, port, timeout=10)
+            conn.request("POST", path, body=json.dumps(body(title)), headers={"Host": host_header})
+            status = conn.getresponse().status
+            conn.close()
+        except ConnectionRefusedError:
+            return "refused"
+        except OSError:
+            return "unknown"
+        return "acked" if 200 <= status < 300 else "refused"
+    return write
+
+
 def db_write(ip: str, dbname: str, user: str, password: str) -> Callable[[str], Outcome]:
     """INSERT a record straight into the app's PostgreSQL, as a direct client would (autocommit)."""
     state: dict[str, psycopg.Connection | None] = {"conn": None}

@@ -69,7 +69,7 @@ def test_every_check_passed_and_the_manifests_hold_the_whole_tree(migrated):
     assert not any("__pycache__" in p for p in entries)
     db = {e.path for e in session.objects.read_manifest(backups["simpeg-kemenkes"].prefix, app="simpeg-kemenkes").entries
           if e.path.startswith("db/")}
-    assert "db/counts.txt" in db and any(p.endswith(".sql") for p in db), sorted(db)
+    assert "db/0/counts.txt" in db and any(p.endswith(".sql") for p in db), sorted(db)
 
 
 def test_target_data_is_byte_for_byte_the_source_data(migrated):

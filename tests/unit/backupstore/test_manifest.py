@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from migration.backupstore import Manifest, ManifestEntry, ObjectStore, Segment, build_manifest
+from migration.backupstore.packing import TreePacker, TreeUnpacker, apply_dirs
 from migration.backupstore.server import LocalS3Server
+from migration.backupstore.tree_swap import make_links
 from migration.errors import CorruptObject, InputError
 
 SHA = "a" * 64
@@ -45,6 +47,11 @@ def test_json_is_canonical_and_the_digest_is_its_sha256(tmp_path: Path) -> None:
     )
     assert manifest.digest() == hashlib.sha256(text.encode()).hexdigest()
     assert Manifest.from_json(text) == manifest and Manifest.from_json(text.encode()) == manifest
+
+
+def _with_dirs(*dirs: dict) -> str:
+    """A manifest of one file `a` and the folders `dirs`."""
+    return json.dumps({**json.loads(_doc({"path": "a", "size": 1, "sha256": SHA}, segments=[1])), "dirs": list(dirs)})
 
 
 def _doc(*entries: dict, fmt: object = 2, segments: list[int] | None = None, size: object = 4) -> str:
@@ -86,6 +93,12 @@ def _doc(*entries: dict, fmt: object = 2, segments: list[int] | None = None, siz
             _doc({"path": "f", "size": 1, "sha256": SHA}, {"path": "f/g", "size": 1, "sha256": SHA}),
             "lies inside",
         ),
+        (_doc({"path": "a", "size": 1, "sha256": SHA, "uid": -1, "gid": 0}), "bad owner"),
+        (_doc({"path": "a", "size": 1, "sha256": SHA, "uid": 2**32, "gid": 0}), "bad owner"),
+        (_with_dirs({"path": "../x", "mode": 0o755}), "unsafe folder path"),
+        (_with_dirs({"path": "d", "mode": 0o4755}), "bad mode for folder"),
+        (_with_dirs({"path": "d", "mode": 0o755, "uid": "0"}), "bad owner for folder"),
+        (_with_dirs({"path": "a/d", "mode": 0o755}), "is, or lies inside, a file or link"),
     ],
 )
 def test_bad_or_unsafe_manifests_are_corrupt(text: str, fragment: str) -> None:
@@ -141,3 +154,37 @@ def test_bad_endpoint_or_bucket_names_are_input_errors(args: tuple[str, str], wh
 def test_the_local_s3_server_refuses_non_loopback_addresses(host: str) -> None:
     with pytest.raises(InputError, match="not a loopback IP address"):
         LocalS3Server(host=host)
+
+
+def test_owners_and_folder_modes_survive_a_backup_and_restore(tmp_path: Path) -> None:
+    """A service's own user owns its data and folders (SQLite writes its journal beside the file):
+    a restore gives each file, link and folder back its numeric owner and mode."""
+    src = tmp_path / "src"
+    data = src / "files" / "var" / "lib" / "vendor"
+    data.mkdir(parents=True)
+    (data / "app.db").write_bytes(b"SQLite format 3\x00" + b"x" * 100)
+    os.chmod(data / "app.db", 0o640)
+    os.symlink("app.db", data / "current.db")
+    os.chmod(data, 0o750)
+    for path in (data, data / "app.db"):
+        os.chown(path, 1201, 1202)
+    os.chown(data / "current.db", 1201, 1202, follow_symlinks=False)
+    packer = TreePacker(src)
+    segments = list(packer.segments())
+    manifest = Manifest.from_json(packer.manifest([Segment(len(b), hashlib.sha256(b).hexdigest())
+                                                   for b in segments]).to_json())  # as read back from storage
+    assert [(d.path, d.mode, d.uid, d.gid) for d in manifest.dirs if d.path.endswith("vendor")] == [
+        ("files/var/lib/vendor", 0o750, 1201, 1202)]
+    dest = tmp_path / "dest"
+    unpacker = TreeUnpacker(manifest, dest, where="test")
+    for body in segments:
+        unpacker.feed(body)
+    unpacker.close()
+    make_links(manifest, dest)
+    apply_dirs(manifest, dest)
+    got = dest / "files" / "var" / "lib" / "vendor"
+    assert (got.stat().st_mode & 0o777, got.stat().st_uid, got.stat().st_gid) == (0o750, 1201, 1202)
+    st = (got / "app.db").stat()
+    assert (st.st_mode & 0o777, st.st_uid, st.st_gid) == (0o640, 1201, 1202)
+    link = (got / "current.db").lstat()
+    assert (link.st_uid, link.st_gid) == (1201, 1202)

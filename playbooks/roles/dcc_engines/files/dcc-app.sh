@@ -19,7 +19,8 @@
 #                                         copies (a line OLD, indentation aside, becomes NEW), each
 #                                         tree path installed from INCOMING (data folders inside left
 #                                         alone), services restarted if anything changed, started
-#                                         and enabled at boot, cron jobs on
+#                                         and enabled at boot; its cron jobs stay off: they come
+#                                         on with `start` once the app serves from here (cutover)
 # SVCS is NSVC then five words per service: NAME INIT START STOP CHECK (INIT sysv | systemd | none;
 # CHECK exits 0 while the service runs). The first argument is RETAINED, the root-only retention
 # folder. A cron job is turned off by commenting its line out with the prefix "#dcc-frozen# " (the
@@ -169,12 +170,13 @@ record() {  # FILE BODY: the retention record, rewritten only when it differs
   fi
 }
 
-rewrite() {  # FILE OLD NEW on the transferred copy FILE, keeping its mode
+rewrite() {  # FILE OLD NEW on the transferred copy FILE, keeping its owner and mode
   local f=$1 tmp
   tmp=$(mktemp "$f.dcc-XXXXXX")
   OLD=$2 NEW=$3 awk '{ s = $0; sub(/^[ \t]+/, "", s)
     if (s == ENVIRON["OLD"]) { match($0, /^[ \t]*/); print substr($0, 1, RLENGTH) ENVIRON["NEW"] } else print }' \
     "$f" >"$tmp"
+  chown --reference="$f" "$tmp"
   chmod --reference="$f" "$tmp"
   if cmp -s "$f" "$tmp"; then rm -f "$tmp"; else mv -f "$tmp" "$f"; fi
 }
@@ -268,8 +270,7 @@ while [ "$at" -lt "${#args[@]}" ]; do
         changed=1
         stop_all "$app"  # a running app picks up new code or config only on a restart
       fi
-      start_all "$app"
-      cron_on ;;
+      start_all "$app" ;;  # its cron jobs stay off until the app serves from here (`start` at cutover)
     *)
       echo "unknown item $verb for $app" >&2
       exit 2 ;;
