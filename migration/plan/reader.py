@@ -17,8 +17,8 @@ from typing import Any
 from migration.errors import InputError
 from migration.inventory.model import Estate
 from migration.plan.model import FORMAT, HostMove, MoveGroup, Plan, PlanApp, Wave
-from migration.untrusted import has_control, shorten
-from migration.userfiles import read_json
+from migration.untrusted.files import read_json
+from migration.untrusted.text import has_control, shorten
 
 STRATEGIES = ("rehost", "replatform", "retire", "replace", "retain")
 ACCEPT_OPTION = "--accept-plan-mismatch"
