@@ -60,7 +60,9 @@ def load_specs(settings: StackSettings) -> EstateSpecs:
     try:
         estate = load_estate(ROOT / settings.inventory)
         # Bound to the estate: a plan made for another estate or an older inventory stops `pulumi up`.
-        return specs_from_estate(estate, read_strategies(ROOT / settings.plan, estate), settings)
+        strategies = read_strategies(ROOT / settings.plan, estate, accept_mismatch=settings.accept_plan_mismatch,
+                                     on_accept=pulumi.log.warn, option="dcc:acceptPlanMismatch true")
+        return specs_from_estate(estate, strategies, settings)
     except DccError as exc:
         raise pulumi.RunError(exc.line()) from None
 

@@ -221,3 +221,9 @@ def test_program_refuses_a_plan_made_for_another_estate_naming_both(lab_values, 
     assert f"estate 'lab' at inventory digest {planned}" in line, line
     assert f"but estate {now.name!r} is at inventory digest {now.digest[:12]}" in line, line
     assert recording.resources == [], f"registered before the refusal: {[r.type for r in recording.resources][:5]}"
+    assert line.endswith("or pass dcc:acceptPlanMismatch true to use it anyway"), line
+    # The stack's own setting accepts it on purpose: the program goes on and registers the stack.
+    accepted = Recording()
+    run_program({**lab_values, "inventory": str(estate), "acceptPlanMismatch": "true"}, stack="lab",
+                recording=accepted)
+    assert accepted.resources, "an accepted plan must build the stack"
