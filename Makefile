@@ -21,8 +21,8 @@ bench: setup
 	@bash bench/run_all.sh $(BENCH)
 
 lint: setup
-	@.venv/bin/ruff check migration stacks tests bench
-	@.venv/bin/mypy migration stacks
+	@.venv/bin/ruff check migration stacks tests bench scripts
+	@.venv/bin/mypy migration stacks scripts
 	@shellcheck -S warning $$(git ls-files '*.sh')
 	@cd playbooks && ../.venv/bin/ansible-lint --profile production
 

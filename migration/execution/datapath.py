@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration.access.files import AccessFiles
 from migration.errors import RemoteError
-from migration.execution.access import LabAccess
 from migration.execution.layout import incoming_of, layout_of
 from migration.execution.wave import AppMove
 
@@ -41,7 +41,7 @@ class BackupResult:
     bytes: int
 
 
-def rsync(access: LabAccess, sources: list[str], dest: str, *extra: str) -> None:
+def rsync(access: AccessFiles, sources: list[str], dest: str, *extra: str) -> None:
     """One rsync over the lab's ssh_config (pinned known_hosts, shared connection)."""
     ssh = " ".join(access.ssh_command())
     cmd = ["rsync", "-a", "--numeric-ids", f"--timeout={RSYNC_TIMEOUT}", "--partial-dir=.rsync-partial",
@@ -60,7 +60,7 @@ def _rsync_reason(stderr: str, rc: int) -> str:
     return (causes or lines or [f"rc {rc}"])[0][:300]
 
 
-def pull(move: AppMove, access: LabAccess, staging: Path) -> Path:
+def pull(move: AppMove, access: AccessFiles, staging: Path) -> Path:
     """Mirror the app's tree and data (its profile's paths) and its DB dump from the sources into
     `staging/<app>`, each path under `files/` at its own absolute path."""
     local = staging / move.app
@@ -77,7 +77,7 @@ def pull(move: AppMove, access: LabAccess, staging: Path) -> Path:
     return local
 
 
-def push(move: AppMove, access: LabAccess, restored: Path,
+def push(move: AppMove, access: AccessFiles, restored: Path,
          hook: Callable[[str, AppMove], None] | None = None) -> None:
     """Push a verified restore tree to temp paths on the targets (never the live paths): each data
     folder beside its destination, the rest (what deploy installs) to the incoming folder."""

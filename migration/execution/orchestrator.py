@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from migration.access.files import warm_connections
 from migration.execution import datapath
 from migration.execution import failback as F
 from migration.execution import steps as S
-from migration.execution.access import warm_connections
 from migration.execution.runner import wait_for_leftover_playbooks
 from migration.execution.wave import STEPS, AppMove, batches
 

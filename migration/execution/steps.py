@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migration.access.files import AccessFiles
 from migration.backupstore import backup_stamp
 from migration.errors import DccError, InputError, MigrationFailed
 from migration.execution import datapath
 from migration.execution import jobs as J
-from migration.execution.access import LabAccess
 from migration.execution.runner import PhaseResult, RunnerTuning, run_phase
 from migration.execution.wave import AppMove
 
@@ -41,7 +41,7 @@ class Context:
     """Everything a step needs; built once per `dcc migrate` run."""
 
     estate: str
-    access: LabAccess
+    access: AccessFiles
     store: Any  # migration.state.StateStore
     objects: Any  # migration.backupstore.BackupStore
     work_dir: Path

@@ -116,6 +116,18 @@ def test_service_user_sqlite_and_cron_spool(vendor_proposals) -> None:
     [job] = rekap.cron("kds-batch1")
     assert (job.user, job.schedule, job.source) == ("rekap", "* * * * *", "cron.d/rekapdesa")
     assert "run-parts" not in str(rekap.cron("kds-batch1")), "a system job that touches no app path was taken"
+    assert job.file == "/etc/cron.d/rekapdesa" and rekap.cron_files("kds-batch1") == ("/etc/cron.d/rekapdesa",)
+
+
+@pytest.mark.parametrize(("app", "host", "logs"), [
+    ("ekinerja-garut", "grt-app1", ("/var/log/ekinerja",)),   # the service's own output, held open
+    ("rekap-desa", "kds-batch1", ("/var/log/rekapdesa",)),    # the status page's, and the cron job's
+    ("simpatda-depok", "dpk-web1", ()),                       # /var/log/apache2 is the web server's, shared
+])
+def test_log_folders_are_the_apps_own_never_a_packages(vendor_proposals, app: str, host: str, logs: tuple) -> None:
+    profile = vendor_proposals[app].profile
+    assert profile.log_paths(host) == logs
+    assert not [p for p in profile.data_paths(host) if p.startswith("/var/log")]
 
 
 def test_unlike_layout_marks_what_it_cannot_infer(vendor_proposals) -> None:

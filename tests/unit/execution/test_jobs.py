@@ -11,9 +11,10 @@ import pytest
 
 from migration.errors import InputError
 from migration.execution import jobs as J
+from migration.execution.layout import layout_of
 from migration.execution.wave import AppMove, batches, read_plan, retirements, wave_moves
 from migration.inventory import load_estate
-from migration.profile import load_profiles
+from migration.profile import CronEntry, Database, load_profiles
 from tests.support.appmoves import move
 
 LAB = Path(__file__).resolve().parents[3] / "inventory" / "lab"
@@ -215,3 +216,45 @@ def test_backup_gives_every_frozen_app_the_portals_own_maintenance_answer():
         ("a", "route", "maintenance"), ("r", "route", "maintenance")]
     assert jobs["s"] == [{"kind": "freeze", "app": "a", "argv": ["freeze", "a", *svc("a")]}]
     assert jobs["old"] == [{"kind": "freeze", "app": "r", "argv": ["freeze", "r", *svc("r")]}]
+
+
+def _with(m: AppMove, **layout: object) -> AppMove:
+    """`m` whose profile's first host layout has the fields `layout` (and `databases_` if given)."""
+    assert m.profile is not None
+    dbs = layout.pop("databases_", m.profile.databases_)
+    first = replace(m.profile.layouts[0], **layout)
+    return replace(m, profile=replace(m.profile, layouts=(first, *m.profile.layouts[1:]), databases_=dbs))
+
+
+@pytest.mark.parametrize(("change", "where", "fragment"), [
+    ({"databases_": (Database("sqlite", "s", (), "app", None, "/opt/app/app.db"),)},
+     "profiles/app.yaml: databases[0].path", "is in none of the data folders of s"),
+    ({"databases_": (Database("postgresql", "elsewhere", ("x",), "x", 5432),)},
+     "profiles/app.yaml: databases[0].host", "'elsewhere' is none of the app's hosts"),
+    ({"cron": (CronEntry("root", "* * * * *", "/usr/local/bin/x", "crontab"),)},
+     "profiles/app.yaml: hosts.s.cron[0].source", "cannot move without the host's other jobs"),
+])
+def test_a_profile_the_pipeline_cannot_carry_out_is_refused_naming_the_field(change, where, fragment):
+    m = _with(move("app", ("s",)), **change)
+    with pytest.raises(InputError) as caught:
+        m.databases  # noqa: B018
+        layout_of(m)
+    assert caught.value.where == where and fragment in caught.value.line()
+
+
+def test_every_database_has_its_own_engine_job_on_the_host_that_holds_it():
+    m = _with(move("app", ("s",), db=True), databases_=(
+        Database("mariadb", "db1", ("shop", "audit"), "shop_app", 3306),
+        Database("sqlite", "s", (), "app", None, "/var/lib/app/app.db")))
+    dumps = {host: [(j["script"], j["argv"][:2]) for j in items if j["kind"] == "dump"]
+             for host, items in J.backup([m], maintenance=False).items()}
+    assert dumps == {"s": [("dcc-filedb.sh", ["dump", "/var/lib/app/app.db"])],
+                     "db1": [("dcc-mariadb.sh", ["dump", "shop"]), ("dcc-mariadb.sh", ["dump", "audit"])]}
+    restore = J.restore([m], {"app": "d" * 64})
+    assert [(j["kind"], j["argv"][:2]) for j in restore["tdb1"]] == [
+        ("access", ["access", "shop"]), ("db", ["restore", "shop"]), ("db", ["restore", "audit"])]
+    # The file database is checked only once its data folder is in place.
+    assert [j["kind"] for j in restore["t-s"]] == ["app", "filedb"]
+    # Only server databases are closed by a decommission and reopened by a rollback.
+    assert [j["argv"][0] for j in J.decommission([m], 30)["db1"] if j["kind"] == "db"] == ["close", "close"]
+    assert not [j for j in J.decommission([m], 30)["s"] if j["kind"] == "db"]
