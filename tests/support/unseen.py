@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from migration.lab.access import LabAccess
+from migration.lab import LabAccess
 from migration.lab.appinstall import portal_conf
 from tests.support.lab import VENDOR_INVENTORY as VENDOR
 

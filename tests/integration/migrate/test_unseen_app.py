@@ -26,7 +26,7 @@ import pytest
 from migration import lab as labs
 from migration.backupstore.server import LocalS3Server
 from migration.inventory import load_estate
-from migration.lab.access import LabAccess
+from migration.lab import LabAccess
 from migration.profile import load_profile, profile_path
 from migration.profile.diff import pipeline_fields
 from migration.profile.model import Profile
