@@ -7,8 +7,8 @@ The app (tests/fixtures/unseen): a Python HTTP service run by the interpreter fr
 /srv/tatanaskah/releases/3.2.1 behind a `current` symlink, settings in /usr/local/etc, started by
 an init script named `tnd-http` through start-stop-daemon as its own user `tatanaskah` (uid 2417),
 health on /_/healthz, letters in a SQLite file without a database suffix that it keeps open (WAL),
-attachments and that file under /home/tatanaskah/naskah/var, a log under /var/log/tatanaskah, and
-the vendor's unpacked setup folder left in /opt.
+attachments and that file under /home/tatanaskah/naskah/var, a log under /var/log/tatanaskah, a
+nightly job in the user's own crontab, and the vendor's unpacked setup folder left in /opt.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ APP, HOST, TARGET = U.APP, U.HOST, U.TARGET
 DATA_DIR = "/home/tatanaskah/naskah/var"
 DB_FILE = f"{DATA_DIR}/register.dat"
 SETUP_LEFTOVER = "/opt/tatanaskah-setup-3.2.1"
+CRONTAB = "/var/spool/cron/crontabs/tatanaskah"  # the service user's own crontab, not a cron.d file
+OWNED = "tatanaskah:crontab:600"  # as `crontab -u` writes it
 
 
 @dataclass
@@ -120,6 +122,9 @@ def test_discovery_ties_the_service_its_user_and_its_port_to_the_app(discovered:
     assert [(u.name, u.uid, u.gid) for u in p.users(HOST)] == [("tatanaskah", 2417, 2417)]
     assert [(g.name, g.gid) for g in p.groups(HOST)] == [("tatanaskah", 2417)]
     assert p.ports(HOST) == (U.PORT,)
+    [job] = p.cron(HOST)
+    assert (job.user, job.schedule, job.file) == ("tatanaskah", "17 3 * * *", CRONTAB), job
+    assert "/srv/tatanaskah" in job.prov.evidence, job.prov
     assert {pkg.name for pkg in p.packages(HOST)} >= {"python3.11-minimal"}, p.packages(HOST)
 
 
@@ -143,7 +148,7 @@ def test_every_proposed_entry_has_evidence_and_nothing_is_guessed(discovered: Di
     p = discovered.proposal
     layout = next(h for h in p.layouts if h.host == HOST)
     entries = [*layout.services, *layout.code, *layout.config, *layout.data, *layout.logs, *layout.users,
-               *layout.groups, *layout.packages, *layout.ports, *p.databases(), p.health]
+               *layout.groups, *layout.cron, *layout.packages, *layout.ports, *p.databases(), p.health]
     assert all(e is not None and e.prov.evidence and e.prov.status == "inferred" for e in entries), entries
     assert p.open_questions() == []
 
@@ -175,7 +180,8 @@ class Migrated:
     retained: U.Snapshot     # the source's decommissioned copy, at its original paths
     health: U.Answer         # through the portal
     route: str               # the portal's route file
-    source_state: str        # the source's service and boot links after decommission
+    source_state: str        # the source's service, boot link and cron job after decommission
+    target_state: str        # the same on the target, which serves now
     left: str                # the transfer's copies left on any host
 
 
@@ -197,8 +203,13 @@ def _retained(env: Env, host: str, roots: list[str], dbs: list[str]) -> U.Snapsh
 
 
 def _service_state(env: Env, host: str) -> str:
+    """`running|stopped`, whether it starts at boot (1|0), its cron job `on|off|none` and the crontab's
+    owner and mode (cron reads a user's crontab only if that user owns it)."""
     return env.ssh(host, "/etc/init.d/tnd-http status >/dev/null 2>&1 && echo running || echo stopped; "
-                         "ls /etc/rc2.d | grep -c 'S[0-9][0-9]tnd-http$' || true").stdout
+                         "ls /etc/rc2.d | grep -c 'S[0-9][0-9]tnd-http$' || true; "
+                         "{ crontab -u tatanaskah -l 2>/dev/null || true; } | grep -q '^17 3 .*tnd-vacuum' && echo on || "
+                         f"{{ test -s {CRONTAB} && echo off || echo none; }}; "
+                         f"stat -c %U:%G:%a {CRONTAB} 2>/dev/null || echo -").stdout
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +227,7 @@ def migrated(env: Env, reviewed: Profile, tmp_path_factory: pytest.TempPathFacto
     left = "".join(env.ssh(h, f"ls -d /var/lib/dcc/staging/{APP} /var/lib/dcc/incoming/{APP} 2>/dev/null").stdout
                    for h in (HOST, TARGET))
     return Migrated(run, verify, before, target, retained, U.request(env.portal, "/_/healthz"), route,
-                    _service_state(env, HOST), left)
+                    _service_state(env, HOST), _service_state(env, TARGET), left)
 
 
 def test_migrate_and_verify_exit_zero(migrated: Migrated) -> None:
@@ -241,8 +252,12 @@ def test_the_portal_serves_the_app_from_the_target(env: Env, migrated: Migrated)
     assert U.served(env.portal, env.writes) == []
 
 
+def test_the_target_runs_the_service_at_boot_and_its_cron_job(migrated: Migrated) -> None:
+    assert migrated.target_state.split() == ["running", "1", "on", OWNED], migrated.target_state
+
+
 def test_the_source_is_decommissioned_and_the_transfer_forgotten(migrated: Migrated) -> None:
-    assert migrated.source_state.split() == ["stopped", "0"], migrated.source_state
+    assert migrated.source_state.split() == ["stopped", "0", "off", OWNED], migrated.source_state
     assert migrated.left == "", migrated.left
 
 
@@ -274,7 +289,7 @@ def failed_back(env: Env, migrated: Migrated, reviewed: Profile) -> FailedBack:
 def test_failback_exits_zero_and_the_source_serves_again(env: Env, failed_back: FailedBack) -> None:
     _ok(failed_back.run)
     assert f"proxy_pass http://{env.ips[HOST]}:{U.PORT};" in failed_back.route, failed_back.route
-    assert failed_back.source_state.split() == ["running", "1"], failed_back.source_state
+    assert failed_back.source_state.split() == ["running", "1", "on", OWNED], failed_back.source_state
 
 
 def test_every_write_the_target_acknowledged_is_on_the_source(env: Env, failed_back: FailedBack) -> None:
@@ -286,4 +301,4 @@ def test_every_write_the_target_acknowledged_is_on_the_source(env: Env, failed_b
 
 
 def test_the_target_is_decommissioned_after_failback(failed_back: FailedBack) -> None:
-    assert failed_back.target_state.split() == ["stopped", "0"], failed_back.target_state
+    assert failed_back.target_state.split() == ["stopped", "0", "off", OWNED], failed_back.target_state
