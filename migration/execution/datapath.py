@@ -134,8 +134,9 @@ def unpack_collected(move: AppMove, staging: Path) -> Path:
 
 def pack(move: AppMove, restored: Path, outbox: Path) -> Path:
     """Archives of a verified restore tree for the deliver phase: each data folder (`data-<i>.tar`),
-    the rest of the tree (code, config, service files) and the dump; owned by root, modes and
-    links kept. An empty part gets no archive."""
+    the rest of the tree (code, config, service files) and the dump; owners (by number, as the
+    manifest records them and the target's tar unpacks them), modes and links kept. An empty part
+    gets no archive."""
     out = fresh_dir(outbox)
     out.mkdir()
     files = restored / "files"
@@ -155,9 +156,9 @@ def _children(folder: Path) -> list[Path]:
     return sorted(folder.iterdir()) if folder.is_dir() else []
 
 
-def _as_root(info: tarfile.TarInfo) -> tarfile.TarInfo:
-    info.uid = info.gid = 0
-    info.uname = info.gname = "root"
+def _by_number(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    # Only the numbers: a name is this controller's, which may mean another id on the target.
+    info.uname = info.gname = ""
     return info
 
 
@@ -169,7 +170,7 @@ def _archive(path: Path, root: Path, members: list[Path], skip: set[Path] | None
     left_out = {p.relative_to(root).as_posix() for p in skip or ()}
 
     def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
-        return None if info.name in left_out else _as_root(info)
+        return None if info.name in left_out else _by_number(info)
     with tarfile.open(path, "w") as tar:
         for member in members:
             tar.add(member, arcname=member.relative_to(root).as_posix(), filter=keep)
