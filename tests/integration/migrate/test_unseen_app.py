@@ -183,6 +183,7 @@ class Migrated:
     source_state: str        # the source's service, boot link and cron job after decommission
     target_state: str        # the same on the target, which serves now
     left: str                # the transfer's copies left on any host
+    again: subprocess.CompletedProcess[str]  # `dcc migrate` of the same wave, run a second time
 
 
 def _wave_of(plan: Path) -> int:
@@ -226,8 +227,10 @@ def migrated(env: Env, reviewed: Profile, tmp_path_factory: pytest.TempPathFacto
     route = env.ssh("pdn-portal", f"cat /etc/nginx/conf.d/dcc-{U.SERVICE}.conf").stdout
     left = "".join(env.ssh(h, f"ls -d /var/lib/dcc/staging/{APP} /var/lib/dcc/incoming/{APP} 2>/dev/null").stdout
                    for h in (HOST, TARGET))
-    return Migrated(run, verify, before, target, retained, U.request(env.portal, "/_/healthz"), route,
-                    _service_state(env, HOST), _service_state(env, TARGET), left)
+    health = U.request(env.portal, "/_/healthz")
+    source_state, target_state = _service_state(env, HOST), _service_state(env, TARGET)
+    again = env.dcc("migrate", "--plan", str(env.plan), "--wave", str(_wave_of(env.plan)))
+    return Migrated(run, verify, before, target, retained, health, route, source_state, target_state, left, again)
 
 
 def test_migrate_and_verify_exit_zero(migrated: Migrated) -> None:
@@ -250,6 +253,10 @@ def test_the_portal_serves_the_app_from_the_target(env: Env, migrated: Migrated)
     assert migrated.health.status == 200 and migrated.health.json()["surat"] == U.LETTERS + 20, migrated.health
     assert f"proxy_pass http://{env.ips[TARGET]}:{U.PORT};" in migrated.route, migrated.route
     assert U.served(env.portal, env.writes) == []
+
+
+def test_a_second_run_of_the_wave_changes_nothing(migrated: Migrated) -> None:
+    assert "migrated" not in _ok(migrated.again) and "unchanged" in migrated.again.stdout, migrated.again.stdout
 
 
 def test_the_target_runs_the_service_at_boot_and_its_cron_job(migrated: Migrated) -> None:
