@@ -27,4 +27,5 @@ lint: setup
 	@cd playbooks && ../.venv/bin/ansible-lint --profile production
 
 clean-lab: setup
-	@.venv/bin/dcc lab down
+	@.venv/bin/dcc lab down lab
+	@.venv/bin/dcc lab down vendor
