@@ -83,7 +83,6 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         estate_dir = lab.run_dir / "estate"
         ips = {h: str(v["ip"]) for h, v in lab.hosts().items()}
         U.declare(estate_dir)
-        U.plant(lab, ips["pdn-portal"], ips[HOST])
         with LocalS3Server() as s3:
             yield Env(lab, estate_dir, ips, s3)
     finally:
@@ -99,11 +98,40 @@ class Discovered:
     text: str
 
 
-@pytest.fixture(scope="module")
-def discovered(env: Env) -> Discovered:
+def _discover(env: Env) -> Discovered:
     out = _ok(env.dcc("discover"))
     path = profile_path(env.estate_dir, APP, proposed=True)
     return Discovered(out, load_profile(path, load_estate(env.estate_dir)), path.read_text())
+
+
+@pytest.fixture(scope="module")
+def too_early(env: Env) -> tuple[Discovered, subprocess.CompletedProcess[str]]:
+    """Discovery and a review attempt while the app is declared but not installed yet."""
+    return _discover(env), env.dcc("profile", "review", APP)
+
+
+@pytest.fixture(scope="module")
+def planted(env: Env, too_early: object) -> Env:
+    U.plant(env.lab, env.portal, env.ips[HOST])
+    return env
+
+
+@pytest.fixture(scope="module")
+def discovered(planted: Env) -> Discovered:
+    return _discover(planted)
+
+
+def test_what_discovery_cannot_know_is_an_open_question_and_review_waits_for_it(
+        too_early: tuple[Discovered, subprocess.CompletedProcess[str]]) -> None:
+    """Declared but nothing listening yet: nothing is guessed, the health check is a question the
+    reviewer must answer, and `dcc profile review` refuses the proposal, naming it."""
+    early, review = too_early
+    questions = early.proposal.open_questions()
+    assert [field for field, _ in questions] == ["health"], questions
+    assert f"nothing listens on port {U.PORT}" in questions[0][1], questions
+    assert "# NEEDS REVIEW:" in early.text
+    assert not any(h.services or h.code or h.data for h in early.proposal.layouts), early.proposal.layouts
+    assert review.returncode != 0 and "health" in review.stderr, (review.returncode, review.stdout, review.stderr)
 
 
 @pytest.fixture(scope="module")
