@@ -21,10 +21,11 @@ bench: setup
 	@bash bench/run_all.sh $(BENCH)
 
 lint: setup
-	@.venv/bin/ruff check migration stacks tests bench
-	@.venv/bin/mypy migration stacks
+	@.venv/bin/ruff check migration stacks tests bench scripts
+	@.venv/bin/mypy migration stacks scripts
 	@shellcheck -S warning $$(git ls-files '*.sh')
 	@cd playbooks && ../.venv/bin/ansible-lint --profile production
 
 clean-lab: setup
-	@.venv/bin/dcc lab down
+	@.venv/bin/dcc lab down lab
+	@.venv/bin/dcc lab down vendor

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from migration import lab
-from migration.lab import keys, lifecycle
+from migration.access import keys
+from migration.lab import lifecycle
 
 NAME, OCTET, ROUNDS, HOSTS = "labt", 78, 3, 20  # the lab tests' reserved copy
 

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from migration.errors import InputError
-from migration.userfiles import write_problem
+from migration.untrusted.files import write_problem
 
 
 def write_text_atomic(path: Path, text: str, *, mode: int | None = None, make_parents: bool = True,

@@ -13,8 +13,8 @@ import typer
 
 from migration import __version__, commands
 from migration.errors import DccError
-from migration.terminal import console, safe
-from migration.untrusted import escape_controls
+from migration.untrusted.terminal import console, safe
+from migration.untrusted.text import escape_controls
 
 app = typer.Typer(
     name="dcc",

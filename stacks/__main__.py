@@ -60,15 +60,17 @@ def load_specs(settings: StackSettings) -> EstateSpecs:
     try:
         estate = load_estate(ROOT / settings.inventory)
         # Bound to the estate: a plan made for another estate or an older inventory stops `pulumi up`.
-        return specs_from_estate(estate, read_strategies(ROOT / settings.plan, estate), settings)
+        strategies = read_strategies(ROOT / settings.plan, estate, accept_mismatch=settings.accept_plan_mismatch,
+                                     on_accept=pulumi.log.warn, option="dcc:acceptPlanMismatch true")
+        return specs_from_estate(estate, strategies, settings)
     except DccError as exc:
         raise pulumi.RunError(exc.line()) from None
 
 
-def build_tenants(settings: StackSettings, refs: PlatformRefs, platform: PlatformServices | None) -> None:
+def build_tenants(settings: StackSettings, specs: EstateSpecs, refs: PlatformRefs,
+                  platform: PlatformServices | None) -> None:
     """A Tenant per selected agency and a MigratedApp per replatformed app. In a stack that also
     holds the platform, tenants wait for it: their backup Schedules need Velero's CRDs."""
-    specs = load_specs(settings)
     selected = set(settings.shard.selects([t.agency for t in specs.tenants]))
     seed = config.secret_seed()
     tenants, apps = [], 0
@@ -88,9 +90,12 @@ def build_tenants(settings: StackSettings, refs: PlatformRefs, platform: Platfor
 
 def main() -> None:
     settings = config.load()
+    # Estate and plan first: a refused plan (or inventory) stops the program before it registers
+    # anything, so `pulumi up` leaves the stack as it was, platform included.
+    specs = load_specs(settings) if settings.role in ("all", "tenants") else None
     platform = build_platform(settings) if settings.role in ("all", "platform") else None
-    if settings.role in ("all", "tenants"):
-        build_tenants(settings, platform_refs(settings), platform)
+    if specs is not None:
+        build_tenants(settings, specs, platform_refs(settings), platform)
 
 
 main()

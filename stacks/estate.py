@@ -23,13 +23,13 @@ _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$")
 
 
 def read_strategies(path: str | Path, estate: Estate | None = None, *, accept_mismatch: bool = False,
-                    on_accept: Callable[[str], None] | None = None) -> dict[str, str]:
+                    on_accept: Callable[[str], None] | None = None, option: str | None = None) -> dict[str, str]:
     """App id -> strategy from a plan file, through the project's one plan reader: every key checked
     (errors name the file and key) and, given the estate, bound to it (a plan made for another
     estate or an older inventory is refused unless `accept_mismatch`)."""
-    from migration.plan.reader import read_plan
+    from migration.plan.reader import ACCEPT_OPTION, read_plan
 
-    plan = read_plan(path, estate, accept_mismatch=accept_mismatch, on_accept=on_accept)
+    plan = read_plan(path, estate, accept_mismatch=accept_mismatch, on_accept=on_accept, option=option or ACCEPT_OPTION)
     return {app_id: app.strategy for app_id, app in plan.apps.items()}
 
 

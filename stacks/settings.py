@@ -31,7 +31,7 @@ CHART_KEYS = {  # key -> (release name, namespace field of PlatformSpec/Platform
     "monitoring": ("kube-prometheus-stack", "monitoring_namespace"),
 }
 STRING_KEYS = ("inventory", "plan", "role", "platformStack", "portalHost", "registry", "pssVersion",
-               "failureDomain", "storageEndpoint", "appVersion", "portalExposure")
+               "failureDomain", "storageEndpoint", "appVersion", "portalExposure", "acceptPlanMismatch")
 OBJECT_KEYS = ("shard", "storageAllowList", "backupTarget", "charts", "chartValues", "identityDatabase")
 _VERSION = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
 
@@ -71,6 +71,7 @@ class StackSettings:
     storage_allow_list: tuple[str, ...]
     failure_domain: str
     app_version: str
+    accept_plan_mismatch: bool = False  # dcc:acceptPlanMismatch: use a plan made for another inventory, on purpose
 
 
 def _need(values: Mapping[str, Any], key: str, kind: type, check: Callable[[Any], bool] = bool, what: str = "") -> Any:
@@ -159,7 +160,11 @@ def parse_settings(values: Mapping[str, Any]) -> StackSettings:
     version = values.get("appVersion", "1.0.0")
     if not _VERSION.match(str(version)):
         raise ConfigProblem("appVersion", f"must be an exact version like 1.2.3, got {version!r}")
+    accept = values.get("acceptPlanMismatch") or "false"
+    if accept not in ("true", "false"):
+        raise ConfigProblem("acceptPlanMismatch", f"must be true or false, got {accept!r}")
     return StackSettings(
+        accept_plan_mismatch=accept == "true",
         inventory=_need(values, "inventory", str), plan=_need(values, "plan", str), role=role,
         shard=_shard(values.get("shard")), platform_stack=platform_stack,
         platform=PlatformSpec(refs=refs, backup=backup, charts=charts, storage_endpoint=storage,

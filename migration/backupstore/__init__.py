@@ -1,5 +1,7 @@
 """The backup store: SHA-256 manifests, packed and encrypted objects on one or more S3 sites with
-object lock, atomic placement of restored trees, and the local SeaweedFS server for the lab.
+object lock, atomic placement of restored trees, the residency rule that says which endpoints
+backups may go to (`residency`, checked before any byte leaves a host), and the local SeaweedFS
+server for the lab.
 
 The only package that imports boto3.
 """

@@ -22,8 +22,8 @@ def assess_command(
     from migration.assess import assess, rationalize
     from migration.assess.report import apps_table, rationalization_table, strategy_table, write_json
     from migration.inventory import load_estate
-    from migration.terminal import console as make_console
-    from migration.terminal import safe
+    from migration.untrusted.terminal import console as make_console
+    from migration.untrusted.terminal import safe
 
     loaded = load_estate(estate)
     results = assess(loaded)

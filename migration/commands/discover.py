@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from migration.errors import InputError, RemoteError
-from migration.terminal import console as make_console
-from migration.terminal import plain, safe
+from migration.untrusted.terminal import console as make_console
+from migration.untrusted.terminal import plain, safe
 
 if TYPE_CHECKING:  # only for annotations: the heavy modules load inside the commands
     from rich.console import Console
     from rich.table import Table
 
+    from migration.access.ssh import SshTarget
     from migration.discovery import HostFacts, HostOutcome, Settings
     from migration.inventory import Estate
-    from migration.ssh import SshTarget
 
 discover_app = typer.Typer(
     help="Collect read-only facts from the estate's hosts over SSH (one connection per host), "
@@ -41,9 +41,9 @@ def discover(
     estate: Annotated[Path | None, typer.Option("--estate", help=_ESTATE_HELP)] = None,
     hosts: Annotated[str, typer.Option("--hosts", help="Only hosts whose id matches this glob, e.g. 'kmk-*'.")] = "*",
     known_hosts: Annotated[Path | None, typer.Option(
-        "--known-hosts", help="Pinned host keys (default: the lab's access/known_hosts).")] = None,
+        "--known-hosts", help="Pinned host keys (default: known_hosts in the estate's access folder).")] = None,
     identity: Annotated[Path | None, typer.Option(
-        "--identity", help="Private key (default: the lab's access/id_ed25519).")] = None,
+        "--identity", help="Private key (default: id_ed25519 in the estate's access folder).")] = None,
     user: Annotated[str, typer.Option("--user", help="Remote user.")] = "root",
     accept_new_keys: Annotated[bool, typer.Option(
         "--accept-new-keys",
@@ -64,14 +64,15 @@ def discover(
         return
     if estate is None:
         raise InputError("missing option --estate (the estate folder)", where="--estate")
+    from migration.access.files import AccessFiles, default_dir
     from migration.discovery import Settings, load_all, select_targets
-    from migration.discovery.targets import lab_addresses
     from migration.inventory import load_estate
 
     loaded = load_estate(estate)
-    targets = select_targets(loaded, hosts, user, lab_addresses(loaded))
-    settings = Settings(known_hosts=_access(loaded, known_hosts, "known_hosts", "--known-hosts"),
-                        identity=_access(loaded, identity, "identity", "--identity"), user=user,
+    files = AccessFiles(default_dir(loaded.name))
+    targets = select_targets(loaded, hosts, user, files.addresses())
+    settings = Settings(known_hosts=_access(known_hosts, files.known_hosts, "known_hosts", "--known-hosts"),
+                        identity=_access(identity, files.identity, "identity", "--identity"), user=user,
                         accept_new_keys=accept_new_keys, concurrency=concurrency, connect_timeout=timeout,
                         command_timeout=command_timeout)
     outcomes = _run(targets, settings, estate / "facts")
@@ -104,17 +105,15 @@ def diff_command(
     _print_diff(make_console(), load_estate(estate), found)
 
 
-def _access(estate: Estate, given: Path | None, name: str, option: str) -> Path:
-    from migration.discovery.targets import lab_access_file
-
+def _access(given: Path | None, default: Path, name: str, option: str) -> Path:
+    """The file the user named, else the estate's default access file (which must exist)."""
     if given is not None:
         if name == "identity" and not given.is_file():
             raise InputError("identity file not found", where=str(given))
         return given
-    found = lab_access_file(estate, name)
-    if found is None:
+    if not default.exists():
         raise InputError(f"no default {name} for this estate (its lab is not up); pass {option}", where=option)
-    return found
+    return default
 
 
 def _run(targets: list[SshTarget], settings: Settings, facts_dir: Path) -> list[HostOutcome]:

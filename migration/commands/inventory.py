@@ -20,8 +20,8 @@ def register(app: typer.Typer) -> None:
 def validate(estate: Annotated[Path, typer.Argument(help="Estate folder, e.g. inventory/lab.")]) -> None:
     """Check every file of an estate; print each problem as `file:line: field: message` (exit 2 if any)."""
     from migration.inventory import check_estate
-    from migration.terminal import console, safe
-    from migration.untrusted import escape_controls
+    from migration.untrusted.terminal import console, safe
+    from migration.untrusted.text import escape_controls
 
     found, problems = check_estate(estate)
     if problems:
@@ -41,7 +41,7 @@ def show(estate: Annotated[Path, typer.Argument(help="Estate folder, e.g. invent
     """Summarise an estate: counts per data-center kind, host role, app criticality and data class."""
     from migration.inventory import load_estate
     from migration.inventory.summary import summary_table
-    from migration.terminal import console
+    from migration.untrusted.terminal import console
 
     console().print(summary_table(load_estate(estate)))
 
@@ -56,7 +56,7 @@ def generate(
 ) -> None:
     """Write a reproducible national-scale sample estate (same seed and scale, byte-identical files)."""
     from migration.inventory.generate import GenerateSettings, write_estate
-    from migration.terminal import console, safe
+    from migration.untrusted.terminal import console, safe
 
     settings = GenerateSettings.from_folder(out).override(seed=seed, scale=scale)
     counts = write_estate(out, settings)

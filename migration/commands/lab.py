@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from migration.terminal import console, plain, safe
+from migration.untrusted.terminal import console, plain, safe
 
 lab_app = typer.Typer(help="The lab: real hosts in network namespaces with sshd, sample apps and faults.",
                       no_args_is_help=True)

@@ -35,7 +35,7 @@ RESIDENCY = typer.Option(None, "--residency-config",
 
 def warn_accepted(line: str) -> None:
     """Say on stderr that a mismatched plan is used on purpose (--accept-plan-mismatch)."""
-    from migration.terminal import console, safe
+    from migration.untrusted.terminal import console, safe
 
     console(stderr=True).print(f"[yellow]warning:[/] {safe(line)}", soft_wrap=True)
 
@@ -84,8 +84,8 @@ def migrate(
     from migration.errors import MigrationFailed
     from migration.execution.orchestrator import migrate_wave
     from migration.execution.session import Inputs, open_session
-    from migration.terminal import console as make_console
-    from migration.terminal import safe
+    from migration.untrusted.terminal import console as make_console
+    from migration.untrusted.terminal import safe
 
     session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state, s3_endpoint_2=s3_endpoint_2,
                                   keys_file=backup_keys, lock_mode=lock_mode.upper(), lock_days=lock_days,
@@ -134,7 +134,7 @@ STYLE = {"migrated": "green", "unchanged": "cyan", "rolled_back": "yellow", "fai
 def summary_table(report: Any) -> Any:
     from rich.table import Table
 
-    from migration.terminal import plain, safe
+    from migration.untrusted.terminal import plain, safe
 
     table = Table(title=f"wave {report.wave} (run {report.run_id}): {safe(report.status)}")
     for col in ("app", "result", "failed step", "changed steps", "detail"):

@@ -36,8 +36,8 @@ def plan(
     from migration.inventory import load_estate
     from migration.plan import make_plan, write_plan
     from migration.plan.summary import wave_table
-    from migration.terminal import console as make_console
-    from migration.terminal import safe
+    from migration.untrusted.terminal import console as make_console
+    from migration.untrusted.terminal import safe
 
     console = make_console()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -75,8 +75,8 @@ def explain_command(
     from migration.inventory import load_estate
     from migration.plan import explain, make_plan
     from migration.plan.reader import read_plan
-    from migration.terminal import console, safe
-    from migration.untrusted import escape_controls
+    from migration.untrusted.terminal import console, safe
+    from migration.untrusted.text import escape_controls
 
     if plan_file is None and estate is None:
         raise InputError("give --plan FILE or --estate DIR", where="dcc plan explain")

@@ -49,8 +49,8 @@ def show(app: _APP, estate: _ESTATE, proposed: Annotated[bool, typer.Option(
 
     from migration.profile.diff import describe
     from migration.profile.walk import entries
-    from migration.terminal import console as make_console
-    from migration.terminal import safe as escape
+    from migration.untrusted.terminal import console as make_console
+    from migration.untrusted.terminal import safe as escape
 
     _, profile = _load(estate, app, proposed=proposed)
     state = "reviewed" if profile.reviewed else "proposal, not reviewed"
@@ -71,8 +71,8 @@ def diff_command(app: _APP, estate: _ESTATE) -> None:
     from rich.table import Table
 
     from migration.profile import diff
-    from migration.terminal import console as make_console
-    from migration.terminal import safe as escape
+    from migration.untrusted.terminal import console as make_console
+    from migration.untrusted.terminal import safe as escape
 
     _, reviewed = _load(estate, app, proposed=False)
     _, proposal = _load(estate, app, proposed=True)
@@ -95,7 +95,7 @@ def review(app: _APP, estate: _ESTATE) -> None:
     """Accept the proposal as the reviewed profile (refused while an entry still needs review)."""
     from migration.profile import load_profile, profile_path, write_profile
     from migration.profile.review import reviewed
-    from migration.terminal import console as make_console
+    from migration.untrusted.terminal import console as make_console
 
     loaded, proposal = _load(estate, app, proposed=True)
     current = profile_path(estate, app)
@@ -111,7 +111,7 @@ def validate(estate: _ESTATE) -> None:
     """Check every profile and proposal of an estate; each problem as `file:line: field: problem`."""
     from migration.inventory import load_estate
     from migration.profile import check, profiles_dir
-    from migration.terminal import console as make_console
+    from migration.untrusted.terminal import console as make_console
 
     loaded = load_estate(estate)
     files = sorted(profiles_dir(estate).glob("*.yaml"))

@@ -32,7 +32,7 @@ def render(
     from rich.table import Table
 
     from migration.inventory import load_estate
-    from migration.terminal import console, safe
+    from migration.untrusted.terminal import console, safe
     from stacks.estate import policy_context, read_strategies, specs_from_estate
     from stacks.manifests import bulk, iter_folders, load_settings, write_manifests
 
@@ -40,7 +40,7 @@ def render(
     loaded = load_estate(estate)
     err = console(stderr=True)
     strategies = read_strategies(plan, loaded, accept_mismatch=accept_plan_mismatch,
-                                 on_accept=lambda line: err.print(f"[yellow]warning:[/] {safe(line)}"))
+                                 on_accept=lambda line: err.print(f"[yellow]warning:[/] {safe(line)}", soft_wrap=True))
     specs = specs_from_estate(loaded, strategies, settings)
     agencies = settings.shard.selects([t.agency for t in specs.tenants])
     folders = {}

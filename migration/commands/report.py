@@ -51,8 +51,8 @@ def report(
         write_text_atomic,
     )
     from migration.report.compare import load_previous
-    from migration.terminal import console as make_console
-    from migration.terminal import safe
+    from migration.untrusted.terminal import console as make_console
+    from migration.untrusted.terminal import safe
 
     console = make_console(stderr=as_json)
     # Progress goes to stderr (stdout carries only the result), and only to a terminal: a log or a CI
@@ -81,7 +81,7 @@ def _summary(console: Console, r: Report) -> None:
     from rich.table import Table
 
     from migration.report.render import fmt_number
-    from migration.terminal import plain, safe
+    from migration.untrusted.terminal import plain, safe
 
     table = Table(title=f"KPI ledger: {safe(r.estate)}", title_justify="left")
     columns: tuple[tuple[str, JustifyMethod], ...] = (("KPI", "left"), ("value", "right"), ("plan", "right"),

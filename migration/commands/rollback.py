@@ -29,7 +29,7 @@ def rollback(
     from migration.errors import MigrationFailed
     from migration.execution.orchestrator import rollback_app
     from migration.execution.session import Inputs, open_session
-    from migration.terminal import console, safe
+    from migration.untrusted.terminal import console, safe
 
     session = open_session(Inputs(estate, plan, s3_endpoint, bucket, state, s3_endpoint_2=s3_endpoint_2,
                                   keys_file=backup_keys, accept_mismatch=accept_plan_mismatch,

@@ -40,8 +40,8 @@ def serve(
 
     from migration.backupstore.server import ACCESS_KEY, LocalS3Server
     from migration.errors import InputError
-    from migration.terminal import console as make_console
-    from migration.terminal import safe
+    from migration.untrusted.terminal import console as make_console
+    from migration.untrusted.terminal import safe
 
     if data_dir is None:
         if estate is None:
@@ -89,7 +89,7 @@ def verify(
     from migration.errors import CorruptObject, InputError
     from migration.inventory import load_estate
     from migration.state import StateStore
-    from migration.terminal import console
+    from migration.untrusted.terminal import console
 
     if not estate.is_dir():
         raise InputError("estate folder not found", where=str(estate))
@@ -144,7 +144,7 @@ def _audit(backups: BackupStore, backup: BackupRecord, advance: Any) -> tuple[st
 def _results_table(chosen: list[BackupRecord], results: list[tuple[str | None, str]]) -> Any:
     from rich.table import Table
 
-    from migration.terminal import plain
+    from migration.untrusted.terminal import plain
 
 
     table = Table(title="Backup audit", title_justify="left")

@@ -76,8 +76,8 @@ def status(
     """Show runs, every host's pipeline steps (latest status), verification evidence and backups."""
     from migration.errors import InputError
     from migration.state import StateStore
-    from migration.terminal import console as make_console
-    from migration.terminal import safe
+    from migration.untrusted.terminal import console as make_console
+    from migration.untrusted.terminal import safe
 
     if not estate.is_dir():
         raise InputError("estate folder not found", where=str(estate))
@@ -111,7 +111,7 @@ def status(
 
 def _esc(text: str, style: str = "") -> Text:
     """Journal text is data, never rich markup or emoji (a check named `[red]x` prints as written)."""
-    from migration.terminal import plain
+    from migration.untrusted.terminal import plain
 
     return plain(text, style)
 
@@ -121,7 +121,7 @@ def _when(at: datetime | None) -> str:
 
 
 def _colored(status: str, compact: bool = False) -> Text:
-    from migration.terminal import plain
+    from migration.untrusted.terminal import plain
 
     label = SHORT_STATUS.get(status, status) if compact else status
     return plain(label, COLORS.get(status, "white"))

@@ -25,9 +25,9 @@ def validate(
     """Validate every object: official schemas in strict mode (CRDs: our own schemas), then every policy."""
     from rich.table import Table
 
-    from migration.terminal import console as make_console
-    from migration.terminal import safe
-    from migration.untrusted import escape_controls
+    from migration.untrusted.terminal import console as make_console
+    from migration.untrusted.terminal import safe
+    from migration.untrusted.text import escape_controls
     from stacks.manifests import bulk, read_manifests, read_policy_config
     from stacks.policy.policies import RESOURCE_POLICIES, STACK_POLICIES
     from stacks.validation import check_objects

@@ -31,7 +31,7 @@ def verify(
     from migration.execution.session import Inputs, open_session
     from migration.execution.steps import expected_for, target_of
     from migration.execution.steps import failed as outcome_of
-    from migration.terminal import console
+    from migration.untrusted.terminal import console
     from migration.verify import CheckResult, verify_guarded
 
     if wave is None and app_id is None:
@@ -63,7 +63,7 @@ def verify(
 def checks_table(rows: list[tuple[str, Any]]) -> Any:
     from rich.table import Table
 
-    from migration.terminal import plain
+    from migration.untrusted.terminal import plain
 
     table = Table(title="verification")
     for col in ("app", "host", "check", "result", "got"):

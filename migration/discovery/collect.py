@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from migration import ssh
+from migration.access import ssh
 from migration.discovery import script
 from migration.discovery.assemble import assemble
 from migration.discovery.facts import HostFacts, write_facts

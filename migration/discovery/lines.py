@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from migration.discovery.secrets import redact
-from migration.untrusted import escape_controls
+from migration.untrusted.text import escape_controls
 
 MAX_LINE = 4096
 MAX_LINES = 50_000

@@ -12,7 +12,9 @@ from migration.discovery.facts import HostFacts
 from migration.discovery.mapping import SSH_PORT
 from migration.inventory.model import Estate
 
-POSTGRES_PORT = 5432  # the app layout convention: an app's database is PostgreSQL on db_host
+# An app's db_host serves its database on one of these (PostgreSQL, MariaDB/MySQL): whichever listens
+# there is the declared one; none listening is reported on the first.
+DB_PORTS = (5432, 3306)
 
 
 @dataclass(frozen=True)
@@ -26,11 +28,15 @@ class ListenerFinding:
 
 def listener_findings(estate: Estate, facts: dict[str, HostFacts]) -> list[ListenerFinding]:
     """Per discovered host: declared ports missing from `ss`, and listeners the inventory lacks."""
-    expected = _expected(estate)
+    expected, databases = _expected(estate)
     findings: list[ListenerFinding] = []
     for host in (h for h in estate.hosts if h in facts):
         listening = {s.port: s.process for s in facts[host].listening}
-        declared = expected.get(host, {})
+        declared = dict(expected.get(host, {}))
+        if host in databases:
+            served = [p for p in DB_PORTS if p in listening] or [DB_PORTS[0]]
+            for port in served:
+                declared.setdefault(port, databases[host])
         findings += [ListenerFinding(host, port, app, "declared, not listening")
                      for port, app in sorted(declared.items()) if port not in listening]
         findings += [ListenerFinding(host, port, None, "listening, not declared", process)
@@ -39,17 +45,19 @@ def listener_findings(estate: Estate, facts: dict[str, HostFacts]) -> list[Liste
     return findings
 
 
-def _expected(estate: Estate) -> dict[str, dict[int, str]]:
-    """Host -> {port: app}: each app's port on its serving hosts, and its database port on db_host."""
+def _expected(estate: Estate) -> tuple[dict[str, dict[int, str]], dict[str, str]]:
+    """(host -> {port: app}: each app's port on its serving hosts; db_host -> the first app whose
+    database it holds)."""
     ports: dict[str, dict[int, str]] = {}
+    databases: dict[str, str] = {}
     for app in estate.apps.values():
         serving = [h for h in app.hosts if h != app.db_host] or list(app.hosts)
         for host in serving:
             if app.port:
                 ports.setdefault(host, {}).setdefault(app.port, app.id)
         if app.db_host:
-            ports.setdefault(app.db_host, {}).setdefault(POSTGRES_PORT, app.id)
-    return ports
+            databases.setdefault(app.db_host, app.id)
+    return ports, databases
 
 
 def _portal_web(estate: Estate, host: str, port: int) -> bool:

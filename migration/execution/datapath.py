@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration.access.files import AccessFiles
 from migration.errors import RemoteError
-from migration.execution.access import LabAccess
 from migration.execution.layout import incoming_of, layout_of
 from migration.execution.wave import AppMove
 
@@ -41,7 +41,7 @@ class BackupResult:
     bytes: int
 
 
-def rsync(access: LabAccess, sources: list[str], dest: str, *extra: str) -> None:
+def rsync(access: AccessFiles, sources: list[str], dest: str, *extra: str) -> None:
     """One rsync over the lab's ssh_config (pinned known_hosts, shared connection)."""
     ssh = " ".join(access.ssh_command())
     cmd = ["rsync", "-a", "--numeric-ids", f"--timeout={RSYNC_TIMEOUT}", "--partial-dir=.rsync-partial",
@@ -60,7 +60,7 @@ def _rsync_reason(stderr: str, rc: int) -> str:
     return (causes or lines or [f"rc {rc}"])[0][:300]
 
 
-def pull(move: AppMove, access: LabAccess, staging: Path) -> Path:
+def pull(move: AppMove, access: AccessFiles, staging: Path) -> Path:
     """Mirror the app's tree and data (its profile's paths) and its DB dump from the sources into
     `staging/<app>`, each path under `files/` at its own absolute path."""
     local = staging / move.app
@@ -77,7 +77,7 @@ def pull(move: AppMove, access: LabAccess, staging: Path) -> Path:
     return local
 
 
-def push(move: AppMove, access: LabAccess, restored: Path,
+def push(move: AppMove, access: AccessFiles, restored: Path,
          hook: Callable[[str, AppMove], None] | None = None) -> None:
     """Push a verified restore tree to temp paths on the targets (never the live paths): each data
     folder beside its destination, the rest (what deploy installs) to the incoming folder."""
@@ -134,8 +134,9 @@ def unpack_collected(move: AppMove, staging: Path) -> Path:
 
 def pack(move: AppMove, restored: Path, outbox: Path) -> Path:
     """Archives of a verified restore tree for the deliver phase: each data folder (`data-<i>.tar`),
-    the rest of the tree (code, config, service files) and the dump; owned by root, modes and
-    links kept. An empty part gets no archive."""
+    the rest of the tree (code, config, service files) and the dump; owners (by number, as the
+    manifest records them and the target's tar unpacks them), modes and links kept. An empty part
+    gets no archive."""
     out = fresh_dir(outbox)
     out.mkdir()
     files = restored / "files"
@@ -155,9 +156,9 @@ def _children(folder: Path) -> list[Path]:
     return sorted(folder.iterdir()) if folder.is_dir() else []
 
 
-def _as_root(info: tarfile.TarInfo) -> tarfile.TarInfo:
-    info.uid = info.gid = 0
-    info.uname = info.gname = "root"
+def _by_number(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    # Only the numbers: a name is this controller's, which may mean another id on the target.
+    info.uname = info.gname = ""
     return info
 
 
@@ -169,7 +170,7 @@ def _archive(path: Path, root: Path, members: list[Path], skip: set[Path] | None
     left_out = {p.relative_to(root).as_posix() for p in skip or ()}
 
     def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
-        return None if info.name in left_out else _as_root(info)
+        return None if info.name in left_out else _by_number(info)
     with tarfile.open(path, "w") as tar:
         for member in members:
             tar.add(member, arcname=member.relative_to(root).as_posix(), filter=keep)

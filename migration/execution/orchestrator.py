@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from migration.access.files import warm_connections
 from migration.execution import datapath
 from migration.execution import failback as F
 from migration.execution import steps as S
-from migration.execution.access import warm_connections
 from migration.execution.runner import wait_for_leftover_playbooks
 from migration.execution.wave import STEPS, AppMove, batches
 
@@ -156,18 +156,18 @@ def rollback_app(ctx: S.Context, move: AppMove, notify: Notify = lambda *_: None
                      "" if out.ok else S.message_of(out))
 
 
-def replay_phases(ctx: S.Context, moves: list[AppMove]) -> dict[str, int]:
-    """Run every Ansible phase of a finished wave again; returns changed task counts (idempotence proof)."""
+def replay_phases(ctx: S.Context, moves: list[AppMove]) -> dict[str, tuple[int, list[str]]]:
+    """Run again the Ansible phases that can run on a finished wave: phase -> (changed tasks, hosts
+    that failed). Both must be empty for a wave that is done (the idempotence proof).
+
+    Only cutover and decommission: the earlier phases' inputs are gone by design once a wave is
+    decommissioned (the sources' services are retired, their databases closed, the transfer's copies
+    removed), so a replay of them would fail, and a failed phase changes nothing: it proves nothing."""
     from migration.execution import jobs as J
 
-    backups = {m.app: S.latest_backup(ctx, m.app) for m in moves}
-    digests = {app: b.manifest_sha256 for app, b in backups.items() if b is not None}
-    # The backup phase's maintenance routes point at the sources: replayed after cutover they would
-    # undo it. They are left out; the same route script's idempotence is proven by the cutover replay.
-    plan = {
-        "preflight": J.preflight(moves), "backup": J.backup(moves, maintenance=False),
-        "restore": J.restore(moves, digests),
-        "deploy": J.deploy(moves, ctx.moved, ctx.ips), "cutover": J.route(moves, to_source=False),
-        "decommission": J.decommission(moves, ctx.retain_days),
-    }
-    return {name: ctx.phase(name, jobs).changed for name, jobs in plan.items()}
+    plan = {"cutover": J.route(moves, to_source=False), "decommission": J.decommission(moves, ctx.retain_days)}
+    out: dict[str, tuple[int, list[str]]] = {}
+    for name, jobs in plan.items():
+        result = ctx.phase(name, jobs)
+        out[name] = (result.changed, sorted(h for h, items in jobs.items() if items and not result.host_ok(h)))
+    return out

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migration.access.files import AccessFiles
 from migration.atomic import write_text_atomic
-from migration.execution.access import LabAccess
 
 PLAYBOOK_DIR = Path(__file__).resolve().parents[2] / "playbooks"
 
@@ -70,7 +70,7 @@ class RunnerTuning:
         return RunnerTuning(forks=5, ansible_defaults=True, warm_connections=False)
 
 
-def _envvars(access: LabAccess, tuning: RunnerTuning, control_dir: Path) -> dict[str, str]:
+def _envvars(access: AccessFiles, tuning: RunnerTuning, control_dir: Path) -> dict[str, str]:
     base = {
         "ANSIBLE_HOST_KEY_CHECKING": "True",
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
@@ -109,7 +109,7 @@ def _envvars(access: LabAccess, tuning: RunnerTuning, control_dir: Path) -> dict
     }
 
 
-def _prepare(private_dir: Path, access: LabAccess) -> None:
+def _prepare(private_dir: Path, access: AccessFiles) -> None:
     """Lay out `env/ inventory/ project/`; project links to the repo's playbooks."""
     import yaml
 
@@ -184,7 +184,7 @@ def run_phase(
     hosts: list[str],
     extravars: dict[str, Any],
     *,
-    access: LabAccess,
+    access: AccessFiles,
     work_dir: Path,
     ident: str,
     tuning: RunnerTuning | None = None,

@@ -1,4 +1,4 @@
-"""Open everything one pipeline command needs: estate, plan moves, lab access, state store, object store.
+"""Open everything one pipeline command needs: estate, plan moves, access files, state store, object store.
 
 Shared by `dcc migrate`, `dcc rollback` and `dcc verify` so they read the same inputs the same way.
 """
@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from migration.access.files import access_for
 from migration.errors import InputError
-from migration.execution.access import access_for
 from migration.execution.layout import layout_of
 from migration.execution.runner import RunnerTuning
 from migration.execution.steps import Context, Hook
@@ -99,8 +99,8 @@ class Session:
 
 def open_session(inputs: Inputs, wave: int | None = None) -> Session:
     """Load and check every input once, at the edge (the wave too, before any connection is made)."""
+    from migration.backupstore.residency import check_endpoints, residency_of
     from migration.inventory import load_estate
-    from migration.residency import check_endpoints, residency_of
     from migration.state import StateStore
 
     estate = load_estate(inputs.estate_dir)

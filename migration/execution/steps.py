@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migration.access.files import AccessFiles
 from migration.backupstore import backup_stamp
 from migration.errors import DccError, InputError, MigrationFailed
 from migration.execution import datapath
 from migration.execution import jobs as J
-from migration.execution.access import LabAccess
 from migration.execution.runner import PhaseResult, RunnerTuning, run_phase
 from migration.execution.wave import AppMove
 
@@ -41,7 +41,7 @@ class Context:
     """Everything a step needs; built once per `dcc migrate` run."""
 
     estate: str
-    access: LabAccess
+    access: AccessFiles
     store: Any  # migration.state.StateStore
     objects: Any  # migration.backupstore.BackupStore
     work_dir: Path
@@ -234,7 +234,8 @@ def target_of(move: AppMove) -> Any:
                   ports=profile.ports(legacy),
                   health=(health.path, health.port, health.expect_status, health.body_match) if health else None,
                   data_roots=profile.data_paths(legacy),
-                  databases=tuple(Database(d.pair[1].id, d.script, d.name, d.key) for d in move.databases),
+                  databases=tuple(Database(d.pair[1].id, d.script, d.name, d.key, d.is_file)
+                                  for d in move.databases),
                   service=move.service)
 
 
@@ -288,9 +289,20 @@ def health_path(move: AppMove) -> str:
     return health.path if health else "/health"
 
 
-def _portal_get(move: AppMove, wanted: tuple[int, ...], attempts: int) -> tuple[int, str, bytes] | str:
+UPSTREAM_HEADER = "X-Dcc-Upstream"  # the portal's own word for where it sent a request (dcc_cutover's route)
+
+
+@dataclass(frozen=True)
+class PortalAnswer:
+    status: int
+    location: str   # the Location header (a retired app's redirect)
+    upstream: str   # the backend address the portal proxied to ("ip:port"), "" if it did not say
+    body: bytes
+
+
+def _portal_get(move: AppMove, wanted: tuple[int, ...], attempts: int) -> PortalAnswer | str:
     """GET the app's health path through the portal with the service's Host header, retrying until
-    a status in `wanted` comes back: (status, Location header, body), or the last problem as text."""
+    a status in `wanted` comes back, or the last problem as text."""
     last = ""
     for attempt in range(attempts):
         try:
@@ -300,7 +312,8 @@ def _portal_get(move: AppMove, wanted: tuple[int, ...], attempts: int) -> tuple[
             body = resp.read()
             conn.close()
             if resp.status in wanted:
-                return resp.status, resp.getheader("Location", ""), body
+                return PortalAnswer(resp.status, resp.getheader("Location", ""),
+                                    resp.getheader(UPSTREAM_HEADER, ""), body)
             last = f"HTTP {resp.status}"
         except OSError as exc:
             last = str(exc)
@@ -309,14 +322,23 @@ def _portal_get(move: AppMove, wanted: tuple[int, ...], attempts: int) -> tuple[
 
 
 def portal_answer(move: AppMove, attempts: int = 5) -> str:
-    """The host serving the app through the portal (its health JSON's `host`)."""
+    """The host serving the app through the portal (`serving_host`), or why nothing answered."""
     got = _portal_get(move, (200,), attempts)
-    if isinstance(got, str):
-        return f"no answer ({got})"
+    return f"no answer ({got})" if isinstance(got, str) else serving_host(move, got)
+
+
+def serving_host(move: AppMove, got: PortalAnswer) -> str:
+    """The backend the portal says it proxied to (any app, whatever its health check answers),
+    as a host id of the move; else the `host` the app's health JSON names."""
+    if got.upstream:
+        # The last address nginx tried (a list when it retried), without its port.
+        address = got.upstream.split(",")[-1].strip().rsplit(":", 1)[0]
+        return {n.ip: n.id for pair in move.pairs for n in pair}.get(address, address)
     try:
-        return str(json.loads(got[2]).get("host", ""))
+        data = json.loads(got.body)
     except ValueError as exc:
         return f"no answer ({exc})"
+    return str(data.get("host", "")) if isinstance(data, dict) else "no answer (no backend named)"
 
 
 def portal_redirect(move: AppMove, attempts: int = 5) -> str:
@@ -324,7 +346,7 @@ def portal_redirect(move: AppMove, attempts: int = 5) -> str:
     got = _portal_get(move, (308, 410), attempts)
     if isinstance(got, str):
         return f"no answer ({got})"
-    return f"{got[0]} {got[1]}".strip()
+    return f"{got.status} {got.location}".strip()
 
 
 def expected_redirect(move: AppMove) -> str:

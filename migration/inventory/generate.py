@@ -21,7 +21,7 @@ from migration.atomic import write_text_atomic
 from migration.errors import InputError
 from migration.inventory import samplers
 from migration.inventory.yamlsafe import load_bounded
-from migration.userfiles import read_text, write_problem
+from migration.untrusted.files import read_text, write_problem
 
 _FILES = ("agencies.csv", "datacenters.csv", "hosts.csv", "apps.csv", "dependencies.csv",
           "estate.yaml", "constraints.yaml")

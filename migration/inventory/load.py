@@ -19,7 +19,7 @@ from migration.inventory.readers import Problems
 from migration.inventory.records import Table, build_csv_table, build_table
 from migration.inventory.refs import Refs
 from migration.inventory.schema import REQUIRED_TABLES, TABLES
-from migration.userfiles import file_problem, reason
+from migration.untrusted.files import file_problem, reason
 
 _SUFFIXES = (".yaml", ".yml", ".csv")
 _SINGLE = ("estate.yaml", "constraints.yaml")

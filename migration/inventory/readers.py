@@ -18,8 +18,8 @@ import yaml
 
 from migration.errors import InputError
 from migration.inventory import yamlsafe
-from migration.untrusted import has_control, shorten
-from migration.userfiles import decode, read_bytes
+from migration.untrusted.files import decode, read_bytes
+from migration.untrusted.text import has_control, shorten
 
 LINE = "__line__"
 KEY_LINES = "__key_lines__"

@@ -18,7 +18,7 @@ from typing import Any
 from migration.inventory import model
 from migration.inventory.numbers import ambiguity
 from migration.inventory.provinces import PROVINCE_NAMES
-from migration.untrusted import shorten
+from migration.untrusted.text import shorten
 
 Parser = Callable[[Any], Any]
 MAX_ID = 128

@@ -65,7 +65,7 @@ def _line(event: Any) -> int:
 def load_bounded(text: str, where: str) -> Any:
     """`yaml.safe_load` within the bounds above; every problem is an InputError naming `where:line`."""
     from migration.errors import InputError
-    from migration.untrusted import shorten
+    from migration.untrusted.text import shorten
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:

@@ -5,8 +5,8 @@ Public API: `up(estate_dir)`, `down(name)`, `status(name)`, `renumber(...)`, `La
 
 from __future__ import annotations
 
-from migration.lab.access import LabAccess
 from migration.lab.cleanup import down
+from migration.lab.handle import LabAccess
 from migration.lab.lifecycle import status, up
 from migration.lab.renumber import renumber
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from migration.access import keys
 from migration.errors import InputError, LabError
-from migration.lab import access, cleanup, hosts, keys, lifecycle, naming, network, vendorinstall
+from migration.lab import cleanup, handle, hosts, lifecycle, naming, network, vendorinstall
 from migration.lab.estate import LabEstate
 from migration.lab.run import run
 
@@ -119,7 +120,7 @@ def _disk(est: LabEstate, host: str, value: str | None, off: bool) -> str:
 def close_master(est: LabEstate, host: str) -> None:
     """Close our multiplexed ssh connection to `host`, so the next ssh meets the fault
     instead of riding (or hanging on) a connection opened before it."""
-    acc = access.LabAccess.for_estate(est.name)
+    acc = handle.LabAccess.for_estate(est.name)
     run(["ssh", "-F", str(acc.ssh_config), "-O", "exit", host], check=False, timeout=10)
 
 
@@ -156,7 +157,7 @@ def boot(name: str, host: str) -> None:
     from migration.lab import base
 
     img = base.ensure_base()
-    client_pub = keys.load_or_create(access.LabAccess.for_estate(name).identity).public_openssh
+    client_pub = keys.load_or_create(handle.LabAccess.for_estate(name).identity).public_openssh
     _, started = lifecycle.boot(est, host, img.rootfs, client_pub)
     hosts.wait_banners(est, [host])
     if started:

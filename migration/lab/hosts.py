@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration.access import keys
 from migration.atomic import write_text_atomic
 from migration.errors import LabError
-from migration.lab import keys, naming
+from migration.lab import naming
 from migration.lab.estate import Host, LabEstate
 from migration.lab.run import CLEAN_ENV, run
 

@@ -14,9 +14,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration.access import keys
 from migration.errors import LabError, PermissionProblem
-from migration.lab import access, base, hosts, keys, naming, network, state
 from migration.lab import appinstall as apps
+from migration.lab import base, handle, hosts, naming, network, state
 from migration.lab import estate as estate_mod
 from migration.lab.estate import LabEstate
 from migration.lab.run import run
@@ -93,7 +94,7 @@ def boot(est: LabEstate, host_id: str, lower: Path, client_pub: str) -> tuple[st
     return key, True
 
 
-def up(estate_dir: Path | str, progress: Progress = lambda *_: None) -> access.LabAccess:
+def up(estate_dir: Path | str, progress: Progress = lambda *_: None) -> handle.LabAccess:
     """Build/reuse the base, start every host of the estate, write the access files."""
     require_root()
     src = estate_mod.load(estate_dir)
@@ -102,7 +103,7 @@ def up(estate_dir: Path | str, progress: Progress = lambda *_: None) -> access.L
     est = estate_mod.load(state.copy_estate(Path(estate_dir), src.name))
     img = base.ensure_base(lambda line: progress(line, 0, len(est.hosts)))
     _prepare(est, img.rootfs)
-    client = access.LabAccess.for_estate(est.name)
+    client = handle.LabAccess.for_estate(est.name)
     client_pub = keys.load_or_create(client.identity).public_openssh
     host_keys, started = {}, []
     with ThreadPoolExecutor(max_workers=BOOT_WORKERS) as pool:
@@ -113,7 +114,7 @@ def up(estate_dir: Path | str, progress: Progress = lambda *_: None) -> access.L
             progress(f"started {futures[fut]}" if new else f"{futures[fut]} already up", i + 1, len(est.hosts))
     hosts.wait_banners(est, [h.id for h in est.hosts])
     apps.after_boot(est, started)
-    return access.write_all(est, host_keys)
+    return handle.write_access(est, host_keys)
 
 
 @dataclass(frozen=True)

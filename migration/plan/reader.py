@@ -17,8 +17,8 @@ from typing import Any
 from migration.errors import InputError
 from migration.inventory.model import Estate
 from migration.plan.model import FORMAT, HostMove, MoveGroup, Plan, PlanApp, Wave
-from migration.untrusted import has_control, shorten
-from migration.userfiles import read_json
+from migration.untrusted.files import read_json
+from migration.untrusted.text import has_control, shorten
 
 STRATEGIES = ("rehost", "replatform", "retire", "replace", "retain")
 ACCEPT_OPTION = "--accept-plan-mismatch"
@@ -37,10 +37,11 @@ class _Bad(Exception):
 
 
 def read_plan(path: str | Path, estate: Estate | None = None, *, accept_mismatch: bool = False,
-              on_accept: Callable[[str], None] | None = None) -> Plan:
+              on_accept: Callable[[str], None] | None = None, option: str = ACCEPT_OPTION) -> Plan:
     """The typed plan in `path`; with `estate`, refused unless made for it (or `accept_mismatch`).
 
-    `on_accept` gets the mismatch line when a mismatched plan is accepted on purpose (to show it).
+    `on_accept` gets the mismatch line when a mismatched plan is accepted on purpose (to show it);
+    `option` is how the caller's user accepts it (a CLI option, a stack setting), named in both lines.
     """
     file = Path(path)
     data = read_json(file, "plan file")
@@ -52,10 +53,10 @@ def read_plan(path: str | Path, estate: Estate | None = None, *, accept_mismatch
         return plan
     problem = mismatch(plan, estate)
     if problem and not accept_mismatch:
-        raise InputError(f"{problem}; make a new plan with `dcc plan`, or pass {ACCEPT_OPTION} to use "
+        raise InputError(f"{problem}; make a new plan with `dcc plan`, or pass {option} to use "
                          "it anyway", where=str(file))
     if problem and on_accept is not None:
-        on_accept(f"{file}: {problem}; accepted on purpose ({ACCEPT_OPTION})")
+        on_accept(f"{file}: {problem}; accepted on purpose ({option})")
     try:
         _known_ids(plan, estate)
     except _Bad as exc:

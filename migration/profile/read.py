@@ -89,6 +89,9 @@ def _profile(ctx: _Ctx, raw: Any) -> m.Profile | None:
 def _hosts(ctx: _Ctx, raw: dict[str, Any]) -> tuple[m.HostLayout, ...]:
     hosts = raw.get("hosts")
     line = _key_line(raw, "hosts")
+    empty = hosts is None or (isinstance(hosts, dict) and not _keys(hosts))
+    if "hosts" in raw and empty and raw.get("reviewed") is not True:
+        return ()  # a proposal for an app of which discovery found nothing running (yet)
     if not isinstance(hosts, dict) or not _keys(hosts):
         ctx.add(line, "hosts", "expected a mapping of host id -> layout, with at least one host")
         return ()

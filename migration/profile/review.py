@@ -19,6 +19,9 @@ def reviewed(proposal: Profile, previous: Profile | None, *, where: str) -> Prof
         more = f" ({len(questions)} in all)" if len(questions) > 1 else ""
         raise InputError(f"{field}: still needs review: {reason}{more}; edit the proposal, set status: reviewed",
                          where=where)
+    if not proposal.layouts:
+        raise InputError("hosts: discovery found nothing of the app on its hosts (is it running?); discover "
+                         "again once it is, or write what runs where", where=where)
     layouts = tuple(_layout(layout) for layout in proposal.layouts)
     return replace(proposal, layouts=layouts, databases_=tuple(map(_done, proposal.databases_)),
                    health=_done(proposal.health) if proposal.health else None,

@@ -12,7 +12,7 @@ from typing import Any
 
 from migration.errors import InputError
 from migration.report.ledger import Kpi
-from migration.userfiles import read_json
+from migration.untrusted.files import read_json
 
 
 def load_previous(path: Path) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from migration.errors import InputError
 from migration.inventory.yamlsafe import load_bounded
-from migration.userfiles import read_text
+from migration.untrusted.files import read_text
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "cost-model.yaml"
 _AMOUNTS = (

@@ -40,6 +40,7 @@ class Database:
     script: str
     name: str
     key: str
+    is_file: bool = False  # a file database (its name is the file's path), moved inside a data folder
 
 
 @dataclass(frozen=True)
@@ -111,13 +112,28 @@ def _from(body: str, name: str) -> bool:
     return not isinstance(data, dict) or data.get("host", name) == name
 
 
-def _data(host: Any, roots: tuple[str, ...], name: str, expected: dict[str, str], live: bool = False) -> CheckResult:
+# Files a database engine keeps beside a file database: SQLite's WAL, its shared-memory index and
+# its rollback journal. A running app creates, rewrites and removes them at will.
+FILE_DB_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def file_db_files(databases: tuple[Database, ...]) -> frozenset[str]:
+    """The files of the file databases, which their engine's `counts` checks by content (rows and
+    checksums): a running app rewrites them in place (a WAL checkpoint on open), so the data
+    folder's byte-for-byte comparison leaves them out."""
+    return frozenset(db.name + suffix for db in databases if db.is_file for suffix in FILE_DB_COMPANIONS)
+
+
+def _data(host: Any, roots: tuple[str, ...], name: str, expected: dict[str, str], live: bool = False,
+          skip: frozenset[str] = frozenset()) -> CheckResult:
     listed = " ".join(shlex.quote(r) for r in roots)
     out = host.run(f"find {listed} -type f -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum")
     got: dict[str, str] = {}
     for line in out.stdout.splitlines():
         digest, _, path = line.partition("  ")
-        got[path] = digest
+        if path not in skip:
+            got[path] = digest
+    expected = {path: digest for path, digest in expected.items() if path not in skip}
     missing = sorted(set(expected) - set(got))
     differ = sorted(p for p in expected if p in got and got[p] != expected[p])
     extra = sorted(set(got) - set(expected))
@@ -168,7 +184,8 @@ def verify_move(target: Target, ssh_config: Path, expected: Expected) -> list[Ch
     if target.health:
         results.append(_health(host, target.health, name, target.service))
     if target.data_roots:
-        results.append(_data(host, target.data_roots, name, expected.data, expected.live))
+        results.append(_data(host, target.data_roots, name, expected.data, expected.live,
+                             file_db_files(target.databases)))
     for db in target.databases:
         if db.key in expected.db_counts:
             db_host = host if db.host == name else _host(db.host, ssh_config)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from migration import lab
-from migration.lab.access import LabAccess
+from migration.lab import LabAccess
 from tests.support.lab import LAB_INVENTORY, VENDOR_INVENTORY
 
 

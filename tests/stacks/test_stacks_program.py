@@ -3,6 +3,10 @@ every guardrail on what it registered, and that it equals what `dcc render` writ
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 
 from migration.inventory import load_estate
@@ -10,8 +14,8 @@ from stacks.estate import policy_context, read_strategies, specs_from_estate
 from stacks.manifests import render_objects
 from stacks.policy.policies import STACK_POLICIES, check_object
 from stacks.settings import parse_settings
-from tests.support.stacks.stackhelp import key, normalize
-from tests.support.stacks.stackmock import run_program
+from tests.support.stacks.stackhelp import ROOT, key, normalize
+from tests.support.stacks.stackmock import Recording, run_program
 
 pytestmark = pytest.mark.stacks
 COMPONENTS = ("dcc:stacks:Tenant", "dcc:stacks:MigratedApp", "dcc:stacks:PlatformServices")
@@ -191,3 +195,35 @@ def test_platform_without_a_credential_stops_naming_the_key(lab_values, missing)
     with pytest.raises(pulumi.RunError, match=f"^{missing}: is required"):
         run_program({**lab_values, "role": "platform"}, stack="national",
                     secrets={k: v for k, v in SECRETS.items() if k != missing})
+
+
+@pytest.mark.parametrize(("file", "old", "new", "made_for"), [
+    ("estate.yaml", "name: lab", "name: lab-two", "another estate"),
+    ("apps.yaml", "data_gb: 180", "data_gb: 181", "an older or other inventory"),
+], ids=["another estate", "changed inventory"])
+def test_program_refuses_a_plan_made_for_another_estate_naming_both(lab_values, tmp_path, file, old, new, made_for):
+    """`pulumi up` reads the plan through the one plan reader, bound to the estate it loads, and
+    stops before registering anything (the platform too: what is registered gets created)."""
+    import pulumi
+
+    estate = tmp_path / "estate"
+    shutil.copytree(ROOT / "inventory" / "lab", estate)
+    text = (estate / file).read_text()
+    assert old in text, f"{file} no longer holds {old!r}: this test must follow the lab estate"
+    (estate / file).write_text(text.replace(old, new, 1))
+    plan = Path(lab_values["plan"])
+    planned, now = json.loads(plan.read_text())["inventory_digest"][:12], load_estate(estate)
+    recording = Recording()
+    with pytest.raises(pulumi.RunError) as err:
+        run_program({**lab_values, "inventory": str(estate)}, stack="lab", recording=recording)
+    line = str(err.value)
+    assert "\n" not in line and line.startswith(f"{plan}: plan was made for {made_for}: "), line
+    assert f"estate 'lab' at inventory digest {planned}" in line, line
+    assert f"but estate {now.name!r} is at inventory digest {now.digest[:12]}" in line, line
+    assert recording.resources == [], f"registered before the refusal: {[r.type for r in recording.resources][:5]}"
+    assert line.endswith("or pass dcc:acceptPlanMismatch true to use it anyway"), line
+    # The stack's own setting accepts it on purpose: the program goes on and registers the stack.
+    accepted = Recording()
+    run_program({**lab_values, "inventory": str(estate), "acceptPlanMismatch": "true"}, stack="lab",
+                recording=accepted)
+    assert accepted.resources, "an accepted plan must build the stack"

@@ -27,8 +27,7 @@ import boto3
 
 from migration.backupstore.server import ACCESS_KEY, SECRET_KEY
 from migration.execution.steps import portal_answer
-from migration.lab import faults
-from migration.lab.access import LabAccess
+from migration.lab import LabAccess, faults
 from migration.lab.appinstall import db_name, db_password
 from tests.support.migrate import session_for
 from tests.support.writers import Writers, db_write, http_write, lost_and_wrongly_kept, served_titles

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from migration.lab.access import LabAccess
+from migration.lab import LabAccess
 
 LAB_INVENTORY = Path(__file__).resolve().parents[2] / "inventory" / "lab"
 VENDOR_INVENTORY = LAB_INVENTORY.parent / "vendor"

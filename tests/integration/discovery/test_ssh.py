@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from migration import ssh
+from migration.access import ssh
 from migration.discovery.collect import Settings, discover_host
 
 pytestmark = pytest.mark.integration
@@ -196,7 +196,7 @@ def test_exit_status_and_stderr_come_back(transport) -> None:
 def test_silent_host_leaves_no_traceback_on_stderr(sshd: dict, silent_port: int) -> None:
     # Outside pytest's log capture, as in `dcc discover`: paramiko's thread must not print.
     code = (
-        "import time; from pathlib import Path; from migration import ssh\n"
+        "import time; from pathlib import Path; from migration.access import ssh\n"
         "from migration.discovery.collect import Settings, discover_host\n"
         f"s = Settings(known_hosts=Path('{sshd['dir']}/none'), identity=Path('{sshd['dir']}/client'),"
         " connect_timeout=1)\n"

@@ -19,8 +19,7 @@ import yaml
 
 from migration import lab
 from migration.errors import InputError, LabError
-from migration.lab import cleanup, faults, hosts, naming, network, state
-from migration.lab.access import LabAccess
+from migration.lab import LabAccess, cleanup, faults, hosts, naming, network, state
 from migration.lab.appinstall import SEED_FILES, SEED_ROWS, http_hosts, seed_file
 from tests.support.lab import shifted
 

@@ -21,9 +21,8 @@ from pathlib import Path
 import pytest
 
 from migration.discovery import load_all
+from migration.lab import LabAccess, faults, status, vendorinstall
 from migration.lab import estate as lab_estate
-from migration.lab import faults, status, vendorinstall
-from migration.lab.access import LabAccess
 from migration.lab.estate import App, LabEstate
 from migration.lab.renumber import renumber_text
 from tests.support.lab import shifted

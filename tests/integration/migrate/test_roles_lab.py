@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 import yaml
 
-from migration.execution.access import LabAccess as RunnerAccess
 from migration.execution.runner import PhaseResult, run_phase
 from tests.support.lab import lab_ssh, shifted
 
@@ -36,7 +35,7 @@ def phase(lab, tmp_path):
     calls = iter(range(100))
 
     def run(name: str, jobs: dict[str, list[dict[str, Any]]]) -> PhaseResult:
-        return run_phase(name, list(jobs), {"dcc_jobs": jobs}, access=RunnerAccess(lab.ssh_config.parent),
+        return run_phase(name, list(jobs), {"dcc_jobs": jobs}, access=lab,
                          work_dir=tmp_path, ident=f"{name}-{next(calls)}")
     return run
 
@@ -70,8 +69,9 @@ def test_each_mode_answers_as_it_says_and_a_second_run_changes_nothing(lab, phas
     ]}
     first = phase("cutover", jobs)
     assert first.status == "successful" and first.changed > 0, first
-    status, _, body = get(lab, "simpeg.kemenkes.go.id")
+    status, headers, body = get(lab, "simpeg.kemenkes.go.id")
     assert status == 200 and json.loads(body)["host"] == "kmk-web1"
+    assert headers.get("x-dcc-upstream") == f"{web1}:8080", "the portal names the backend that answered"
     status, headers, body = get(lab, "arsip.kemenkes.go.id")
     assert (status, headers.get("retry-after")) == (503, "120")
     assert body == "arsip.kemenkes.go.id is moving to the national data center; please try again in a few minutes.\n"

@@ -29,7 +29,7 @@ import pytest
 
 from migration.backupstore.server import LocalS3Server
 from migration.execution.steps import portal_answer
-from migration.lab.access import LabAccess
+from migration.lab import LabAccess
 from tests.support.lab import shifted
 from tests.support.migrate import session_for, write_plan
 from tests.support.writers import Tally, Writers, http_post

@@ -91,15 +91,16 @@ class _Monitor(pmocks.MockMonitor):
 
 
 def run_program(values: dict[str, Any], stack: str = "lab", platform_outputs: dict[str, Any] | None = None,
-                secrets: dict[str, str] | None = None) -> Recording:
+                secrets: dict[str, str] | None = None, recording: Recording | None = None) -> Recording:
     """Run the stack program with `dcc:*` config `values` (and stack `secrets`, by default every one
-    the program needs); raises what the program raises."""
+    the program needs); raises what the program raises (pass `recording` to see what it had
+    registered by then)."""
     config = {f"dcc:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
     secrets = SECRETS if secrets is None else secrets
     config.update(secrets)
     pulumi.runtime.set_all_config(config, secret_keys=list(secrets))
     psettings.ROOT.set(None)
-    recording = Recording()
+    recording = Recording() if recording is None else recording
     mocks = _Mocks(platform_outputs or {})
     pulumi.runtime.set_mocks(mocks, project="dcc", stack=stack, preview=False, monitor=_Monitor(mocks, recording))
     pulumi.runtime.test(lambda: runpy.run_path(str(PROGRAM), run_name="__main__") and None)()

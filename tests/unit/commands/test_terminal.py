@@ -107,4 +107,4 @@ def test_every_verb_prints_through_the_safe_console() -> None:
     root = Path(__file__).resolve().parents[3] / "migration"
     offenders = [str(p.relative_to(root)) for p in [root / "cli.py", *sorted((root / "commands").glob("*.py"))]
                  if "Console(" in p.read_text()]
-    assert offenders == [], f"print through migration.terminal.console(), not rich's Console: {offenders}"
+    assert offenders == [], f"print through migration.untrusted.terminal.console(), not rich's Console: {offenders}"

@@ -145,3 +145,16 @@ def test_listener_findings(estate) -> None:
     found = [(f.host, f.port, f.app, f.finding) for f in listener_findings(estate, facts)]
     assert found == [("bgr-files1", 8081, "eoffice-bogor", "declared, not listening"),
                      ("bgr-files1", 3306, None, "listening, not declared")]
+
+
+@pytest.mark.parametrize(("db_ports", "expected"), [
+    ((5432,), []),                                                        # PostgreSQL serves it
+    ((3306,), []),                                                        # MariaDB serves it: as good
+    ((), [("kmk-db1", 5432, "simpeg-kemenkes", "declared, not listening")]),  # no database server at all
+    ((5432, 3306), []),                                                   # both: each the app's
+])
+def test_a_db_host_is_declared_for_whichever_database_server_listens(estate, db_ports, expected) -> None:
+    facts = _lab_facts()
+    facts["kmk-db1"] = _facts("kmk-db1", (22, *db_ports))
+    found = [(f.host, f.port, f.app, f.finding) for f in listener_findings(estate, facts) if f.host == "kmk-db1"]
+    assert found == expected

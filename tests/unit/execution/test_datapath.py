@@ -76,7 +76,23 @@ def test_pack_splits_a_restore_tree_into_the_temp_paths_rsync_fills(tmp_path):
     assert list(build_manifest(rest).entries) == expected  # modes (0o664, 0o755) and the symlink kept
     assert build_manifest(unpack(out / "db-tdb1.tar", tmp_path / "u-db")) == build_manifest(tree / "db")
     with tarfile.open(out / "files.tar") as tar:
-        assert {(m.uid, m.gid, m.uname) for m in tar.getmembers()} == {(0, 0, "root")}
+        assert {(m.uid, m.gid, m.uname, m.gname) for m in tar.getmembers()} == {(0, 0, "", "")}
+
+
+def test_pack_keeps_each_files_owner_by_number(tmp_path):
+    """A service's own user owns its data and shares files through its group: the archives the
+    deliver phase unpacks (tar --numeric-owner) carry the restored tree's owners, not root's."""
+    tree = restore_tree(tmp_path / "restored")
+    data = tree / "files" / "srv" / "arsip" / "data"
+    for path in (data, *data.rglob("*")):
+        os.lchown(path, 2417, 2417)
+    os.chown(tree / "files" / "opt" / "arsip" / "shared.txt", 0, 2417)
+    out = datapath.pack(move(), tree, tmp_path / "outbox")
+    with tarfile.open(out / "data-0.tar") as tar:
+        assert {(m.uid, m.gid, m.uname) for m in tar.getmembers()} == {(2417, 2417, "")}
+    with tarfile.open(out / "files.tar") as tar:
+        shared = tar.getmember("opt/arsip/shared.txt")
+        assert (shared.uid, shared.gid, shared.mode) == (0, 2417, 0o664)
 
 
 def test_an_empty_part_gets_no_archive_and_its_job_only_makes_the_path(tmp_path):

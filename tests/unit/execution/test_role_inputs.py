@@ -13,8 +13,8 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from jinja2.nativetypes import NativeEnvironment
 
+from migration.access.files import AccessFiles
 from migration.execution import jobs as J
-from migration.execution.access import LabAccess
 from migration.execution.runner import run_phase
 from migration.execution.wave import ENGINE_SCRIPTS, AppMove, read_plan, retirements, wave_moves
 from migration.inventory import load_estate
@@ -132,14 +132,14 @@ BAD = {  # host -> (phase, its jobs, what the failure must name)
 }
 
 
-def local_access(tmp_path: Path) -> LabAccess:
+def local_access(tmp_path: Path) -> AccessFiles:
     """Access files whose hosts are this machine (connection local): nothing is reached over a network."""
     root = tmp_path / "access"
     root.mkdir()
     hosts = {h: {"ansible_connection": "local"} for h in BAD}
     (root / "ansible_inventory.yaml").write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
     (root / "ssh_config").write_text("")
-    return LabAccess(root)
+    return AccessFiles(root)
 
 
 @pytest.mark.parametrize("phase", sorted({p for p, _, _ in BAD.values()}))

@@ -55,10 +55,10 @@ def localhost_phase(tmp_path, monkeypatch, name: str, playbook: str):
     """Access to localhost (local connection) and `playbook` as the phase `name`; returns the access."""
     import sys
 
+    from migration.access.files import AccessFiles
     from migration.execution import runner
-    from migration.execution.access import LabAccess
 
-    access = LabAccess(tmp_path / "access")
+    access = AccessFiles(tmp_path / "access")
     access.root.mkdir()
     access.ssh_config.write_text("")
     access.ansible_inventory.write_text(

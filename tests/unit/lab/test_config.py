@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from migration.access import write
 from migration.errors import InputError
-from migration.lab import access, appinstall, estate, faults
-from migration.lab.access import LabAccess
+from migration.lab import LabAccess, appinstall, estate, faults, naming
 
 LAB = Path(__file__).resolve().parents[3] / "inventory" / "lab"
 
@@ -53,7 +53,7 @@ def test_unknown_host_is_an_input_error(est: estate.LabEstate) -> None:
 
 def test_ssh_config_pins_keys_and_multiplexes(est: estate.LabEstate) -> None:
     acc = LabAccess.for_estate("lab")
-    text = access.ssh_config_text(est, acc)
+    text = write.ssh_config_text(est.hosts, acc, naming.control_dir("lab"), "written by dcc lab up")
     block = text.split("Host kmk-web1 10.77.1.11\n", 1)[1].split("\n\n", 1)[0]
     for line in ("HostName 10.77.1.11", "User root", "Port 22", f"IdentityFile {acc.identity}",
                  f"UserKnownHostsFile {acc.known_hosts}", "StrictHostKeyChecking yes", "ControlMaster auto",
@@ -64,12 +64,12 @@ def test_ssh_config_pins_keys_and_multiplexes(est: estate.LabEstate) -> None:
 
 def test_known_hosts_lists_id_and_ip(est: estate.LabEstate) -> None:
     keys = {h.id: f"ssh-ed25519 KEY{h.id}" for h in est.hosts}
-    lines = access.known_hosts_text(est, keys).splitlines()
+    lines = write.known_hosts_text(est.hosts, keys).splitlines()
     assert lines[0] == "kmk-web1,10.77.1.11 ssh-ed25519 KEYkmk-web1" and len(lines) == len(est.hosts)
 
 
 def test_ansible_inventory_groups(est: estate.LabEstate) -> None:
-    inv = access.ansible_inventory(est, LabAccess.for_estate("lab"))["all"]
+    inv = write.ansible_inventory(est.hosts, LabAccess.for_estate("lab"))["all"]
     assert inv["vars"]["ansible_python_interpreter"] == "/usr/bin/python3"
     assert set(inv["children"]["dc_bogor"]["hosts"]) == {"bgr-web1", "bgr-files1", "bgr-old1"}
     assert set(inv["children"]["portal"]["hosts"]) == {"pdn-portal"}

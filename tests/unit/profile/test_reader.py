@@ -190,3 +190,35 @@ def test_writer_comments_open_questions(tmp_path: Path) -> None:
     assert "# NEEDS REVIEW: two folders match" in written
     assert "# 1 entries need review" in written
     assert load_profile(_write(tmp_path, written)) == profile
+
+
+NOTHING_FOUND = """\
+format: 1
+app: demo
+reviewed: false
+hosts:
+health:
+  path: /
+  port: 8080
+  evidence: the inventory's port
+  status: needs-review
+  reason: nothing listens on port 8080 on web1
+"""
+
+
+def test_a_proposal_of_which_nothing_was_found_reads_back_with_its_question(tmp_path: Path) -> None:
+    """Discovery of an app that does not run yet writes `hosts:` with nothing under it: the reviewer
+    can read (show, validate) that proposal and its open question, and no reviewed profile comes of it."""
+    from migration.profile.model import Profile
+    from migration.profile.review import reviewed
+
+    profile = load_profile(_write(tmp_path, NOTHING_FOUND))
+    assert profile.layouts == () and [q for q, _ in profile.open_questions()] == ["health"]
+    assert load_profile(_write(tmp_path, to_yaml(profile))) == profile
+    assert load_profile(_write(tmp_path, NOTHING_FOUND.replace("hosts:\n", "hosts: {}\n"))) == profile
+    answered = Profile(app="demo", layouts=(), health=None, reviewed=False)
+    with pytest.raises(Exception, match="hosts: discovery found nothing of the app"):
+        reviewed(answered, None, where="demo.proposed.yaml")
+    with pytest.raises(ProfileInvalid, match=r":4: hosts: expected a mapping of host id -> layout, with at least one"):
+        load_profile(_write(tmp_path, NOTHING_FOUND.replace("reviewed: false", "reviewed: true")
+                            .replace("  status: needs-review\n  reason: nothing listens on port 8080 on web1\n", "")))

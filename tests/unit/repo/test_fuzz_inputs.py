@@ -182,7 +182,7 @@ def test_fuzz_plan_reader(tmp_path: Path) -> None:
 
 def test_fuzz_discovery_parsers() -> None:
     from migration.discovery.assemble import assemble
-    from migration.untrusted import has_control
+    from migration.untrusted.text import has_control
 
     rng = random.Random(SEED)
     sections = ("ps", "ss-listen", "ss-established", "ss-timewait", "hostname", "os-release", "uname", "nproc",

@@ -70,26 +70,42 @@ cron_edit() {  # off|on FILE: comment the file's job lines out, or back in; keep
   changed=1
 }
 
-cron_jobs() {  # "pid command" of each job cron is running now (children of the cron daemon)
-  local daemon pid
+cron_users() {  # the users the app's cron jobs run as: a crontab's owner, or a cron.d line's user field
+  local f
+  for f in "${cronfiles[@]}"; do
+    [ -f "$f" ] || continue
+    case "$f" in
+      /var/spool/cron/crontabs/*) basename "$f" ;;
+      *) sed 's/^#dcc-frozen# //' "$f" | awk '/^[[:space:]]*($|#)/ || /^[[:space:]]*[A-Za-z_][A-Za-z0-9_]*[[:space:]]*=/ { next }
+           { print ($1 ~ /^@/) ? $2 : $6 }' ;;
+    esac
+  done | sort -u
+}
+
+cron_jobs() {  # "pid command" of each job cron runs now as one of USERS (the app's; others' are theirs)
+  local users=$1 daemon pid job
   for daemon in $(pgrep -x 'cron|crond' || true); do
     for pid in $(pgrep -P "$daemon" || true); do
-      pgrep -P "$pid" >/dev/null 2>&1 && echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-80)"
+      for job in $(pgrep -P "$pid" || true); do
+        grep -qxF "$(ps -o user= -p "$job" 2>/dev/null | tr -d ' ')" <<<"$users" || continue
+        echo "$job $(tr '\0' ' ' <"/proc/$job/cmdline" 2>/dev/null | cut -c1-80)"
+      done
     done
   done
   return 0
 }
 
-cron_off() {  # APP: the app's cron jobs off, then wait (60 s at most) until no cron job still runs
-  local app=$1 f left=""
+cron_off() {  # APP: the app's cron jobs off, then wait (60 s at most) until none of them still runs
+  local app=$1 f left="" users
   [ "${#cronfiles[@]}" -gt 0 ] || return 0
+  users=$(cron_users)
   for f in "${cronfiles[@]}"; do cron_edit "$f" off; done
   for _ in $(seq 1 600); do
-    left=$(cron_jobs)
+    left=$(cron_jobs "$users")
     [ -z "$left" ] && return 0
     sleep 0.1
   done
-  echo "$app: cron jobs still running after 60 s: $(tr '\n' ';' <<<"$left")" >&2
+  echo "$app: its cron jobs still running after 60 s: $(tr '\n' ';' <<<"$left")" >&2
   exit 1
 }
 

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from migration.untrusted import escape_controls
+from migration.untrusted.text import escape_controls
 
 
 def console(*, stderr: bool = False, **options: Any) -> Console:

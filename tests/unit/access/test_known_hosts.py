@@ -1,4 +1,4 @@
-"""Host-key pinning decisions of `migration.ssh.KnownHosts`, with generated keys and no network."""
+"""Host-key pinning decisions of `migration.access.ssh.KnownHosts`, with generated keys and no network."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from migration import ssh
+from migration.access import ssh
 from migration.errors import InputError
 
 TARGET = ssh.SshTarget("kmk-web1", "10.79.1.11")

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 from migration.errors import InputError
 from migration.inventory.model import Estate
-from migration.untrusted import shorten
-from migration.userfiles import read_text
+from migration.untrusted.files import read_text
+from migration.untrusted.text import shorten
 
 DEFAULT_ALLOW_LIST = ("pdn.go.id",)  # the stacks' policy pack default (stacks/policy/pack.py)
 _HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\Z")

@@ -36,7 +36,7 @@ ALLOW = ("pdn.go.id", "s3.backup.go.id")
     ("http://10.1.2.3:9000", False),
 ])
 def test_host_allowed_matches_the_stacks_rule_and_refuses_tricks(url: str, allowed: bool) -> None:
-    from migration.residency import Residency, endpoint_problem
+    from migration.backupstore.residency import Residency, endpoint_problem
 
     assert (endpoint_problem(url, Residency(ALLOW, allow_loopback=False, source="t")) is None) is allowed
 
@@ -44,14 +44,14 @@ def test_host_allowed_matches_the_stacks_rule_and_refuses_tricks(url: str, allow
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8333", "http://localhost:9000", "http://[::1]:1",
                                  "http://127.9.9.9:1"])
 def test_loopback_only_when_the_estate_says_so(url: str) -> None:
-    from migration.residency import Residency, endpoint_problem
+    from migration.backupstore.residency import Residency, endpoint_problem
 
     assert endpoint_problem(url, Residency(ALLOW, allow_loopback=True, source="t")) is None
     assert endpoint_problem(url, Residency(ALLOW, allow_loopback=False, source="t")) is not None
 
 
 def test_the_empty_entry_allows_nothing() -> None:
-    from migration.residency import Residency, endpoint_problem
+    from migration.backupstore.residency import Residency, endpoint_problem
 
     assert endpoint_problem("https://evil.com", Residency(("",), allow_loopback=False, source="t")) is not None
 
@@ -70,8 +70,8 @@ def test_migrate_refuses_an_endpoint_off_the_allow_list_before_connecting(tmp_pa
 
 def test_the_lab_estate_allows_loopback_and_a_copy_that_removes_it_does_not(tmp_path: Path,
                                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from migration.backupstore.residency import check_endpoints, residency_of
     from migration.inventory import load_estate
-    from migration.residency import check_endpoints, residency_of
 
     estate = lab_copy(tmp_path)
     check_endpoints(["http://127.0.0.1:8333"], residency_of(load_estate(estate)))
@@ -83,8 +83,8 @@ def test_the_lab_estate_allows_loopback_and_a_copy_that_removes_it_does_not(tmp_
 
 
 def test_a_pulumi_stack_file_gives_the_same_allow_list(tmp_path: Path) -> None:
+    from migration.backupstore.residency import read_stack_allow_list
     from migration.errors import InputError
-    from migration.residency import read_stack_allow_list
 
     stack = tmp_path / "Pulumi.x.yaml"
     stack.write_text("config:\n  dcc:storageAllowList: [s3.pdn.go.id]\n")

@@ -1,4 +1,5 @@
-"""Ed25519 keys made in-process (no ssh-keygen fork per host) and files written atomically."""
+"""OpenSSH ed25519 key files (the client identity of an access folder, a host's own key): made
+in-process (no ssh-keygen fork per host), written atomically, read back to their public half."""
 
 from __future__ import annotations
 
