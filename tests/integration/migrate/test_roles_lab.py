@@ -72,6 +72,11 @@ def test_each_mode_answers_as_it_says_and_a_second_run_changes_nothing(lab, phas
     status, headers, body = get(lab, "simpeg.kemenkes.go.id")
     assert status == 200 and json.loads(body)["host"] == "kmk-web1"
     assert headers.get("x-dcc-upstream") == f"{web1}:8080", "the portal names the backend that answered"
+    assert lab_ssh(lab, PORTAL, f"cat {CONF}/dcc-simpeg.kemenkes.go.id.conf").stdout == (
+        "# Written by dcc (backup/cutover/rollback); changes here are overwritten.\n"
+        "# Portal route for simpeg-kemenkes.\nserver {\n    listen 80;\n    server_name \"simpeg.kemenkes.go.id\";\n"
+        f"    location / {{\n        proxy_pass \"http://{web1}:8080\";\n        proxy_set_header Host $host;\n"
+        "        proxy_connect_timeout 5s;\n        add_header X-Dcc-Upstream $upstream_addr always;\n    }\n}\n")
     status, headers, body = get(lab, "arsip.kemenkes.go.id")
     assert (status, headers.get("retry-after")) == (503, "120")
     assert body == "arsip.kemenkes.go.id is moving to the national data center; please try again in a few minutes.\n"

@@ -279,7 +279,7 @@ def test_the_sources_retained_copy_is_what_it_served_last(migrated: Migrated) ->
 
 def test_the_portal_serves_the_app_from_the_target(env: Env, migrated: Migrated) -> None:
     assert migrated.health.status == 200 and migrated.health.json()["surat"] == U.LETTERS + 20, migrated.health
-    assert f"proxy_pass http://{env.ips[TARGET]}:{U.PORT};" in migrated.route, migrated.route
+    assert f'proxy_pass "http://{env.ips[TARGET]}:{U.PORT}";' in migrated.route, migrated.route
     assert U.served(env.portal, env.writes) == []
 
 
@@ -323,7 +323,7 @@ def failed_back(env: Env, migrated: Migrated, reviewed: Profile) -> FailedBack:
 
 def test_failback_exits_zero_and_the_source_serves_again(env: Env, failed_back: FailedBack) -> None:
     _ok(failed_back.run)
-    assert f"proxy_pass http://{env.ips[HOST]}:{U.PORT};" in failed_back.route, failed_back.route
+    assert f'proxy_pass "http://{env.ips[HOST]}:{U.PORT}";' in failed_back.route, failed_back.route
     assert failed_back.source_state.split() == ["running", "1", "on", OWNED], failed_back.source_state
 
 
