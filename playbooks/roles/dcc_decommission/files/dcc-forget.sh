@@ -3,6 +3,9 @@
 # only folders under /var/lib/dcc/, never an app's own paths. Args: PATH... Prints "changed" or
 # "unchanged".
 set -euo pipefail
+# Under dcc_run (the Ansible module) dcc_changed tells Ansible this run changed the host; run alone,
+# the last line says it.
+command -v dcc_changed >/dev/null || dcc_changed() { :; }
 changed=0
 for p in "$@"; do
   case "$p" in
@@ -15,4 +18,4 @@ for p in "$@"; do
     changed=1
   fi
 done
-[ "$changed" = 1 ] && echo changed || echo unchanged
+[ "$changed" = 1 ] && { dcc_changed; echo changed; } || echo unchanged

@@ -27,6 +27,9 @@
 # file keeps its place, so the backup carries it) and on by removing that prefix.
 # Prints "changed" or "unchanged" last.
 set -euo pipefail
+# Under dcc_run (the Ansible module) dcc_changed tells Ansible this run changed the host; run alone,
+# the last line says it.
+command -v dcc_changed >/dev/null || dcc_changed() { :; }
 retained=$1
 shift
 args=("$@")
@@ -292,4 +295,4 @@ while [ "$at" -lt "${#args[@]}" ]; do
       exit 2 ;;
   esac
 done
-[ "$changed" = 1 ] && echo changed || echo unchanged
+[ "$changed" = 1 ] && { dcc_changed; echo changed; } || echo unchanged

@@ -20,6 +20,9 @@
 #                               nothing to do for a file (its data folder is retained with the app)
 # Verbs that could change something print "changed" or "unchanged" last.
 set -euo pipefail
+# Under dcc_run (the Ansible module) dcc_changed tells Ansible this run changed the host; run alone,
+# the last line says it.
+command -v dcc_changed >/dev/null || dcc_changed() { :; }
 umask 077
 cd /
 
@@ -117,7 +120,7 @@ dump() {
   tmp=$(mktemp "$out/.counts.XXXXXX")
   if ! counts "$path" >"$tmp"; then rm -f "$tmp"; exit 1; fi
   if cmp -s "$tmp" "$out/counts.txt"; then rm -f "$tmp"; else mv -f "$tmp" "$out/counts.txt"; changed=1; fi
-  if [ "$changed" = 1 ]; then echo changed; else echo unchanged; fi
+  if [ "$changed" = 1 ]; then { dcc_changed; echo changed; }; else echo unchanged; fi
 }
 
 restore() {

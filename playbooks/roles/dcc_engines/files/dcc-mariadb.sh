@@ -25,6 +25,9 @@
 # Database names are plain identifiers ([A-Za-z0-9_]). Verbs that change something print
 # "changed" or "unchanged" last.
 set -euo pipefail
+# Under dcc_run (the Ansible module) dcc_changed tells Ansible this run changed the host; run alone,
+# the last line says it.
+command -v dcc_changed >/dev/null || dcc_changed() { :; }
 umask 077
 cd /
 
@@ -103,7 +106,7 @@ freeze() {
     sleep 0.1
   done
   [ "$left" = 0 ] || { echo "database $db: $left session(s) still open after 30 s" >&2; exit 1; }
-  [ "$changed" = 1 ] && echo changed || echo unchanged
+  [ "$changed" = 1 ] && { dcc_changed; echo changed; } || echo unchanged
 }
 
 thaw() {
@@ -116,7 +119,7 @@ thaw() {
     changed=1
   done <"$state/$db.mariadb-locked"
   rm -f "$state/$db.mariadb-locked"
-  [ "$changed" = 1 ] && echo changed || echo unchanged
+  [ "$changed" = 1 ] && { dcc_changed; echo changed; } || echo unchanged
 }
 
 dump() {
@@ -148,7 +151,7 @@ dump() {
       changed=1
     fi
   done
-  [ "$changed" = 1 ] && echo changed || echo unchanged
+  [ "$changed" = 1 ] && { dcc_changed; echo changed; } || echo unchanged
 }
 
 keep_aside() {  # move DB's tables into DB__dcc_kept_<epoch>; refuse what RENAME TABLE cannot move
@@ -198,7 +201,7 @@ restore() {
   # The accounts, with their password hashes, for the app's new address.
   sed -E "s/@\`([^\`]|\`\`)*\`/@\`$client\`/g; s/^CREATE USER /CREATE OR REPLACE USER /" "$in/grants.sql" | sql
   sql -e "ALTER DATABASE \`$db\` COMMENT '$marker'"
-  echo changed
+  { dcc_changed; echo changed; }
 }
 
 size() {
@@ -231,7 +234,7 @@ close() {
     mv -f "$record.tmp" "$record"
     changed=1
   fi
-  [ "$changed" = 1 ] && echo changed || echo unchanged
+  [ "$changed" = 1 ] && { dcc_changed; echo changed; } || echo unchanged
 }
 
 access() {
@@ -255,7 +258,7 @@ access() {
     update-rc.d mariadb enable >/dev/null 2>&1
     changed=1
   fi
-  [ "$changed" = 1 ] && echo changed || echo unchanged
+  [ "$changed" = 1 ] && { dcc_changed; echo changed; } || echo unchanged
 }
 
 usage() {

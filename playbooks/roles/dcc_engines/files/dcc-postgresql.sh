@@ -23,6 +23,9 @@
 # Names are checked as plain identifiers. Verbs that change something print "changed" or
 # "unchanged" last.
 set -euo pipefail
+# Under dcc_run (the Ansible module) dcc_changed tells Ansible this run changed the host; run alone,
+# the last line says it.
+command -v dcc_changed >/dev/null || dcc_changed() { :; }
 umask 077
 cd /
 
@@ -37,7 +40,7 @@ q() { pg -d postgres -c "$1"; }
 ident() {
   [[ "$1" =~ ^[A-Za-z_][A-Za-z0-9_.-]{0,62}$ ]] || { echo "not a plain name: $1" >&2; exit 2; }
 }
-say() { if [ "$1" = 1 ]; then echo changed; else echo unchanged; fi; }
+say() { if [ "$1" = 1 ]; then { dcc_changed; echo changed; }; else echo unchanged; fi; }
 CLEAN_DIR=""
 trap '[ -z "$CLEAN_DIR" ] || rm -rf "$CLEAN_DIR"' EXIT
 
@@ -164,7 +167,7 @@ restore() {
   fi
   q "ALTER DATABASE \"$fresh\" RENAME TO \"$db\""
   q "COMMENT ON DATABASE \"$db\" IS '$marker'"
-  echo changed
+  { dcc_changed; echo changed; }
 }
 
 access() {

@@ -4,6 +4,9 @@
 # never half. A folder already there is moved aside (.dcc-replaced-<name>-<epoch>), not deleted.
 # Args: APP DIGEST DATA... Prints "changed" or "unchanged".
 set -euo pipefail
+# Under dcc_run (the Ansible module) dcc_changed tells Ansible this run changed the host; run alone,
+# the last line says it.
+command -v dcc_changed >/dev/null || dcc_changed() { :; }
 app=$1 digest=$2
 shift 2
 placed=/var/lib/dcc/placed/$app
@@ -24,4 +27,4 @@ for dest in "$@"; do
   mv -f "$marker.tmp" "$marker"
   changed=1
 done
-[ "$changed" = 1 ] && echo changed || echo unchanged
+[ "$changed" = 1 ] && { dcc_changed; echo changed; } || echo unchanged
