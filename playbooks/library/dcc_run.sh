@@ -9,8 +9,6 @@
 #   script  the script's text, e.g. "{{ lookup('ansible.builtin.file', 'dcc-nginx-reload.sh') }}"
 #   argv    its arguments, each one quoted: "{{ [a, b] | map('quote') | join(' ') }}"
 #   name    the script's file name, for its $0 and the messages it prints (default: script)
-#   legacy  true for a script that still says "changed" or "unchanged" as its last line of stdout
-#           instead of calling dcc_changed (a step while converting it; none should stay)
 # The script runs in a process of its own with argv as its arguments and no stdin. It calls
 # `dcc_changed` when it changes the host, and when it fails it exits non-zero with the reason as the
 # last line of its stderr, which becomes the task's msg.
@@ -51,8 +49,8 @@ answer() {  # RC CHANGED MSG: the one JSON object Ansible reads
   exit 0
 }
 
-# The key=value pairs Ansible wrote: script, argv, name, legacy, and its own _ansible_* settings.
-script='' argv='' name=script legacy=false check=False
+# The key=value pairs Ansible wrote: script, argv, name, and its own _ansible_* settings.
+script='' argv='' name=script check=False
 given=$(<"$1")
 [[ $given =~ ^(\ *[A-Za-z_][A-Za-z0-9_]*=$quoted)*\ *$ ]] || answer 2 false "dcc_run: unreadable arguments"
 pairs=()
@@ -63,10 +61,9 @@ for pair in "${pairs[@]}"; do
     script) script=$value ;;
     argv) argv=$value ;;
     name) name=$value ;;
-    legacy) legacy=$value ;;
     _ansible_check_mode) check=$value ;;
     _ansible_*) ;;
-    *) answer 2 false "dcc_run: unsupported parameter ${pair%%=*} (script, argv, name, legacy)" ;;
+    *) answer 2 false "dcc_run: unsupported parameter ${pair%%=*} (script, argv, name)" ;;
   esac
 done
 if [ "$check" = True ]; then
@@ -90,9 +87,5 @@ bash -c "$define; source \"\$0\"" "$work.$name" "${args[@]}" </dev/null >"$work.
 rc=$?
 changed=false
 if [ -e "$marker" ]; then changed=true; fi
-if [ "$legacy" = true ] || [ "$legacy" = True ]; then
-  last=$(tail -n 1 "$work.out")
-  if [ "$last" = changed ]; then changed=true; fi
-fi
 reason=$(tail -n 1 "$work.err")
 answer "$rc" "$changed" "${reason:-$name exited with status $rc}"

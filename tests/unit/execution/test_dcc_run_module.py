@@ -51,17 +51,11 @@ def test_argv_that_quote_did_not_make_is_refused(tmp_path, argv):
     ("true", False),
     ("dcc_changed", True),
     ("dcc_changed; dcc_changed; echo done", True),
-    ("echo changed", False),  # stdout is never read for it (unless legacy)
+    ("echo changed", False),  # stdout is never read for it
 ])
 def test_changed_is_what_the_script_reported_through_dcc_changed(tmp_path, script, changed):
     got = run(tmp_path, script=script, argv="")
     assert got["changed"] is changed and got["rc"] == 0 and "failed" not in got
-
-
-@pytest.mark.parametrize(("out", "changed"), [("x\nchanged", True), ("changed\nunchanged", False), ("", False)])
-def test_legacy_scripts_say_it_on_their_last_line(tmp_path, out, changed):
-    got = run(tmp_path, script=f"printf '%s\\n' {shlex.quote(out)}", argv="", legacy=True)
-    assert got["changed"] is changed
 
 
 def test_a_failure_names_its_reason_and_keeps_what_changed_before_it(tmp_path):
@@ -102,6 +96,7 @@ def test_nothing_is_exported_to_what_the_script_starts(tmp_path):
     ({"script": "true", "name": "../x"}, "name must be a plain file name"),
     ({"script": "true", "PATH": "/nowhere"}, "unsupported parameter PATH"),
     ({"script": "true", "argvs": "a"}, "unsupported parameter argvs"),
+    ({"script": "true", "legacy": "true"}, "unsupported parameter legacy"),
 ])
 def test_bad_module_arguments_are_refused(tmp_path, args, fragment):
     got = run(tmp_path, argv="", **args)
