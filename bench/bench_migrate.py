@@ -65,12 +65,30 @@ def freeze_windows(store) -> list[float]:
     return sorted((done[a] - frozen[a]).total_seconds() for a in done if a in frozen)
 
 
+def wait_for_apps(folder: Path, seconds: float = 90) -> None:
+    """Until every app answers on every one of its hosts: `lab up` waits for sshd only, and a
+    migration that starts before an app listens is (rightly) refused at preflight."""
+    from migration.lab import estate as lab_estate
+    from migration.lab.appinstall import health
+
+    est = lab_estate.load(folder)
+    deadline = time.monotonic() + seconds
+    while True:
+        down = [(a.id, h.id) for h in est.hosts for a in est.apps_on(h.id) if health(a, h) not in ("ok", "db ok")]
+        if not down or time.monotonic() > deadline:
+            if down:
+                print(f"  not answering after {seconds:.0f} s: {down}")
+            return
+        time.sleep(0.5)
+
+
 def run_one(name: str, octet: int, tuning: RunnerTuning, data_path: str, workers: int, endpoint: str,
             tmp: Path) -> tuple[float, int, int, int, dict[str, float]]:
     """Fresh lab, one wave with every app; returns (wall s, apps migrated, checks, failed checks, step walls)."""
     folder = lab.renumber(ROOT / "inventory" / "lab", tmp / name, name, octet)
     lab.down(name)
     lab.up(folder)
+    wait_for_apps(folder)
     try:
         estate_dir = lab.LabAccess.for_estate(name).run_dir / "estate"
         plan = write_plan(estate_dir, [ALL_APPS], tmp / f"{name}-plan.json")
