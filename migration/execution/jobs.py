@@ -188,21 +188,29 @@ def deliver(moves: list[AppMove], outboxes: dict[str, Path]) -> Jobs:
     return dict(jobs)
 
 
+def _clients(m: AppMove) -> list[str]:
+    """The addresses the app connects to its databases from once it has moved: every service host's
+    target (each gets its own database account and access line), the primary's when it has none."""
+    return list(dict.fromkeys(t.ip for _, t in m.web)) or [m.primary[1].ip]
+
+
 def restore(moves: list[AppMove], digests: dict[str, str]) -> Jobs:
     jobs = _jobs()
     for m in _moving(moves):
         digest = digests[m.app]
         jobs[m.primary[1].id].append({"kind": "app", "app": m.app, "digest": digest,
                                       "data": list(layout_of(m).data)})
-        client = m.primary[1].ip  # where the app connects from once it has moved
+        clients = _clients(m)
         access: dict[tuple[str, str], list[str]] = {}
         for d in m.databases:
             # A server database is loaded into its target's server and compared there, before the
             # app's data is placed; a file database is checked once its data folder is in place.
-            argv = ["restore", d.name, d.owner, db_dir(INCOMING_REMOTE, m, d), client, digest]
+            argv = ["restore", d.name, d.owner, db_dir(INCOMING_REMOTE, m, d), ",".join(clients), digest]
             jobs[d.pair[1].id].append(engine_job("filedb" if d.is_file else "db", m, d, *argv))
             if not d.is_file:
-                access.setdefault((d.pair[1].id, d.script), []).extend([d.name, d.owner, client])
+                triples = access.setdefault((d.pair[1].id, d.script), [])
+                for client in clients:
+                    triples.extend([d.name, d.owner, client])
         for (host, script), triples in access.items():
             jobs[host].insert(0, {"kind": "access", "app": m.app, "script": script, "argv": ["access", *triples]})
     return dict(jobs)

@@ -78,13 +78,19 @@ def test_a_dump_under_concurrent_writes_is_one_snapshot_and_restores_exactly(lab
 
     _copy_dump(lab, tmp_path)
     assert engine(lab, "pdn-t02", "access").returncode == 0
-    target_ip = lab.hosts()["pdn-t01"]["ip"]
-    restored = engine(lab, "pdn-t02", "restore", DB, "simpatda_app", IN, target_ip, "0123456789abcdef")
+    # The app serves from two hosts once moved: each gets the account, with its grants on DB.
+    clients = [lab.hosts()[h]["ip"] for h in ("pdn-t01", "pdn-t03")]
+    restored = engine(lab, "pdn-t02", "restore", DB, "simpatda_app", IN, ",".join(clients), "0123456789abcdef")
     assert restored.returncode == 0 and restored.stdout.strip().endswith("changed"), restored.stderr
     assert counts(engine(lab, "pdn-t02", "counts", DB).stdout) == source
     users = lab.ssh("pdn-t02", "mariadb -NBe \"SELECT CONCAT(user, '@', host) FROM mysql.user\"").stdout.split()
-    assert f"simpatda_app@{target_ip}" in users, users
-    again = engine(lab, "pdn-t02", "restore", DB, "simpatda_app", IN, target_ip, "0123456789abcdef")
+    for ip in clients:
+        assert f"simpatda_app@{ip}" in users, users
+        grants = lab.ssh("pdn-t02", f"mariadb -NBe \"SHOW GRANTS FOR 'simpatda_app'@'{ip}'\"").stdout
+        assert "`simpatda`.*" in grants, grants
+    bad = engine(lab, "pdn-t02", "restore", DB, "simpatda_app", IN, f"{clients[0]},not-an-address", "0123456789abcdef")
+    assert bad.returncode == 2 and "not a list of addresses" in bad.stderr, bad.stderr
+    again = engine(lab, "pdn-t02", "restore", DB, "simpatda_app", IN, ",".join(clients), "0123456789abcdef")
     assert again.stdout.strip() == "unchanged", again.stdout + again.stderr
 
 

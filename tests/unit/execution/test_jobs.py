@@ -258,3 +258,21 @@ def test_every_database_has_its_own_engine_job_on_the_host_that_holds_it():
     # Only server databases are closed by a decommission and reopened by a rollback.
     assert [j["argv"][0] for j in J.decommission([m], 30)["db1"] if j["kind"] == "db"] == ["close", "close"]
     assert not [j for j in J.decommission([m], 30)["s"] if j["kind"] == "db"]
+
+
+def test_every_service_host_of_the_app_gets_into_its_database_once_moved():
+    # Two web hosts share one database: each target needs its own account and access line, or the
+    # second one is refused by the database as soon as it takes requests.
+    m = move("app", ("w1", "w2"), db=True)
+    restore = J.restore([m], {"app": "d" * 64})["tdb1"]
+    access = next(j for j in restore if j["kind"] == "access")
+    assert access["argv"] == ["access", "app_db", "app_owner", "10.77.10.1", "app_db", "app_owner", "10.77.10.2"]
+    loaded = next(j for j in restore if j["kind"] == "db")
+    assert loaded["argv"][4] == "10.77.10.1,10.77.10.2"
+    # A failback: the clients are the sources the app returns to.
+    back = J.restore([_failed_back(m)], {"app": "d" * 64})["db1"]
+    assert next(j for j in back if j["kind"] == "db")["argv"][4] == "10.77.1.1,10.77.1.2"
+
+
+def _failed_back(m: AppMove) -> AppMove:
+    return replace(m, failback=True, web=tuple((t, s) for s, t in m.web), db=(m.db[1], m.db[0]) if m.db else None)

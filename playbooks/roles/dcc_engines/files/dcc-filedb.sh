@@ -13,7 +13,7 @@
 #                               rolled back by SQLite itself, and no root-owned file is left beside it)
 #   counts PATH                 SQLite: "table rows md5" per table, md5 over the sorted md5s of each row;
 #                               another file: "<name> <bytes> <sha256>"
-#   restore PATH OWNER IN CLIENT_IP DIGEST
+#   restore PATH OWNER IN CLIENTS DIGEST
 #                               the copy now at PATH (placed with its data folder) passes integrity_check
 #                               and its counts equal IN/counts.txt
 #   access | thaw PATH STATE | close APP PATH RETAINED UNTIL STAMP STATE
@@ -134,7 +134,7 @@ restore() {
 
 usage() {
   echo "usage: dcc-filedb.sh size PATH | room NEED | freeze PATH STATE | dump PATH OWNER OUT STATE | counts PATH |" \
-    "restore PATH OWNER IN CLIENT_IP DIGEST | access | thaw PATH STATE | close APP PATH RETAINED UNTIL STAMP STATE" >&2
+    "restore PATH OWNER IN CLIENTS DIGEST | access | thaw PATH STATE | close APP PATH RETAINED UNTIL STAMP STATE" >&2
   exit 2
 }
 verb=${1:-}

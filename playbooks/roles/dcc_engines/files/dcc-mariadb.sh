@@ -12,10 +12,11 @@
 #                          scratch database for that, then dropped); OWNER is not needed here
 #   counts DB              "table rows md5" per base table, by table name; md5 over the sorted md5s of
 #                          each row's quoted columns (NULL and the string 'NULL' differ)
-#   restore DB OWNER IN CLIENT_IP DIGEST
+#   restore DB OWNER IN CLIENTS DIGEST
 #                          load the dump into a scratch database and compare `counts` with the source's;
 #                          then (a DB already there is kept as DB__dcc_kept_<epoch>, never dropped) load
-#                          it as DB, compare again, mark it with DIGEST; accounts recreated for CLIENT_IP
+#                          it as DB, compare again, mark it with DIGEST; the accounts recreated for each
+#                          address of CLIENTS (comma-separated: every host the app connects from)
 #   access [DB OWNER CLIENT_IP]...
 #                          listen on the network, run and start at boot (accounts come with restore)
 #   thaw DB STATE          unlock exactly the accounts freeze locked
@@ -42,6 +43,12 @@ trap cleanup EXIT
 
 ident() {
   [[ "$1" =~ ^[A-Za-z0-9_]{1,48}$ ]] || { echo "not a plain database name: $1" >&2; exit 2; }
+}
+
+addresses() {  # a comma-separated list of 1 to 64 IP addresses
+  local a
+  [[ "$1" =~ ^[0-9a-fA-F.:]{2,45}(,[0-9a-fA-F.:]{2,45}){0,63}$ ]] || { echo "not a list of addresses: $1" >&2; exit 2; }
+  for a in ${1//,/ }; do [[ "$a" =~ ^[0-9a-fA-F.:]{2,45}$ ]] || { echo "not an address: $a" >&2; exit 2; }; done
 }
 
 counts() {
@@ -171,9 +178,9 @@ keep_aside() {  # move DB's tables into DB__dcc_kept_<epoch>; refuse what RENAME
 }
 
 restore() {
-  local db=$1 in=$3 client=$4 digest=$5 scratch marker
+  local db=$1 in=$3 clients=$4 digest=$5 scratch marker client
   ident "$db"
-  [[ "$client" =~ ^[0-9a-fA-F.:]{2,45}$ ]] || { echo "not an address: $client" >&2; exit 2; }
+  addresses "$clients"
   [[ "$digest" =~ ^[0-9a-f]{16,128}$ ]] || { echo "not a digest: $digest" >&2; exit 2; }
   marker="dcc-restored $digest"
   if [ "$(sql -e "SELECT schema_comment FROM information_schema.schemata WHERE schema_name = '$db'")" = "$marker" ]; then
@@ -198,8 +205,10 @@ restore() {
     echo "row counts or checksums differ from the source's after the final load" >&2
     exit 1
   fi
-  # The accounts, with their password hashes, for the app's new address.
-  sed -E "s/@\`([^\`]|\`\`)*\`/@\`$client\`/g; s/^CREATE USER /CREATE OR REPLACE USER /" "$in/grants.sql" | sql
+  # The accounts, with their password hashes, for each address the app connects from once moved.
+  for client in ${clients//,/ }; do
+    sed -E "s/@\`([^\`]|\`\`)*\`/@\`$client\`/g; s/^CREATE USER /CREATE OR REPLACE USER /" "$in/grants.sql" | sql
+  done
   sql -e "ALTER DATABASE \`$db\` COMMENT '$marker'"
   { dcc_changed; echo changed; }
 }
@@ -263,7 +272,7 @@ access() {
 
 usage() {
   echo "usage: dcc-mariadb.sh size DB | room NEED | freeze DB STATE | dump DB OWNER OUT STATE | counts DB |" \
-    "restore DB OWNER IN CLIENT_IP DIGEST | access [DB OWNER CLIENT_IP]... | thaw DB STATE |" \
+    "restore DB OWNER IN CLIENTS DIGEST | access [DB OWNER CLIENT_IP]... | thaw DB STATE |" \
     "close APP DB RETAINED UNTIL STAMP STATE" >&2
   exit 2
 }

@@ -9,10 +9,11 @@
 #   dump DB OWNER OUT STATE     freeze, then the dump, OWNER's role definition (its password hash, never
 #                               the password) and `counts`, all from ONE snapshot, into OUT
 #   counts DB                   "table rows md5" per table of schema public; md5 over sorted row md5s
-#   restore DB OWNER IN CLIENT_IP DIGEST
+#   restore DB OWNER IN CLIENTS DIGEST
 #                               into a fresh database in one transaction, counts compared with the
 #                               source's, then swapped in; a DB already there is kept as
-#                               DB__dcc_kept_<epoch>, never dropped; marked with DIGEST
+#                               DB__dcc_kept_<epoch>, never dropped; marked with DIGEST (CLIENTS, the
+#                               comma-separated addresses the app connects from, get in by `access`)
 #   access [DB OWNER CLIENT_IP]...
 #                               listen on the network, "host DB OWNER CLIENT_IP/32 md5" in pg_hba.conf,
 #                               restarted only if that changed, running and started at boot
@@ -39,6 +40,11 @@ pg() { runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
 q() { pg -d postgres -c "$1"; }
 ident() {
   [[ "$1" =~ ^[A-Za-z_][A-Za-z0-9_.-]{0,62}$ ]] || { echo "not a plain name: $1" >&2; exit 2; }
+}
+addresses() {  # a comma-separated list of 1 to 64 IP addresses
+  local a
+  [[ "$1" =~ ^[0-9a-fA-F.:]{2,45}(,[0-9a-fA-F.:]{2,45}){0,63}$ ]] || { echo "not a list of addresses: $1" >&2; exit 2; }
+  for a in ${1//,/ }; do [[ "$a" =~ ^[0-9a-fA-F.:]{2,45}$ ]] || { echo "not an address: $a" >&2; exit 2; }; done
 }
 say() { if [ "$1" = 1 ]; then { dcc_changed; echo changed; }; else echo unchanged; fi; }
 CLEAN_DIR=""
@@ -139,7 +145,7 @@ restore() {
   local db=$1 owner=$2 in=$3 client=$4 digest=$5 marker fresh kept
   ident "$db"
   ident "$owner"
-  [[ "$client" =~ ^[0-9a-fA-F.:]{2,45}$ ]] || { echo "not an address: $client" >&2; exit 2; }
+  addresses "$client"
   [[ "$digest" =~ ^[0-9a-f]{16,128}$ ]] || { echo "not a digest: $digest" >&2; exit 2; }
   marker="dcc-restored $digest"
   if [ "$(q "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$db'")" = "$marker" ]; then
@@ -257,7 +263,7 @@ retain() {  # RETAINED FILE BODY: the retention record, rewritten only when it d
 
 usage() {
   echo "usage: dcc-postgresql.sh size DB | room NEED | freeze DB STATE | dump DB OWNER OUT STATE | counts DB |" \
-    "restore DB OWNER IN CLIENT_IP DIGEST | access [DB OWNER CLIENT_IP]... | thaw DB STATE |" \
+    "restore DB OWNER IN CLIENTS DIGEST | access [DB OWNER CLIENT_IP]... | thaw DB STATE |" \
     "close APP DB RETAINED UNTIL STAMP STATE" >&2
   exit 2
 }
