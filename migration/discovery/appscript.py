@@ -18,9 +18,12 @@ from __future__ import annotations
 #                                a listener, owned by a package (O) or by none (U)
 #   S kb path                    size of an unowned top folder; M: first 15 bytes of candidate
 #                                database files; L file:line:text: config lines naming hosts,
-#                                addresses, paths or health routes (lines naming secrets dropped)
+#                                addresses, paths or health routes (lines naming secrets dropped),
+#                                from unowned files of the unowned top folders and of /etc's folders;
+#                                a path such a line names inside an unowned top folder gets its U
 #   W message                    the program stopped early (its time limit)
-#   V|Y file:line                an init script's assignments and option lines | a unit's Exec*,
+#   V|Y file:line                an init script's assignments, option lines and the files it
+#                                sources (`. /etc/default/x`) | a unit's Exec*,
 #                                User=, PIDFile= ... lines; Q pidfile pid; R an /etc/group line
 PERL = r"""
 use strict; use warnings; $SIG{ALRM} = sub { print "W\ttime limit reached; the rest left out\n"; exit 0 }; alarm 25;
@@ -77,17 +80,22 @@ for my $top (@tops) { my @st = lstat($top) or next; my ($kb, $count, %ino) = (($
     if ($p =~ m{^/etc/} || ($name !~ /^\./ && $name =~ $cfgx)) { push @conf, $p if $s->[7] < 262144 }
     elsif ($name =~ $dbx && $s->[7] > 0) { push @dbs, $p } });
   printf "S\t%d\t%s\n", $kb, $top unless $top =~ m{^/etc/} }
-my %doneL; my $lines = 0;
-for my $p (@conf, (grep { m{^/etc/[^/]+/[^/]+/[^/]+$} && ($cand{$_} // "") =~ /^f/ && !defined $owner{$_} } sort keys %cand), @args) {
+my %doneL; my $lines = 0; my %istop = map { $_ => 1 } @tops; my $named = 0;
+sub named { my ($q) = @_; return if exists $cand{$q} || $named >= 400; my $t = $q;
+  while ($t =~ s{/[^/]+$}{} && $t ne "") { next unless $istop{$t}; my @st = lstat($q) or return;
+    $cand{$q} = meta(-l _ ? "l" : -d _ ? "d" : -f _ ? "f" : "?", \@st); print "U\t$cand{$q}\t\t$q\n"; $named++; return } }
+for my $p (@conf, (grep { m{^/etc/[^/]+/[^/]+(/[^/]+)?$} && ($cand{$_} // "") =~ /^f/ && !defined $owner{$_} } sort keys %cand), @args) {
   next if $doneL{$p}++ || $p =~ $secret || $p =~ /\.(pem|crt|der)$/ || $lines >= 4000;
   open(my $f, "<", $p) or next; my ($n, $hits, $read) = (0, 0, 0);
   while (my $x = <$f>) { $n++; $read += length $x; last if $read > 262144 || $hits >= 40;
     if ($n == 1 && $x =~ /\0/) { last } chomp $x;
     next unless $x =~ $want; next if $x =~ $secret || $x =~ m{^\s*(#|//|;|\*)};
-    print "L\t$p:$n:", substr($x, 0, 560), "\n"; $hits++; $lines++ } close $f }
+    print "L\t$p:$n:", substr($x, 0, 560), "\n"; $hits++; $lines++;
+    named($_) for $x =~ m{(/[\w.@%+-]+(?:/[\w.@%+-]+)+)}g } close $f }
 for my $f (sort glob("/etc/init.d/*")) { next unless -f $f; open(my $h, "<", $f) or next; my $n = 0;
   while (my $x = <$h>) { chomp $x;
-    next unless $x =~ /^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*=/ || $x =~ /^[^#]*(--[a-z]|exec )/;
+    next unless $x =~ /^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*=/ || $x =~ /^[^#]*(--[a-z]|exec )/
+      || $x =~ m{^[^#]*(^|[;&|\s])(\.|source)\s+/};
     print "V\t$f:", substr($x, 0, 560), "\n"; last if ++$n >= 80 } close $h }
 for my $f (sort glob("/etc/systemd/system/*.service /etc/systemd/system/*/*.service /lib/systemd/system/*.service")) {
   open(my $h, "<", $f) or next; while (my $x = <$h>) { chomp $x;

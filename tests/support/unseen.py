@@ -38,9 +38,13 @@ DECLARED = {"id": APP, "name": "Persuratan Dinas Kabupaten Garut", "agency": "pe
             "hosts": [HOST], "port": PORT, "service": SERVICE}
 
 
-def estate_copy(dst: Path) -> Path:
-    """inventory/vendor cut down to Garut and the national DC, plus an empty legacy host and its
-    target: the lab starts them with nothing installed (no app is declared yet)."""
+# (legacy host, its address, its target, the target's address), on the vendor estate's 10.76 octets
+Pair = tuple[str, str, str, str]
+
+
+def estate_copy(dst: Path, pairs: tuple[Pair, ...] = ((HOST, "10.76.62.21", TARGET, "10.76.70.25"),)) -> Path:
+    """inventory/vendor cut down to Garut and the national DC, plus empty legacy hosts and their
+    targets: the lab starts them with nothing installed (no app is declared yet)."""
     dst.mkdir(parents=True)
     (dst / "estate.yaml").write_text((VENDOR / "estate.yaml").read_text())
 
@@ -51,23 +55,26 @@ def estate_copy(dst: Path) -> Path:
     keep("datacenters.yaml", {"dc-garut", "pdn-cikarang"})
     common = {"os": "debian-12", "cpu": 2, "memory_gb": 4, "disk_gb": 60}
     keep("hosts.yaml", {"pdn-portal"}, [
-        {"id": HOST, "datacenter": "dc-garut", "ip": "10.76.62.21", "role": "legacy", **common, "target": TARGET},
-        {"id": TARGET, "datacenter": "pdn-cikarang", "ip": "10.76.70.25", "role": "target", **common}])
+        *({"id": host, "datacenter": "dc-garut", "ip": ip, "role": "legacy", **common, "target": target}
+          for host, ip, target, _ in pairs),
+        *({"id": target, "datacenter": "pdn-cikarang", "ip": ip, "role": "target", **common}
+          for _, _, target, ip in pairs)])
     (dst / "apps.yaml").write_text("[]\n")
     (dst / "dependencies.yaml").write_text("[]\n")
     return dst
 
 
-def declare(estate_dir: Path) -> None:
+def declare(estate_dir: Path, declared: dict[str, Any] = DECLARED) -> None:
     """The agency adds the app to its inventory, as it knows it."""
     rows = yaml.safe_load((estate_dir / "apps.yaml").read_text()) or []
-    (estate_dir / "apps.yaml").write_text(yaml.safe_dump([*rows, DECLARED], sort_keys=False))
+    (estate_dir / "apps.yaml").write_text(yaml.safe_dump([*rows, declared], sort_keys=False))
 
 
-def _bundle() -> bytes:
+def bundle(files: Path = FILES) -> bytes:
+    """The vendor's setup folder as a tar stream, to unpack on a host."""
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w") as tar:
-        for f in sorted(FILES.iterdir()):
+        for f in sorted(files.iterdir()):
             tar.add(f, arcname=f.name)
     return out.getvalue()
 
@@ -77,15 +84,16 @@ def plant(lab: LabAccess, portal_ip: str, host_ip: str) -> None:
     publish the service on the national portal the way it was published before the move."""
     script = (f"set -e; d=$(mktemp -d); tar -x -C $d; sh $d/install.sh {PORT} {LETTERS} {ATTACHMENTS}; "
               "rm -rf $d")
-    done = _ssh(lab, HOST, script, _bundle())
+    done = ssh_in(lab, HOST, script, bundle())
     assert done.returncode == 0, f"install failed: {done.stderr.decode()[-2000:]}"
     route = shlex.quote(portal_conf(SERVICE, host_ip, PORT))
-    done = _ssh(lab, "pdn-portal", f"printf %s {route} > /etc/nginx/conf.d/dcc-{SERVICE}.conf && nginx -s reload")
+    done = ssh_in(lab, "pdn-portal", f"printf %s {route} > /etc/nginx/conf.d/dcc-{SERVICE}.conf && nginx -s reload")
     assert done.returncode == 0, done.stderr.decode()
     wait_healthy(portal_ip)
 
 
-def _ssh(lab: LabAccess, host: str, command: str, stdin: bytes = b"") -> Any:
+def ssh_in(lab: LabAccess, host: str, command: str, stdin: bytes = b"") -> Any:
+    """`command` on `host` with `stdin`, its output as bytes."""
     return subprocess.run([*lab.ssh_args(host), command], input=stdin, capture_output=True, timeout=120, check=False)
 
 
@@ -141,7 +149,7 @@ class Snapshot:
 
 def snapshot(lab: LabAccess, host: str, roots: list[str], dbs: list[str]) -> Snapshot:
     argv = " ".join(shlex.quote(json.dumps(x)) for x in (roots, dbs))
-    done = _ssh(lab, host, f"python3 - {argv}", _SNAPSHOT.encode())
+    done = ssh_in(lab, host, f"python3 - {argv}", _SNAPSHOT.encode())
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     raw = json.loads(done.stdout)
     return Snapshot(raw["files"], {k: (v[0], v[1]) for k, v in raw["tables"].items()})
