@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,19 +204,20 @@ def run_phase(
     control_dir = control_path_dir(work_dir)
     (control_dir / "tmp").mkdir(parents=True, exist_ok=True)
     collector = _FailureCollector()
-    runner = ansible_runner.run(
-        private_data_dir=str(private_dir),
-        playbook=f"{phase}.yml",
-        ident=ident,
-        extravars=extravars,
-        limit=",".join(sorted(set(hosts))),
-        forks=tuning.forks,
-        envvars=_envvars(access, tuning, control_dir),
-        quiet=True,
-        event_handler=collector,
-        settings={"suppress_ansible_output": True},
-        suppress_env_files=True,
-    )
+    with _signals_restored():
+        runner = ansible_runner.run(
+            private_data_dir=str(private_dir),
+            playbook=f"{phase}.yml",
+            ident=ident,
+            extravars=extravars,
+            limit=",".join(sorted(set(hosts))),
+            forks=tuning.forks,
+            envvars=_envvars(access, tuning, control_dir),
+            quiet=True,
+            event_handler=collector,
+            settings={"suppress_ansible_output": True},
+            suppress_env_files=True,
+        )
     _scrub_environment(private_dir / "artifacts" / ident)
     return PhaseResult(
         phase=phase,
@@ -221,6 +226,21 @@ def run_phase(
         hosts=_outcomes(runner.stats, sorted(set(hosts)), collector.messages),
         artifacts=private_dir / "artifacts" / ident,
     )
+
+
+@contextmanager
+def _signals_restored() -> Iterator[None]:
+    """While a playbook runs, SIGINT and SIGTERM cancel it (ansible-runner's handlers: the phase
+    ends `canceled`, and a host that did not finish is not ok, so the step fails as any failed step
+    does); afterwards they are what they were before. ansible-runner never puts its handlers back, so after the first phase Ctrl-C and
+    SIGTERM did nothing between playbooks: a run could only be stopped by SIGKILL."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
 
 
 def _scrub_environment(artifacts: Path) -> None:

@@ -114,3 +114,18 @@ def test_ansibles_own_ssh_connections_are_kept_per_work_dir(tmp_path, monkeypatc
                                   ident="cp", tuning=runner.RunnerTuning.baseline())
         assert (result.status, result.host_ok("localhost")) == ("successful", True), result
     assert wanted[0] != wanted[1]
+
+
+def test_a_phase_leaves_ctrl_c_and_sigterm_as_it_found_them(tmp_path, monkeypatch):
+    """ansible-runner installs handlers for SIGINT and SIGTERM that only cancel its playbook, and
+    never puts the old ones back: after one phase, Ctrl-C and SIGTERM did nothing between phases."""
+    import signal
+
+    from migration.execution import runner
+
+    access = localhost_phase(tmp_path, monkeypatch, "probe", PROBE)
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    result = runner.run_phase("probe", ["localhost"], {"want": "explicit"}, access=access, work_dir=tmp_path / "w",
+                              ident="probe", tuning=runner.RunnerTuning())
+    assert result.status == "successful"
+    assert {sig: signal.getsignal(sig) for sig in before} == before
