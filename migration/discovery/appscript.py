@@ -81,7 +81,7 @@ for my $top (@tops) { my @st = lstat($top) or next; my ($kb, $count, %ino) = (($
     elsif ($name =~ $dbx && $s->[7] > 0) { push @dbs, $p } });
   printf "S\t%d\t%s\n", $kb, $top unless $top =~ m{^/etc/} }
 my %doneL; my $lines = 0; my %istop = map { $_ => 1 } @tops; my $named = 0;
-sub named { my ($q) = @_; return if exists $cand{$q} || $named >= 400; my $t = $q;
+sub named { my ($q) = @_; return if exists $cand{$q} || $named >= 400 || $q =~ m{/\.\.?(/|$)}; my $t = $q;
   while ($t =~ s{/[^/]+$}{} && $t ne "") { next unless $istop{$t}; my @st = lstat($q) or return;
     $cand{$q} = meta(-l _ ? "l" : -d _ ? "d" : -f _ ? "f" : "?", \@st); print "U\t$cand{$q}\t\t$q\n"; $named++; return } }
 for my $p (@conf, (grep { m{^/etc/[^/]+/[^/]+(/[^/]+)?$} && ($cand{$_} // "") =~ /^f/ && !defined $owner{$_} } sort keys %cand), @args) {

@@ -232,8 +232,9 @@ def run_phase(
 def _signals_restored() -> Iterator[None]:
     """While a playbook runs, SIGINT and SIGTERM cancel it (ansible-runner's handlers: the phase
     ends `canceled`, and a host that did not finish is not ok, so the step fails as any failed step
-    does); afterwards they are what they were before. ansible-runner never puts its handlers back, so after the first phase Ctrl-C and
-    SIGTERM did nothing between playbooks: a run could only be stopped by SIGKILL."""
+    does); afterwards they are what they were before. ansible-runner never puts its handlers back,
+    so after the first phase Ctrl-C and SIGTERM did nothing between playbooks: a run could only be
+    stopped by SIGKILL."""
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
