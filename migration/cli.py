@@ -48,11 +48,15 @@ def _register_verbs() -> None:
 _register_verbs()
 
 
+INTERRUPTED = 130  # the exit status of a command stopped by Ctrl-C
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a `DccError` becomes one red line on stderr and its exit code.
 
-    Click's standalone mode already reports usage errors (exit 2); everything else that
-    is not a `DccError` is a bug and keeps its traceback.
+    Click's standalone mode already reports usage errors (exit 2); Ctrl-C ends with one line on
+    what to do next (exit 130); everything else that is not a `DccError` is a bug and keeps its
+    traceback.
     """
     try:
         app(args=argv)
@@ -62,3 +66,9 @@ def main(argv: list[str] | None = None) -> None:
             f"[bold red]error:[/] {safe(escape_controls(exc.line(), keep_newlines=False))}", markup=True
         )
         sys.exit(exc.exit_code)
+    except SystemExit as exc:
+        if exc.code == INTERRUPTED:  # typer's answer to Ctrl-C (KeyboardInterrupt), silent otherwise
+            console(stderr=True, soft_wrap=True).print(
+                "interrupted: `dcc status` shows where each app's run stopped; the same command run again "
+                "resumes it, `dcc rollback` returns an app to its source")
+        raise

@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,7 +204,7 @@ def run_phase(
     control_dir = control_path_dir(work_dir)
     (control_dir / "tmp").mkdir(parents=True, exist_ok=True)
     collector = _FailureCollector()
-    with _signals_restored():
+    with _signals_deferred() as cancelled:
         runner = ansible_runner.run(
             private_data_dir=str(private_dir),
             playbook=f"{phase}.yml",
@@ -217,6 +217,7 @@ def run_phase(
             event_handler=collector,
             settings={"suppress_ansible_output": True},
             suppress_env_files=True,
+            cancel_callback=cancelled,
         )
     _scrub_environment(private_dir / "artifacts" / ident)
     return PhaseResult(
@@ -229,19 +230,32 @@ def run_phase(
 
 
 @contextmanager
-def _signals_restored() -> Iterator[None]:
-    """While a playbook runs, SIGINT and SIGTERM cancel it (ansible-runner's handlers: the phase
-    ends `canceled`, and a host that did not finish is not ok, so the step fails as any failed step
-    does); afterwards they are what they were before. ansible-runner never puts its handlers back,
-    so after the first phase Ctrl-C and SIGTERM did nothing between playbooks: a run could only be
-    stopped by SIGKILL."""
+def _signals_deferred() -> Iterator[Callable[[], bool]]:
+    """SIGINT and SIGTERM while a playbook runs: noted, the playbook cancelled (ansible-runner polls
+    the callback this yields), and once ansible-runner has returned, the handlers are put back
+    and the signal raised again, so it does what it does anywhere else (SIGTERM ends the process,
+    Ctrl-C raises KeyboardInterrupt). Left to itself, ansible-runner installs handlers that only
+    set a flag it reads while its playbook process lives, and never puts the old ones back: a
+    signal between playbooks, or in the moments before a playbook starts or after it ends, was
+    lost, and a run could only be stopped by SIGKILL."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False  # only the main thread may set handlers (and gets signals)
+        return
+    caught: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        caught.append(signum)
+
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in saved:
+        signal.signal(sig, note)
     try:
-        yield
+        yield lambda: bool(caught)
     finally:
-        if threading.current_thread() is threading.main_thread():
-            for sig, handler in saved.items():
-                signal.signal(sig, handler)
+        for sig, handler in saved.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 def _scrub_environment(artifacts: Path) -> None:

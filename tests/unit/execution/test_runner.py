@@ -129,3 +129,50 @@ def test_a_phase_leaves_ctrl_c_and_sigterm_as_it_found_them(tmp_path, monkeypatc
                               ident="probe", tuning=runner.RunnerTuning())
     assert result.status == "successful"
     assert {sig: signal.getsignal(sig) for sig in before} == before
+
+
+SIGNALLED = """- name: Signal the controller, then take long enough to be cancelled
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: The controller gets SIGTERM while this playbook runs
+      ansible.builtin.command: kill -TERM {{ controller }}
+      changed_when: false
+    - name: Wait (cancelled before it ends)
+      ansible.builtin.pause:
+        seconds: 30
+    - name: Never reached when the signal cancelled the playbook
+      ansible.builtin.file:
+        path: "{{ marker }}"
+        state: touch
+        mode: "0644"
+"""
+
+
+def test_a_signal_during_a_phase_cancels_its_playbook_and_is_raised_again_after_it(tmp_path, monkeypatch):
+    """The signal is neither lost nor acted on mid-playbook: the playbook is cancelled, and once
+    ansible-runner returns, the process's own handler gets it (here a recorder; by default SIGTERM
+    ends the process)."""
+    import os
+    import signal
+
+    from migration.execution import runner
+
+    access = localhost_phase(tmp_path, monkeypatch, "signalled", SIGNALLED)
+    got: list[int] = []
+
+    def record(signum, _frame):
+        got.append(signum)
+
+    previous = signal.signal(signal.SIGTERM, record)
+    try:
+        marker = tmp_path / "reached"
+        result = runner.run_phase("signalled", ["localhost"], {"controller": os.getpid(), "marker": str(marker)},
+                                  access=access, work_dir=tmp_path / "w", ident="signalled",
+                                  tuning=runner.RunnerTuning())
+        assert result.status == "canceled" and not result.host_ok("localhost"), result
+        assert not marker.exists()
+        assert got == [signal.SIGTERM], "the signal must reach the process's own handler, once"
+        assert signal.getsignal(signal.SIGTERM) is record
+    finally:
+        signal.signal(signal.SIGTERM, previous)
