@@ -15,12 +15,15 @@ import tarfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from migration import lab as labs
 from migration.lab import LabAccess
 from migration.lab.appinstall import portal_conf
 from tests.support.lab import VENDOR_INVENTORY as VENDOR
@@ -40,9 +43,10 @@ DECLARED = {"id": APP, "name": "Persuratan Dinas Kabupaten Garut", "agency": "pe
 
 # (legacy host, its address, its target, the target's address), on the vendor estate's 10.76 octets
 Pair = tuple[str, str, str, str]
+PAIRS: tuple[Pair, ...] = ((HOST, "10.76.62.21", TARGET, "10.76.70.25"),)
 
 
-def estate_copy(dst: Path, pairs: tuple[Pair, ...] = ((HOST, "10.76.62.21", TARGET, "10.76.70.25"),)) -> Path:
+def estate_copy(dst: Path, pairs: tuple[Pair, ...]) -> Path:
     """inventory/vendor cut down to Garut and the national DC, plus empty legacy hosts and their
     targets: the lab starts them with nothing installed (no app is declared yet)."""
     dst.mkdir(parents=True)
@@ -64,7 +68,7 @@ def estate_copy(dst: Path, pairs: tuple[Pair, ...] = ((HOST, "10.76.62.21", TARG
     return dst
 
 
-def declare(estate_dir: Path, declared: dict[str, Any] = DECLARED) -> None:
+def declare(estate_dir: Path, declared: dict[str, Any]) -> None:
     """The agency adds the app to its inventory, as it knows it."""
     rows = yaml.safe_load((estate_dir / "apps.yaml").read_text()) or []
     (estate_dir / "apps.yaml").write_text(yaml.safe_dump([*rows, declared], sort_keys=False))
@@ -79,16 +83,40 @@ def bundle(files: Path = FILES) -> bytes:
     return out.getvalue()
 
 
+@contextmanager
+def empty_lab(base: Path, name: str, octet: int, pairs: tuple[Pair, ...], declared: dict[str, Any]
+              ) -> Iterator[tuple[LabAccess, Path, dict[str, str]]]:
+    """A lab of `estate_copy(pairs)` renumbered to `octet` as estate `name`, the app declared once
+    it is up (the lab installs no app of its own): (access, estate folder, host -> address).
+    Brought down when the block ends."""
+    folder = labs.renumber(estate_copy(base / "src", pairs), base / "estate", name, octet, from_octet=76)
+    labs.down(name)
+    lab = labs.up(folder)
+    try:
+        declare(lab.run_dir / "estate", declared)
+        yield lab, lab.run_dir / "estate", {h: str(v["ip"]) for h, v in lab.hosts().items()}
+    finally:
+        labs.down(name)
+
+
+def install(lab: LabAccess, host: str, files: Path, command: str) -> None:
+    """Unpack the vendor's setup folder `files` on `host` and run `command` in it as root."""
+    done = ssh_in(lab, host, f"set -e; d=$(mktemp -d); tar -x -C $d; sh $d/{command}; rm -rf $d", bundle(files))
+    assert done.returncode == 0, f"install on {host} failed: {done.stderr.decode()[-2000:]}"
+
+
+def publish(lab: LabAccess, service: str, backend_ip: str, port: int) -> None:
+    """The service's route on the national portal, as it was published before the move."""
+    route = shlex.quote(portal_conf(service, backend_ip, port))
+    done = ssh_in(lab, "pdn-portal", f"printf %s {route} > /etc/nginx/conf.d/dcc-{service}.conf && nginx -s reload")
+    assert done.returncode == 0, done.stderr.decode()
+
+
 def plant(lab: LabAccess, portal_ip: str, host_ip: str) -> None:
     """Copy the setup folder to the host and run the vendor's install script there as root;
     publish the service on the national portal the way it was published before the move."""
-    script = (f"set -e; d=$(mktemp -d); tar -x -C $d; sh $d/install.sh {PORT} {LETTERS} {ATTACHMENTS}; "
-              "rm -rf $d")
-    done = ssh_in(lab, HOST, script, bundle())
-    assert done.returncode == 0, f"install failed: {done.stderr.decode()[-2000:]}"
-    route = shlex.quote(portal_conf(SERVICE, host_ip, PORT))
-    done = ssh_in(lab, "pdn-portal", f"printf %s {route} > /etc/nginx/conf.d/dcc-{SERVICE}.conf && nginx -s reload")
-    assert done.returncode == 0, done.stderr.decode()
+    install(lab, HOST, FILES, f"install.sh {PORT} {LETTERS} {ATTACHMENTS}")
+    publish(lab, SERVICE, host_ip, PORT)
     wait_healthy(portal_ip)
 
 
@@ -168,10 +196,12 @@ class Answer:
         return json.loads(self.body)
 
 
-def request(ip: str, path: str, method: str = "GET", data: bytes | None = None, port: int = 80) -> Answer:
-    """One HTTP request, through the portal (port 80, the service's Host header) or straight to a host."""
+def request(ip: str, path: str, method: str = "GET", data: bytes | None = None, port: int = 80,
+            service: str = SERVICE) -> Answer:
+    """One HTTP request, through the portal (port 80, `service` as the Host header) or straight to a
+    host; status 0 and the reason when nothing answered."""
     req = urllib.request.Request(f"http://{ip}:{port}{path}", data=data, method=method,
-                                 headers={"Host": SERVICE} if port == 80 else {})
+                                 headers={"Host": service} if port == 80 else {})
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return Answer(resp.status, resp.read())

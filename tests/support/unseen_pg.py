@@ -8,18 +8,12 @@ Not a test module. Nothing here is product code: the toolkit must learn this app
 
 from __future__ import annotations
 
-import shlex
-import threading
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
 
 from migration.lab import LabAccess
-from migration.lab.appinstall import portal_conf
-from tests.support.unseen import Pair, bundle, ssh_in
+from tests.support.unseen import Answer, Pair, install, publish, request
+from tests.support.writers import Outcome, Writers
 
 FILES = Path(__file__).resolve().parents[1] / "fixtures" / "unseen_pg"
 APP = "sipkd-kas-garut"
@@ -42,70 +36,26 @@ UPLOADS_SUM = f"cd {UPLOADS} && find . -type f -printf '%P %U:%G %m\\n' | sort &
 
 def plant(lab: LabAccess, ips: dict[str, str]) -> None:
     """The database host's part first, then the application server's, then its route on the portal."""
-    for host, args in ((DB, f"install-db.sh {ips[WEB]} {ROWS}"), (WEB, f"install-app.sh {PORT} {ips[DB]} {PROOFS}")):
-        done = ssh_in(lab, host, f"set -e; d=$(mktemp -d); tar -x -C $d; sh $d/{args}; rm -rf $d", bundle(FILES))
-        assert done.returncode == 0, f"install on {host} failed: {done.stderr.decode()[-2000:]}"
-    route = shlex.quote(portal_conf(SERVICE, ips[WEB], PORT))
-    done = ssh_in(lab, "pdn-portal", f"printf %s {route} > /etc/nginx/conf.d/dcc-{SERVICE}.conf && nginx -s reload")
-    assert done.returncode == 0, done.stderr.decode()
+    install(lab, DB, FILES, f"install-db.sh {ips[WEB]} {ROWS}")
+    install(lab, WEB, FILES, f"install-app.sh {PORT} {ips[DB]} {PROOFS}")
+    publish(lab, SERVICE, ips[WEB], PORT)
     deadline = time.monotonic() + 60
-    while request(ips["pdn-portal"], "/ping") != (200, b"pong"):
-        assert time.monotonic() < deadline, "SIPKD never answered through the portal"
+    while (got := request(ips["pdn-portal"], "/ping", service=SERVICE)) != Answer(200, b"pong"):
+        assert time.monotonic() < deadline, f"SIPKD never answered through the portal: {got}"
         time.sleep(0.3)
 
 
-def request(portal: str, path: str, method: str = "GET", data: bytes | None = None) -> tuple[int, bytes]:
-    """One request through the portal, by the service's name; (0, reason) when nothing answered."""
-    req = urllib.request.Request(f"http://{portal}{path}", data=data, method=method, headers={"Host": SERVICE})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-    except OSError as err:
-        return 0, str(err).encode()
+def receipts(portal: str) -> set[str]:
+    """The number (`nomor`) of every receipt the app serves."""
+    got = request(portal, "/kas", service=SERVICE)
+    assert got.status == 200, got
+    return {line.split()[1] for line in got.body.decode().splitlines()}
 
 
-def receipts(portal: str) -> dict[int, str]:
-    status, body = request(portal, "/kas")
-    assert status == 200, (status, body[:300])
-    return {int(i): nomor for i, nomor, _ in (line.split() for line in body.decode().splitlines())}
-
-
-@dataclass
-class Writer:
-    """Posts receipts through the portal until stopped (at most `limit`, a pause between each);
-    keeps each one acknowledged (201 and its id), counts refusals and silences."""
-
-    portal: str
-    tag: str
-    limit: int = 3000
-    acked: dict[int, str] = field(default_factory=dict)
-    refused: int = 0
-    unanswered: int = 0
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-
-    def __enter__(self) -> Self:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        assert self._thread is not None
-        self._thread.join(timeout=60)
-
-    def _run(self) -> None:
-        for i in range(self.limit):
-            if self._stop.is_set():
-                return
-            nomor = f"{self.tag}-{i:05d}"
-            status, body = request(self.portal, "/kas", "POST", f"{nomor} {i + 1}".encode())
-            if status == 201:
-                self.acked[int(body)] = nomor
-            elif status == 0:
-                self.unanswered += 1
-            else:
-                self.refused += 1
-            time.sleep(0.02)
+def writer(portal: str) -> Writers:
+    """Receipts posted through the portal (bounded), each numbered by its title: 201 acknowledged,
+    another status refused, no answer unknown."""
+    def post(title: str) -> Outcome:
+        status = request(portal, "/kas", "POST", f"{title} 1".encode(), service=SERVICE).status
+        return "acked" if status == 201 else "unknown" if status == 0 else "refused"
+    return Writers({"kas": post}, pause=0.02, max_writes=3000, max_seconds=600)

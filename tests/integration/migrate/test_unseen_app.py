@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 
-from migration import lab as labs
 from migration.backupstore.server import LocalS3Server
 from migration.inventory import load_estate
 from migration.lab import LabAccess
@@ -75,18 +74,9 @@ def _ok(run: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    base = tmp_path_factory.mktemp("unseen")
-    folder = labs.renumber(U.estate_copy(base / "src"), base / "estate", NAME, OCTET, from_octet=76)
-    labs.down(NAME)
-    lab = labs.up(folder)
-    try:
-        estate_dir = lab.run_dir / "estate"
-        ips = {h: str(v["ip"]) for h, v in lab.hosts().items()}
-        U.declare(estate_dir)
-        with LocalS3Server() as s3:
-            yield Env(lab, estate_dir, ips, s3)
-    finally:
-        labs.down(NAME)
+    with U.empty_lab(tmp_path_factory.mktemp("unseen"), NAME, OCTET, U.PAIRS, U.DECLARED) as (lab, estate_dir, ips), \
+            LocalS3Server() as s3:
+        yield Env(lab, estate_dir, ips, s3)
 
 
 # --- discovery and review: the only human step is `dcc profile review` ---------------------------

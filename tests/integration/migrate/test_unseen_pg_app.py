@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from migration import lab as labs
 from migration.backupstore.server import LocalS3Server
 from migration.inventory import load_estate
 from migration.lab import LabAccess
@@ -29,6 +28,7 @@ from migration.profile.model import Profile
 from tests.support import unseen as U
 from tests.support import unseen_pg as S
 from tests.support.lab import shifted
+from tests.support.writers import Tally
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 NAME, OCTET = shifted("unseenpg", 89)
@@ -71,18 +71,9 @@ def _ok(run: subprocess.CompletedProcess[str]) -> str:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     base = tmp_path_factory.mktemp("unseenpg")
-    folder = labs.renumber(U.estate_copy(base / "src", S.PAIRS), base / "estate", NAME, OCTET, from_octet=76)
-    labs.down(NAME)
-    lab = labs.up(folder)
-    try:
-        estate_dir = lab.run_dir / "estate"
-        ips = {h: str(v["ip"]) for h, v in lab.hosts().items()}
-        U.declare(estate_dir, S.DECLARED)  # after `lab up`: the lab installs no app of its own
+    with U.empty_lab(base, NAME, OCTET, S.PAIRS, S.DECLARED) as (lab, estate_dir, ips), LocalS3Server() as s3:
         S.plant(lab, ips)
-        with LocalS3Server() as s3:
-            yield Env(lab, estate_dir, ips, s3, base / "plan.json")
-    finally:
-        labs.down(NAME)
+        yield Env(lab, estate_dir, ips, s3, base / "plan.json")
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +111,7 @@ def reviewed(env: Env, proposal: Profile) -> Profile:
 class Moved:
     run: subprocess.CompletedProcess[str]
     verify: subprocess.CompletedProcess[str]
-    writer: S.Writer
+    writes: Tally
     uploads_before: str
     uploads_after: str
     source_rows: list[str]    # the source's database before the move (the writer then adds rows)
@@ -141,10 +132,10 @@ def _config(env: Env, host: str) -> str:
 @pytest.fixture(scope="module")
 def moved(env: Env, reviewed: Profile) -> Moved:
     uploads_before, source_rows = env.on(S.WEB, S.UPLOADS_SUM), _rows(env, S.DB)
-    with S.Writer(env.portal, "pindah") as writer:
+    with S.writer(env.portal) as writer:
         run = env.dcc("migrate", "--plan", str(env.plan), "--wave", "1")
     verify = env.dcc("verify", "--plan", str(env.plan), "--app", S.APP)
-    return Moved(run, verify, writer, uploads_before, env.on(S.WEB_TARGET, S.UPLOADS_SUM), source_rows,
+    return Moved(run, verify, writer.tally, uploads_before, env.on(S.WEB_TARGET, S.UPLOADS_SUM), source_rows,
                  _rows(env, S.DB_TARGET), _config(env, S.WEB_TARGET), env.upstream())
 
 
@@ -165,15 +156,15 @@ def test_the_target_holds_the_sources_data(moved: Moved) -> None:
 
 
 def test_every_receipt_acknowledged_during_the_move_is_served(env: Env, moved: Moved) -> None:
-    assert moved.writer.acked, "the writer got no receipt through"
-    served = S.receipts(env.portal)
-    assert {i: n for i, n in moved.writer.acked.items() if served.get(i) != n} == {}
+    acked = moved.writes.titles("acked")
+    assert acked, "the writer got no receipt through"
+    assert acked - S.receipts(env.portal) == set()
 
 
 @dataclass(frozen=True)
 class Back:
     run: subprocess.CompletedProcess[str]
-    writer: S.Writer
+    writes: Tally
     config: str
     upstream: str
 
@@ -181,9 +172,9 @@ class Back:
 @pytest.fixture(scope="module")
 def back(env: Env, moved: Moved) -> Back:
     _ok(moved.run)
-    with S.Writer(env.portal, "kembali") as writer:
+    with S.writer(env.portal) as writer:
         run = env.dcc("rollback", "--plan", str(env.plan), "--app", S.APP)
-    return Back(run, writer, _config(env, S.WEB), env.upstream())
+    return Back(run, writer.tally, _config(env, S.WEB), env.upstream())
 
 
 def test_failback_returns_the_source_with_its_own_database(env: Env, back: Back) -> None:
@@ -193,10 +184,8 @@ def test_failback_returns_the_source_with_its_own_database(env: Env, back: Back)
 
 
 def test_no_acknowledged_receipt_is_lost_by_the_move_and_the_failback(env: Env, moved: Moved, back: Back) -> None:
-    served = S.receipts(env.portal)
-    acked = {**moved.writer.acked, **back.writer.acked}
-    assert back.writer.acked, "the writer got no receipt through during the failback"
-    assert {i: n for i, n in acked.items() if served.get(i) != n} == {}
-    print(f"\nSIPKD writer: move {len(moved.writer.acked)}/{moved.writer.refused}/{moved.writer.unanswered}, "
-          f"failback {len(back.writer.acked)}/{back.writer.refused}/{back.writer.unanswered} "
-          "(acknowledged/refused/unanswered), 0 lost")
+    acked = moved.writes.titles("acked") | back.writes.titles("acked")
+    assert back.writes.titles("acked"), "the writer got no receipt through during the failback"
+    assert acked - S.receipts(env.portal) == set()
+    counts = ["/".join(str(len(w.titles(o))) for o in ("acked", "refused", "unknown")) for w in (moved.writes, back.writes)]
+    print(f"\nSIPKD writer: move {counts[0]}, failback {counts[1]} (acknowledged/refused/unanswered), 0 lost")
