@@ -73,6 +73,9 @@ def _check(session, writers: Writers) -> set[str]:
     lost, kept = lost_and_wrongly_kept(writers.tally, served)
     assert not lost, f"{len(lost)} acknowledged write(s) lost, e.g. {sorted(lost)[:5]}"
     assert not kept, f"{len(kept)} write(s) answered with an error were stored, e.g. {sorted(kept)[:5]}"
+    by_writer = {w: [sum(t.startswith(f"{w}-") for t in writers.tally.titles(o)) for o in ("acked", "refused", "unknown")]
+                 for w in ("portal", "app", "db")}
+    print(f"\nwriters (acknowledged/refused/unanswered): {by_writer}; lost 0, refused but stored 0")
     return served
 
 
